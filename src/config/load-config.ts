@@ -1,0 +1,344 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError } from '../errors/index.js';
+import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
+import { formatDuration, parseBytes, parseDuration } from './units.js';
+
+/** Where an effective setting came from. */
+export type SettingSource = 'flag' | 'env' | 'file' | 'default';
+
+/** One setting's effective value and its origin, for `doctor` and error messages. */
+export interface ResolvedSetting {
+  readonly key: SettingKey;
+  readonly value: string | number | undefined;
+  readonly source: SettingSource;
+  /** The flag, variable or file it came from, e.g. `--timeout` or `PGCACHE_TIMEOUT`. */
+  readonly origin: string;
+  readonly description: string;
+}
+
+/** The resolved configuration every part of pgcache reads. */
+export interface PgcacheConfig {
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly defaultTtlMs: number;
+  readonly maxEntryBytes: number;
+  readonly maxSizeBytes: number;
+  readonly lowWaterPercent: number;
+  readonly timeoutMs: number;
+  readonly operationTimeoutMs: number;
+  readonly queue: {
+    readonly waitTimeoutMs: number;
+    readonly readConcurrency: number;
+    readonly writeConcurrency: number;
+    readonly maxLength: number;
+  };
+  readonly retry: {
+    readonly attempts: number;
+    readonly baseDelayMs: number;
+    readonly maxDelayMs: number;
+  };
+  readonly breaker: { readonly threshold: number; readonly halfOpenAfterMs: number };
+  readonly pool: { readonly size: number };
+}
+
+/** A configuration that loaded but breaks a rule (for example the timeout hierarchy). */
+export interface ConfigProblem {
+  readonly message: string;
+  readonly hint: string;
+}
+
+/** The outcome of {@link loadConfig}. */
+export interface LoadedConfig {
+  readonly config: PgcacheConfig;
+  readonly settings: readonly ResolvedSetting[];
+  /** The config file that was read, if any. */
+  readonly configFile: string | undefined;
+  /** Rules the values break; {@link assertValidConfig} turns the first into an error. */
+  readonly problems: readonly ConfigProblem[];
+}
+
+/** Inputs of {@link loadConfig}; the CLI passes the process's, tests pass their own. */
+export interface LoadConfigOptions {
+  /** Parsed flag values keyed by commander attribute name (already in ms / bytes). */
+  readonly flags?: Readonly<Record<string, unknown>>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Directory relative paths and the default config file are resolved against. */
+  readonly cwd: string;
+  /** An explicit config file (`--config`); otherwise `pgcache.config.json` in `cwd` when present. */
+  readonly configFile?: string | undefined;
+  /** The command's own budget, used when no timeout is configured. @default 30000 */
+  readonly commandTimeoutMs?: number;
+}
+
+/** The name of the config file looked up in the working directory. */
+export const CONFIG_FILE_NAME = 'pgcache.config.json';
+
+const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
+  dataDir: '.pgcache',
+  defaultTtlMs: 86_400_000,
+  maxEntryBytes: 1024 * 1024,
+  maxSizeBytes: 100 * 1024 * 1024,
+  lowWaterPercent: 90,
+  'queue.readConcurrency': 10,
+  'queue.writeConcurrency': 5,
+  'queue.maxLength': 500,
+  'retry.attempts': 3,
+  'retry.baseDelayMs': 20,
+  'retry.maxDelayMs': 1000,
+  'breaker.threshold': 5,
+  'breaker.halfOpenAfterMs': 30_000,
+  'pool.size': 10,
+};
+
+/**
+ * Resolve every setting with the precedence flag > environment > config file > default and check
+ * the rules between them. Values that cannot be read throw {@link ConfigError}; rules that are
+ * broken are returned in `problems`.
+ */
+export function loadConfig(options: LoadConfigOptions): LoadedConfig {
+  const { flags = {}, env = {}, cwd } = options;
+  const explicitFile = options.configFile ?? env['PGCACHE_CONFIG'];
+  const configFile = resolveConfigFile(cwd, explicitFile);
+  const file = configFile === undefined ? {} : readConfigFile(configFile);
+  const resolved = new Map<SettingKey, ResolvedSetting>();
+  for (const spec of SETTINGS as readonly SettingSpec[]) {
+    resolved.set(spec.key as SettingKey, resolveOne(spec, flags, env, file, configFile));
+  }
+  deriveDefaults(resolved, options.commandTimeoutMs ?? 30_000);
+  const value = <T extends string | number | undefined>(key: SettingKey): T =>
+    resolved.get(key)?.value as T;
+  const dataDir = value<string>('dataDir');
+  const config: PgcacheConfig = {
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    databaseUrl: value<string | undefined>('databaseUrl'),
+    defaultTtlMs: value('defaultTtlMs'),
+    maxEntryBytes: value('maxEntryBytes'),
+    maxSizeBytes: value('maxSizeBytes'),
+    lowWaterPercent: value('lowWaterPercent'),
+    timeoutMs: value('timeoutMs'),
+    operationTimeoutMs: value('operationTimeoutMs'),
+    queue: {
+      waitTimeoutMs: value('queue.waitTimeoutMs'),
+      readConcurrency: value('queue.readConcurrency'),
+      writeConcurrency: value('queue.writeConcurrency'),
+      maxLength: value('queue.maxLength'),
+    },
+    retry: {
+      attempts: value('retry.attempts'),
+      baseDelayMs: value('retry.baseDelayMs'),
+      maxDelayMs: value('retry.maxDelayMs'),
+    },
+    breaker: {
+      threshold: value('breaker.threshold'),
+      halfOpenAfterMs: value('breaker.halfOpenAfterMs'),
+    },
+    pool: { size: value('pool.size') },
+  };
+  const settings = [...resolved.values()];
+  return { config, settings, configFile, problems: checkConfig(config, resolved) };
+}
+
+/** Throw the first problem of a loaded configuration as a {@link ConfigError} (exit 78). */
+export function assertValidConfig(loaded: LoadedConfig): PgcacheConfig {
+  const [problem] = loaded.problems;
+  if (problem !== undefined) throw new ConfigError(problem.message, { hint: problem.hint });
+  return loaded.config;
+}
+
+function resolveConfigFile(cwd: string, explicit: string | undefined): string | undefined {
+  if (explicit !== undefined && explicit !== '') {
+    const path = resolve(cwd, explicit);
+    if (!existsSync(path)) {
+      throw new ConfigError(`config file ${path} does not exist`, {
+        hint: 'Check the --config path or PGCACHE_CONFIG, or remove it to use defaults.',
+      });
+    }
+    return path;
+  }
+  const path = resolve(cwd, CONFIG_FILE_NAME);
+  return existsSync(path) ? path : undefined;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`, {
+      hint: 'Fix the JSON syntax, or move the file away to use defaults.',
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`, {
+      hint: 'Write the settings as {"maxSizeBytes": "100MB", "queue": {"waitTimeoutMs": 2000}}.',
+    });
+  }
+  const flat = flatten(parsed as Record<string, unknown>);
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
+  for (const key of Object.keys(flat)) {
+    if (!known.has(key)) {
+      throw new ConfigError(`config file ${path} has an unknown setting "${key}"`, {
+        hint: `Known settings: ${[...known].join(', ')}.`,
+      });
+    }
+  }
+  return flat;
+}
+
+function flatten(object: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      Object.assign(out, flatten(value as Record<string, unknown>, path));
+    } else {
+      out[path] = value;
+    }
+  }
+  return out;
+}
+
+function resolveOne(
+  spec: SettingSpec,
+  flags: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+  file: Record<string, unknown>,
+  configFile: string | undefined,
+): ResolvedSetting {
+  const base = { key: spec.key as SettingKey, description: spec.description };
+  const flagValue = spec.flag === undefined ? undefined : flags[spec.flag];
+  if (flagValue !== undefined) {
+    const origin = `--${spec.flag?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return { ...base, value: readValue(spec, flagValue, origin), source: 'flag', origin };
+  }
+  const envValue = spec.env === undefined ? undefined : env[spec.env];
+  if (envValue !== undefined && envValue !== '') {
+    return {
+      ...base,
+      value: readValue(spec, envValue, spec.env ?? ''),
+      source: 'env',
+      origin: spec.env ?? '',
+    };
+  }
+  if (file[spec.key] !== undefined && configFile !== undefined) {
+    return {
+      ...base,
+      value: readValue(spec, file[spec.key], configFile),
+      source: 'file',
+      origin: configFile,
+    };
+  }
+  return { ...base, value: DEFAULTS[spec.key as SettingKey], source: 'default', origin: 'default' };
+}
+
+function readValue(spec: SettingSpec, raw: unknown, origin: string): string | number {
+  const fail = (why: string): never => {
+    throw new ConfigError(`${spec.key} from ${origin}: ${why}`, {
+      hint: `Set ${spec.key} to a valid value (${spec.description}).`,
+    });
+  };
+  let value: string | number;
+  try {
+    value = parseKind(spec.kind, raw);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  if (typeof value === 'number') {
+    if (spec.min !== undefined && value < spec.min)
+      fail(`${value} is below the minimum ${spec.min}`);
+    if (spec.max !== undefined && value > spec.max)
+      fail(`${value} is above the maximum ${spec.max}`);
+  }
+  return value;
+}
+
+function parseKind(kind: SettingSpec['kind'], raw: unknown): string | number {
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) throw new RangeError(`${raw} is not a finite number`);
+    if (kind === 'integer' && !Number.isInteger(raw))
+      throw new RangeError(`${raw} is not a whole number`);
+    return raw;
+  }
+  if (typeof raw !== 'string')
+    throw new TypeError(`expected a string or a number, got ${JSON.stringify(raw)}`);
+  switch (kind) {
+    case 'duration':
+      return parseDuration(raw);
+    case 'bytes':
+      return parseBytes(raw);
+    case 'integer':
+    case 'percent': {
+      const n = Number(raw.replace(/%$/, ''));
+      if (!Number.isInteger(n)) throw new RangeError(`"${raw}" is not a whole number`);
+      return n;
+    }
+    case 'url':
+      if (!/^postgres(ql)?:\/\//.test(raw))
+        throw new RangeError(`"${raw}" is not a postgres:// URL`);
+      return raw;
+    case 'path':
+    case 'string':
+    case 'strategy':
+      return raw;
+  }
+}
+
+function deriveDefaults(
+  resolved: Map<SettingKey, ResolvedSetting>,
+  commandTimeoutMs: number,
+): void {
+  const derive = (key: SettingKey, value: number, why: string): void => {
+    const current = resolved.get(key);
+    if (current?.source === 'default' && current.value === undefined) {
+      resolved.set(key, { ...current, value, origin: why });
+    }
+  };
+  derive('timeoutMs', commandTimeoutMs, 'default for this command');
+  const timeout = resolved.get('timeoutMs')?.value as number;
+  derive(
+    'operationTimeoutMs',
+    Math.max(1, Math.min(5000, Math.floor(timeout * 0.25))),
+    'default (25% of timeoutMs, at most 5s)',
+  );
+  derive(
+    'queue.waitTimeoutMs',
+    Math.max(1, Math.min(2000, Math.floor(timeout * 0.2))),
+    'default (20% of timeoutMs, at most 2s)',
+  );
+}
+
+function checkConfig(
+  config: PgcacheConfig,
+  resolved: Map<SettingKey, ResolvedSetting>,
+): ConfigProblem[] {
+  const show = (key: SettingKey, value: number, format = formatDuration): string => {
+    const setting = resolved.get(key);
+    return `${key} (${format(value)}, from ${setting?.origin ?? 'default'})`;
+  };
+  const problems: ConfigProblem[] = [];
+  const { timeoutMs, operationTimeoutMs, queue, retry } = config;
+  if (operationTimeoutMs >= timeoutMs) {
+    problems.push({
+      message: `${show('operationTimeoutMs', operationTimeoutMs)} must be shorter than ${show('timeoutMs', timeoutMs)}`,
+      hint: `Lower --operation-timeout below ${formatDuration(timeoutMs)} or raise --timeout above ${formatDuration(operationTimeoutMs)}.`,
+    });
+  }
+  const inner = queue.waitTimeoutMs + retry.attempts * operationTimeoutMs;
+  if (inner > timeoutMs) {
+    problems.push({
+      message:
+        `${show('queue.waitTimeoutMs', queue.waitTimeoutMs)} + retry.attempts (${retry.attempts}) × ` +
+        `${show('operationTimeoutMs', operationTimeoutMs)} = ${formatDuration(inner)} does not fit in ` +
+        `${show('timeoutMs', timeoutMs)}`,
+      hint: `Raise --timeout to at least ${formatDuration(inner)}, or lower the queue wait, the attempts or the operation timeout.`,
+    });
+  }
+  if (retry.baseDelayMs > retry.maxDelayMs) {
+    problems.push({
+      message: `${show('retry.baseDelayMs', retry.baseDelayMs)} is above ${show('retry.maxDelayMs', retry.maxDelayMs)}`,
+      hint: 'Make retry.baseDelayMs at most retry.maxDelayMs.',
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,166 @@
+/** How a setting's text (from a flag, the environment or the config file) is read. */
+export type SettingKind =
+  'duration' | 'bytes' | 'integer' | 'percent' | 'path' | 'url' | 'string' | 'strategy';
+
+/** One configurable value: where it can come from and what it defaults to. */
+export interface SettingSpec {
+  /** Key in `pgcache.config.json` (dotted for nested objects). */
+  readonly key: string;
+  /** Environment variable, when one exists. */
+  readonly env?: string;
+  /** Commander attribute name of the flag, when one exists (`--queue-wait-timeout` → `queueWaitTimeout`). */
+  readonly flag?: string;
+  readonly kind: SettingKind;
+  /** Smallest accepted value for numeric kinds. */
+  readonly min?: number;
+  /** Largest accepted value for numeric kinds. */
+  readonly max?: number;
+  /** One line for `doctor` and the README. */
+  readonly description: string;
+}
+
+/**
+ * Every setting pgcache reads. Precedence: flag > environment (`PGCACHE_*`) > config file >
+ * default (see `defaults.ts`).
+ */
+export const SETTINGS = [
+  {
+    key: 'dataDir',
+    env: 'PGCACHE_DATA_DIR',
+    flag: 'dataDir',
+    kind: 'path',
+    description: 'embedded data directory',
+  },
+  {
+    key: 'databaseUrl',
+    env: 'PGCACHE_DATABASE_URL',
+    flag: 'databaseUrl',
+    kind: 'url',
+    description: 'PostgreSQL server to use instead of the embedded store',
+  },
+  {
+    key: 'defaultTtlMs',
+    env: 'PGCACHE_DEFAULT_TTL',
+    kind: 'duration',
+    min: 0,
+    description: 'TTL of an entry written without --ttl (0 = never expires)',
+  },
+  {
+    key: 'maxEntryBytes',
+    env: 'PGCACHE_MAX_ENTRY_BYTES',
+    kind: 'bytes',
+    min: 1,
+    description: 'largest value one entry may hold',
+  },
+  {
+    key: 'maxSizeBytes',
+    env: 'PGCACHE_MAX_SIZE',
+    kind: 'bytes',
+    min: 1,
+    description: 'logical size maintain evicts down from',
+  },
+  {
+    key: 'lowWaterPercent',
+    env: 'PGCACHE_LOW_WATER',
+    kind: 'percent',
+    min: 1,
+    max: 100,
+    description: 'maintain evicts down to this share of maxSizeBytes',
+  },
+  {
+    key: 'timeoutMs',
+    env: 'PGCACHE_TIMEOUT',
+    flag: 'timeout',
+    kind: 'duration',
+    min: 1,
+    description: 'budget of one command',
+  },
+  {
+    key: 'operationTimeoutMs',
+    env: 'PGCACHE_OPERATION_TIMEOUT',
+    flag: 'operationTimeout',
+    kind: 'duration',
+    min: 1,
+    description: 'budget of one database attempt',
+  },
+  {
+    key: 'queue.waitTimeoutMs',
+    env: 'PGCACHE_QUEUE_WAIT_TIMEOUT',
+    flag: 'queueWaitTimeout',
+    kind: 'duration',
+    min: 1,
+    description: 'longest wait for a queue slot',
+  },
+  {
+    key: 'queue.readConcurrency',
+    env: 'PGCACHE_READ_CONCURRENCY',
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    description: 'reads running at once',
+  },
+  {
+    key: 'queue.writeConcurrency',
+    env: 'PGCACHE_WRITE_CONCURRENCY',
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    description: 'writes running at once',
+  },
+  {
+    key: 'queue.maxLength',
+    env: 'PGCACHE_QUEUE_MAX_LENGTH',
+    kind: 'integer',
+    min: 0,
+    max: 1_000_000,
+    description: 'calls allowed to wait per queue before rejecting',
+  },
+  {
+    key: 'retry.attempts',
+    env: 'PGCACHE_RETRY_ATTEMPTS',
+    kind: 'integer',
+    min: 1,
+    max: 20,
+    description: 'attempts per operation for transient errors',
+  },
+  {
+    key: 'retry.baseDelayMs',
+    env: 'PGCACHE_RETRY_BASE_DELAY',
+    kind: 'duration',
+    min: 0,
+    description: 'first backoff delay',
+  },
+  {
+    key: 'retry.maxDelayMs',
+    env: 'PGCACHE_RETRY_MAX_DELAY',
+    kind: 'duration',
+    min: 0,
+    description: 'longest backoff delay',
+  },
+  {
+    key: 'breaker.threshold',
+    env: 'PGCACHE_BREAKER_THRESHOLD',
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    description: 'consecutive failures that open a breaker',
+  },
+  {
+    key: 'breaker.halfOpenAfterMs',
+    env: 'PGCACHE_BREAKER_HALF_OPEN_AFTER',
+    kind: 'duration',
+    min: 1,
+    description: 'time an open breaker waits before a trial call',
+  },
+  {
+    key: 'pool.size',
+    env: 'PGCACHE_POOL_SIZE',
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    description: 'connections in the PostgreSQL pool (--database-url)',
+  },
+] as const satisfies readonly SettingSpec[];
+
+/** A setting's config-file key. */
+export type SettingKey = (typeof SETTINGS)[number]['key'];

@@ -1,0 +1,266 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../clock.js';
+import { StoreLockedError, StoreUnavailableError, type LockOwner } from '../errors/index.js';
+import type { Host } from '../platform/host.js';
+
+/** The lock file's name inside a data directory. */
+export const LOCK_FILE_NAME = 'pgcache.lock';
+
+/** What a data directory's lock file says, as read by {@link readLock}. */
+export type LockState =
+  | { readonly state: 'free' }
+  | { readonly state: 'live'; readonly owner: LockOwner }
+  | { readonly state: 'stale'; readonly owner: LockOwner }
+  | { readonly state: 'foreign'; readonly owner: LockOwner }
+  | { readonly state: 'unreadable'; readonly reason: string };
+
+/** Dependencies of the lock. */
+export interface DataDirLockDeps {
+  readonly host: Host;
+  readonly clock: Clock;
+}
+
+/** Options of {@link acquireDataDirLock}. */
+export interface AcquireLockOptions {
+  /** Called when a stale lock (dead pid on this host) is cleared. */
+  readonly onStaleLock?: (owner: LockOwner) => void;
+}
+
+/** An acquired data-directory lock; `release()` is idempotent. */
+export interface DataDirLock {
+  readonly path: string;
+  readonly owner: LockOwner;
+  /** Advertise the endpoints of `serve` in the lock file. */
+  advertise(endpoints: NonNullable<LockOwner['endpoints']>): void;
+  /** Remove the lock file, if it is still ours. */
+  release(): void;
+}
+
+// A lock file this young may be half-written by its creator; look again before judging it.
+const FRESH_MS = 2000;
+
+// Lock files this process holds. A lock naming our own pid that is not in this set was left by an
+// earlier process that had the same pid (common in containers): it is stale, not ours.
+const HELD_KEY = Symbol.for('pgcache.held-locks');
+const heldPaths: Set<string> =
+  ((globalThis as Record<symbol, unknown>)[HELD_KEY] as Set<string> | undefined) ?? new Set();
+(globalThis as Record<symbol, unknown>)[HELD_KEY] = heldPaths;
+
+/** Read and judge the lock file of `dataDir` without changing anything. */
+export function readLock(dataDir: string, host: Host): LockState {
+  const path = join(dataDir, LOCK_FILE_NAME);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'free' };
+    return { state: 'unreadable', reason: (error as Error).message };
+  }
+  const owner = parseOwner(text);
+  if (owner === undefined)
+    return { state: 'unreadable', reason: `${path} does not hold a pgcache lock` };
+  if (owner.host !== host.hostname) return { state: 'foreign', owner };
+  const alive = owner.pid === host.pid ? heldPaths.has(path) : host.isAlive(owner.pid);
+  return alive ? { state: 'live', owner } : { state: 'stale', owner };
+}
+
+/**
+ * Take the exclusive lock of `dataDir` (created with `O_EXCL`, so exactly one process wins).
+ * A live owner is never displaced: this throws {@link StoreLockedError} naming its pid. A lock
+ * whose pid is dead on this host is stale: it is cleared (with `onStaleLock`) and taken.
+ */
+export function acquireDataDirLock(
+  dataDir: string,
+  deps: DataDirLockDeps,
+  options: AcquireLockOptions = {},
+): DataDirLock {
+  const path = join(dataDir, LOCK_FILE_NAME);
+  const owner: LockOwner = {
+    pid: deps.host.pid,
+    host: deps.host.hostname,
+    startedAt: new Date(deps.clock.now()).toISOString(),
+  };
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    if (tryCreate(path, owner)) {
+      heldPaths.add(path);
+      return heldLock(path, owner);
+    }
+    const state = readLock(dataDir, deps.host);
+    switch (state.state) {
+      case 'free':
+        continue;
+      case 'live':
+        throw lockedError(dataDir, state.owner, deps.host);
+      case 'foreign':
+        throw new StoreLockedError(
+          `data directory ${dataDir} is locked by pid ${state.owner.pid} on another host (${state.owner.host})`,
+          state.owner,
+          { hint: `If nothing on ${state.owner.host} uses it any more, delete ${path}.` },
+        );
+      case 'stale':
+        if (takeOverStale(path, state.owner)) options.onStaleLock?.(state.owner);
+        continue;
+      case 'unreadable':
+        if (ageMs(path, deps.clock) < FRESH_MS) {
+          throw new StoreLockedError(
+            `data directory ${dataDir} is being locked by another process right now`,
+            owner,
+            {
+              hint: 'Retry in a moment.',
+            },
+          );
+        }
+        throw new StoreUnavailableError(`lock file ${path} is unreadable: ${state.reason}`, {
+          hint: `Run \`pgcache doctor\`; if no pgcache process uses ${dataDir}, delete ${path}.`,
+        });
+    }
+  }
+  throw new StoreLockedError(
+    `could not take the lock of ${dataDir}: it keeps changing hands`,
+    owner,
+    {
+      hint: 'Another process is opening the same data directory; retry in a moment.',
+    },
+  );
+}
+
+function lockedError(dataDir: string, owner: LockOwner, host: Host): StoreLockedError {
+  const self = owner.pid === host.pid;
+  return new StoreLockedError(
+    self
+      ? `data directory ${dataDir} is already open in this process`
+      : `data directory ${dataDir} is owned by pid ${owner.pid} (running since ${owner.startedAt})`,
+    owner,
+    {
+      hint: self
+        ? 'Share the one open store instead of opening the directory twice.'
+        : `Wait for pid ${owner.pid} to finish, or run \`pgcache serve\` as the owner so that other commands go through it.`,
+    },
+  );
+}
+
+function tryCreate(path: string, owner: LockOwner): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new StoreUnavailableError(
+      `cannot create lock file ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: 'Check that the data directory is writable by this user.',
+      },
+    );
+  }
+  try {
+    writeSync(fd, `${JSON.stringify(owner)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+// Move the stale file aside (rename is atomic: one process wins), then check that what was moved
+// is the stale lock that was judged, and put it back if another process replaced it meanwhile.
+function takeOverStale(path: string, stale: LockOwner): boolean {
+  const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false;
+  }
+  const moved = parseOwner(safeRead(aside));
+  if (moved?.pid !== stale.pid || moved.startedAt !== stale.startedAt) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      // Someone created a new lock in the meantime; theirs stands.
+    }
+    unlinkQuietly(aside);
+    return false;
+  }
+  unlinkQuietly(aside);
+  return true;
+}
+
+function heldLock(path: string, owner: LockOwner): DataDirLock {
+  let current = owner;
+  let released = false;
+  const stillOurs = (): boolean => {
+    const onDisk = parseOwner(safeRead(path));
+    return onDisk?.pid === owner.pid && onDisk.startedAt === owner.startedAt;
+  };
+  return {
+    path,
+    get owner() {
+      return current;
+    },
+    advertise(endpoints) {
+      current = { ...owner, endpoints };
+      const temp = `${path}.${owner.pid}.tmp`;
+      writeFileSync(temp, `${JSON.stringify(current)}\n`, { mode: 0o600 });
+      renameSync(temp, path);
+    },
+    release() {
+      if (released) return;
+      released = true;
+      heldPaths.delete(path);
+      if (stillOurs()) unlinkQuietly(path);
+    },
+  };
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner>;
+    if (
+      typeof value.pid === 'number' &&
+      typeof value.host === 'string' &&
+      typeof value.startedAt === 'string'
+    ) {
+      return value as LockOwner;
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function ageMs(path: string, clock: Clock): number {
+  try {
+    return clock.now() - statSync(path).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,65 @@
+/** Rows and counts returned by one statement. */
+export interface QueryResult<R> {
+  readonly rows: R[];
+  /** Rows inserted, updated or deleted by the statement. */
+  readonly affectedRows: number;
+}
+
+/** Something statements can be sent to: a database handle or an open transaction. */
+export interface Queryable {
+  /** Run one parameterised statement (`$1`, `$2`…). Pass JSON as a string with `$n::jsonb`. */
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>>;
+  /** Run one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * An open transaction. It has no `transaction()` method, so a nested transaction cannot be opened
+ * by accident: inside a transaction, this handle is the only way to write.
+ */
+export interface Transaction extends Queryable {
+  readonly inTransaction: true;
+}
+
+/** What a database handle is connected to, for `stats`, `doctor` and error messages. */
+export interface DatabaseInfo {
+  readonly kind: 'embedded' | 'wire';
+  /** Data directory (embedded) or the URL without its password (wire). */
+  readonly location: string;
+  /** Engine and version, e.g. `PGlite 0.5.14` or `PostgreSQL 15.18`. */
+  readonly engine: string;
+  /** How the store is reached when it is not opened directly, e.g. `serve, pid 4242`. */
+  readonly via?: string;
+}
+
+/** Connection figures a database can report. */
+export interface ConnectionStats {
+  /** Handles or pool connections open now. */
+  readonly open: number;
+  /** Connections running a statement now. */
+  readonly active: number;
+  /** Open connections doing nothing. */
+  readonly idle: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
+}
+
+/**
+ * The narrow port every adapter implements (embedded PGlite, wire `pg`). Drivers' errors never
+ * leave an adapter: they are translated into pgcache errors at this layer.
+ */
+export interface Database extends Queryable {
+  /** Run `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** Close the handle; idempotent. Calls after it reject with `E_CLOSED`. */
+  close(): Promise<void>;
+  /** What this handle is connected to. */
+  describe(): DatabaseInfo;
+  /** Connection figures for `stats`. */
+  connections(): ConnectionStats;
+  /** True once `close()` has been called. */
+  readonly closed: boolean;
+}

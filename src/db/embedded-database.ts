@@ -1,0 +1,205 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
+import type {
+  ConnectionStats,
+  Database,
+  DatabaseInfo,
+  QueryResult,
+  Queryable,
+  Transaction,
+} from './database.js';
+import { registerHandle } from './handle-registry.js';
+import { translateDriverError } from './sql-errors.js';
+
+/** The PGlite version pgcache is built and tested against (pinned to match pglite-socket). */
+export const PGLITE_VERSION = '0.5.14';
+
+/** Options for {@link openEmbeddedDatabase}. */
+export interface EmbeddedDatabaseOptions {
+  /** Directory PGlite keeps its files in; created when missing. */
+  readonly pgDataDir: string;
+  /** WAL kept between checkpoints; PGlite has no checkpointer, so keep it small. @default '64MB' */
+  readonly maxWalSize?: string;
+  /** Longest `close()` waits for statements in flight before it abandons them. @default 5000 */
+  readonly closeTimeoutMs?: number;
+}
+
+// Marks the async context of a transaction callback, so that a call on the outer handle from
+// inside it fails at once instead of waiting for ever on PGlite's mutex.
+const transactionScope = new AsyncLocalStorage<EmbeddedDatabase>();
+
+/**
+ * Open (or create) a PGlite data directory. The caller owns the result and must `close()` it;
+ * the data-directory lock is taken by the caller before this is called.
+ */
+export async function openEmbeddedDatabase(
+  options: EmbeddedDatabaseOptions,
+): Promise<EmbeddedDatabase> {
+  mkdirSync(options.pgDataDir, { recursive: true, mode: 0o700 });
+  const maxWal = options.maxWalSize ?? '64MB';
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      dataDir: options.pgDataDir,
+      startParams: [
+        ...PGlite.defaultStartParams,
+        '-c',
+        `max_wal_size=${maxWal}`,
+        '-c',
+        'min_wal_size=32MB',
+      ],
+    });
+  } catch (error) {
+    throw new StoreUnavailableError(
+      `cannot open the embedded database in ${options.pgDataDir}: ${(error as Error).message}`,
+      { cause: error, hint: 'Run `pgcache doctor` to check the data directory.' },
+    );
+  }
+  return new EmbeddedDatabase(pglite, options.pgDataDir, options.closeTimeoutMs ?? 5000);
+}
+
+/** The PGlite adapter of the {@link Database} port. */
+export class EmbeddedDatabase implements Database {
+  readonly #pglite: PGlite;
+  readonly #location: string;
+  readonly #unregister: () => void;
+  readonly #closeTimeoutMs: number;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(pglite: PGlite, location: string, closeTimeoutMs = 5000) {
+    this.#pglite = pglite;
+    this.#location = location;
+    this.#closeTimeoutMs = closeTimeoutMs;
+    this.#unregister = registerHandle({ kind: 'embedded', location, openedAt: Date.now() });
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The PGlite instance, for the wire endpoint of `serve` (which must share this one instance). */
+  get pglite(): PGlite {
+    return this.#pglite;
+  }
+
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<QueryResult<R>> {
+    return this.#track('query', async () => {
+      const result = await this.#pglite.query<R>(sql, params as unknown[]);
+      return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
+    });
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.#track('exec', async () => {
+      await this.#pglite.exec(sql);
+    });
+  }
+
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.#track('transaction', () =>
+      this.#pglite.transaction((pgTx) => {
+        const tx: Transaction = {
+          inTransaction: true,
+          query: async <R>(sql: string, params: readonly unknown[] = []) => {
+            const result = await pgTx.query<R>(sql, params as unknown[]).catch((error: unknown) => {
+              throw translateDriverError(error, 'transaction');
+            });
+            return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
+          },
+          exec: async (sql: string) => {
+            await pgTx.exec(sql).catch((error: unknown) => {
+              throw translateDriverError(error, 'transaction');
+            });
+          },
+        };
+        return transactionScope.run(this, () => fn(tx));
+      }),
+    );
+  }
+
+  describe(): DatabaseInfo {
+    return { kind: 'embedded', location: this.#location, engine: `PGlite ${PGLITE_VERSION}` };
+  }
+
+  connections(): ConnectionStats {
+    const open = this.closed ? 0 : 1;
+    const active = Math.min(open, this.#inFlight.size);
+    return { open, active, idle: open - active, waiting: Math.max(0, this.#inFlight.size - 1) };
+  }
+
+  /**
+   * Wait (up to the close timeout) for statements already issued, then close PGlite. Idempotent:
+   * later calls return the same promise; PGlite's own "already closed" rejection never escapes.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([
+        Promise.allSettled([...this.#inFlight]).then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs, false))),
+      ]);
+      clearTimeout(timer);
+      if (!settled) {
+        // A statement never settled: the instance is hung and its close() would hang too.
+        this.#unregister();
+        this.#pglite.close().catch(() => undefined);
+        return;
+      }
+      try {
+        await this.#pglite.close();
+      } catch {
+        // Already closed, or the instance is broken: either way it is gone.
+      } finally {
+        this.#unregister();
+      }
+    })();
+    return this.#closing;
+  }
+
+  /** Close without waiting for statements in flight (a hung or crashed instance). */
+  abandon(): void {
+    if (this.#closing !== undefined) return;
+    this.#closing = Promise.resolve();
+    this.#unregister();
+    // A hung instance may never settle its close(); do not wait for it, and ignore its errors.
+    this.#pglite.close().catch(() => undefined);
+  }
+
+  #track<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(
+        new ClosedError(`${operation} on a closed database (${this.#location})`, {
+          hint: 'Open the store again; a handle cannot be used after close().',
+        }),
+      );
+    }
+    if (transactionScope.getStore() === this) {
+      return Promise.reject(
+        new NestedTransactionError(
+          `${operation} on the outer handle inside a transaction callback would wait for ever`,
+          {
+            hint: 'Inside db.transaction(fn), send every statement through the tx handle fn receives.',
+          },
+        ),
+      );
+    }
+    const promise = run().catch((error: unknown) => {
+      throw translateDriverError(error, operation);
+    });
+    this.#inFlight.add(promise);
+    const forget = (): void => void this.#inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+}
+
+/** True when `q` is a transaction handle rather than a database. */
+export function isTransaction(q: Queryable): q is Transaction {
+  return (q as Partial<Transaction>).inTransaction === true;
+}

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './exit-code.js';
+export * from './pgcache-error.js';

@@ -1,0 +1,9 @@
+import { entries } from './001-entries.js';
+import { bookkeeping } from './002-bookkeeping.js';
+import type { Migration } from './migration.js';
+
+/** Every migration pgcache ships, in order. Append only; never edit an applied one. */
+export const MIGRATIONS: readonly Migration[] = [entries, bookkeeping];
+
+export { migrationChecksum, type Migration } from './migration.js';
+export * from './migrator.js';

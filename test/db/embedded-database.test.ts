@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.js';
+import { openHandleCount } from '../../src/db/handle-registry.js';
+import { copyTemplateDataDir } from '../support/data-dir.js';
+
+describe('EmbeddedDatabase', () => {
+  let db: EmbeddedDatabase | undefined;
+  afterEach(async () => {
+    await db?.close();
+  });
+
+  const open = async (): Promise<EmbeddedDatabase> => {
+    db = await openEmbeddedDatabase({ pgDataDir: join(copyTemplateDataDir(), 'pgdata') });
+    return db;
+  };
+
+  it('runs parameterised statements and reports affected rows', async () => {
+    const handle = await open();
+    const insert = await handle.query(
+      `INSERT INTO pgcache_meta (key, value, updated_at) VALUES ($1, $2::jsonb, now())`,
+      ['k', JSON.stringify({ a: 1 })],
+    );
+    expect(insert.affectedRows).toBe(1);
+    const { rows } = await handle.query<{ value: unknown }>(
+      `SELECT value FROM pgcache_meta WHERE key = $1`,
+      ['k'],
+    );
+    expect(rows).toEqual([{ value: { a: 1 } }]);
+  });
+
+  it('close() is idempotent and later calls reject with E_CLOSED', async () => {
+    const before = openHandleCount();
+    const handle = await open();
+    expect(openHandleCount()).toBe(before + 1);
+    const pending = handle.query('SELECT 1 AS one');
+    await Promise.all([handle.close(), handle.close()]);
+    await expect(pending).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    await expect(handle.close()).resolves.toBeUndefined();
+    await expect(handle.query('SELECT 1')).rejects.toMatchObject({ code: 'E_CLOSED' });
+    expect(openHandleCount()).toBe(before);
+  });
+
+  it('a statement issued in the same tick as close() gets E_CLOSED, not an internal TypeError', async () => {
+    const handle = await open();
+    const closing = handle.close();
+    await expect(handle.exec('SELECT 1')).rejects.toMatchObject({ code: 'E_CLOSED' });
+    await closing;
+  });
+
+  it('refuses the outer handle inside a transaction instead of hanging', async () => {
+    const handle = await open();
+    await expect(
+      handle.transaction(async () => {
+        await handle.query('SELECT 1');
+      }),
+    ).rejects.toMatchObject({ code: 'E_NESTED_TRANSACTION' });
+    await expect(handle.query('SELECT 2 AS two')).resolves.toMatchObject({ rows: [{ two: 2 }] });
+  });
+
+  it('rolls back a transaction whose callback throws', async () => {
+    const handle = await open();
+    await expect(
+      handle.transaction(async (tx) => {
+        await tx.query(`INSERT INTO pgcache_counters (name, value) VALUES ('x', 1)`);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const { rows } = await handle.query(`SELECT * FROM pgcache_counters`);
+    expect(rows).toEqual([]);
+  });
+
+  it('translates SQL errors into pgcache errors with the SQLSTATE', async () => {
+    const handle = await open();
+    await expect(handle.query('SELEC 1')).rejects.toMatchObject({
+      code: 'E_DATABASE',
+      sqlState: '42601',
+    });
+  });
+});
