@@ -69,6 +69,10 @@ export interface LoadConfigOptions {
   readonly configFile?: string | undefined;
   /** The command's own budget, used when no timeout is configured. @default 30000 */
   readonly commandTimeoutMs?: number;
+  /** Values by config-file key that win over everything (a library caller's options). */
+  readonly overrides?: Readonly<Partial<Record<SettingKey, string | number>>>;
+  /** Look for `pgcache.config.json` in `cwd` when no file is named. @default true */
+  readonly readConfigFile?: boolean;
 }
 
 /** The name of the config file looked up in the working directory. */
@@ -99,11 +103,24 @@ const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const { flags = {}, env = {}, cwd } = options;
   const explicitFile = options.configFile ?? env['PGCACHE_CONFIG'];
-  const configFile = resolveConfigFile(cwd, explicitFile);
+  const configFile =
+    options.readConfigFile === false ? undefined : resolveConfigFile(cwd, explicitFile);
   const file = configFile === undefined ? {} : readConfigFile(configFile);
   const resolved = new Map<SettingKey, ResolvedSetting>();
   for (const spec of SETTINGS as readonly SettingSpec[]) {
-    resolved.set(spec.key as SettingKey, resolveOne(spec, flags, env, file, configFile));
+    const override = options.overrides?.[spec.key as SettingKey];
+    resolved.set(
+      spec.key as SettingKey,
+      override === undefined
+        ? resolveOne(spec, flags, env, file, configFile)
+        : {
+            key: spec.key as SettingKey,
+            description: spec.description,
+            value: readValue(spec, override, 'options'),
+            source: 'flag',
+            origin: 'options',
+          },
+    );
   }
   deriveDefaults(resolved, options.commandTimeoutMs ?? 30_000);
   const value = <T extends string | number | undefined>(key: SettingKey): T =>

@@ -47,6 +47,14 @@ export interface ConnectionStats {
   readonly waiting: number;
 }
 
+/** What the store occupies on disk, as far as the backend can tell. */
+export interface DiskFootprint {
+  /** Bytes on disk: the data directory (embedded) or the store's tables and indexes (server). */
+  readonly onDiskBytes: number;
+  /** Bytes of write-ahead log, when the backend can see it (`null` on a server). */
+  readonly walBytes: number | null;
+}
+
 /**
  * The narrow port every adapter implements (embedded PGlite, wire `pg`). Drivers' errors never
  * leave an adapter: they are translated into pgcache errors at this layer.
@@ -60,6 +68,8 @@ export interface Database extends Queryable {
   describe(): DatabaseInfo;
   /** Connection figures for `stats`. */
   connections(): ConnectionStats;
+  /** Bytes on disk and WAL, for `stats` and `maintain`. */
+  footprint(): Promise<DiskFootprint>;
   /** True once `close()` has been called. */
   readonly closed: boolean;
 }

@@ -1,15 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
 import type {
   ConnectionStats,
   Database,
   DatabaseInfo,
+  DiskFootprint,
   QueryResult,
   Queryable,
   Transaction,
 } from './database.js';
+import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
 import { translateDriverError } from './sql-errors.js';
 
@@ -125,6 +128,13 @@ export class EmbeddedDatabase implements Database {
 
   describe(): DatabaseInfo {
     return { kind: 'embedded', location: this.#location, engine: `PGlite ${PGLITE_VERSION}` };
+  }
+
+  footprint(): Promise<DiskFootprint> {
+    return Promise.resolve({
+      onDiskBytes: directorySize(this.#location),
+      walBytes: directorySize(join(this.#location, 'pg_wal')),
+    });
   }
 
   connections(): ConnectionStats {

@@ -184,6 +184,12 @@ export class MigrationsPendingError extends PgcacheError {
   readonly exitCode = ExitCode.Config;
 }
 
+/** No store exists at the data directory yet. */
+export class NotInitialisedError extends PgcacheError {
+  readonly code = 'E_NOT_INITIALISED';
+  readonly exitCode = ExitCode.Config;
+}
+
 /** An applied migration no longer matches its recorded checksum. */
 export class MigrationDriftError extends PgcacheError {
   readonly code = 'E_MIGRATION_DRIFT';

@@ -1,0 +1,11 @@
+/** Each command's default budget (`--timeout`), in milliseconds. */
+export const COMMAND_BUDGET_MS = {
+  init: 120_000, // creating a data directory runs initdb: 3-15 s on a loaded machine
+  migrate: 120_000,
+  get: 30_000,
+  set: 60_000,
+  del: 30_000,
+  list: 30_000,
+  stats: 30_000,
+  maintain: 600_000,
+} as const;

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import type { CliContext } from '../src/cli/context.js';
+import type { GlobalFlags } from '../src/cli/flags.js';
+import { jsonDocument } from '../src/cli/json-output.js';
+import { withStore } from '../src/cli/with-store.js';
+import { COMMAND_BUDGET_MS } from './budgets.js';
+
+/** `pgcache del KEY...`: delete entries and say how many were removed. */
+export function delCommand(ctx: CliContext): Command {
+  return new Command('del')
+    .description('delete entries; reports how many live entries were removed')
+    .argument('<keys...>', 'entry keys')
+    .action(async (keys: string[], _flags: unknown, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<GlobalFlags>();
+      const unique = [...new Set(keys)];
+      const removed = await withStore(
+        ctx,
+        flags,
+        { commandTimeoutMs: COMMAND_BUDGET_MS.del },
+        (store, deadline) => store.delete(unique, { deadline }),
+      );
+      ctx.stdout.write(
+        flags.json === true
+          ? jsonDocument({ removed, requested: unique.length })
+          : `removed ${removed} of ${unique.length} ${unique.length === 1 ? 'key' : 'keys'}\n`,
+      );
+    });
+}

@@ -1,0 +1,115 @@
+import { Command, Option } from 'commander';
+import type { CliContext } from '../src/cli/context.js';
+import { ttlArg, type GlobalFlags } from '../src/cli/flags.js';
+import { jsonDocument } from '../src/cli/json-output.js';
+import { readInputFile } from '../src/cli/read-input.js';
+import { withStore } from '../src/cli/with-store.js';
+import { formatBytes, formatDuration } from '../src/config/units.js';
+import { UsageError } from '../src/errors/index.js';
+import { parseBatch } from '../src/store/batch-file.js';
+import { parseJsonInput } from '../src/store/entry-codec.js';
+import { parseKey } from '../src/store/keys.js';
+import { COMMAND_BUDGET_MS } from './budgets.js';
+
+interface SetFlags extends GlobalFlags {
+  ttl?: number;
+  file?: string;
+  batch?: string;
+}
+
+/** `pgcache set KEY VALUE|-`, `--file F`, or `--batch FILE.ndjson` (all or nothing). */
+export function setCommand(ctx: CliContext): Command {
+  return new Command('set')
+    .description(
+      'store a JSON value under KEY (VALUE, "-" for stdin, --file, or --batch FILE.ndjson)',
+    )
+    .argument('[key]', 'entry key, e.g. component:react:button')
+    .argument('[value]', 'the JSON value, or "-" to read it from stdin')
+    .option(
+      '--ttl <duration>',
+      'time to live: 30s, 5m, 2h, 7d, or "never" (default: config defaultTtlMs)',
+      ttlArg,
+    )
+    .option('--file <path>', 'read the JSON value from a file')
+    .addOption(
+      new Option(
+        '--batch <file>',
+        'write every {"key","value","ttl"?} line of an NDJSON file, or none',
+      ).conflicts(['file', 'ttl']),
+    )
+    .action(
+      async (key: string | undefined, value: string | undefined, _flags: unknown, cmd: Command) => {
+        const flags = cmd.optsWithGlobals<SetFlags>();
+        if (flags.batch !== undefined) {
+          if (key !== undefined)
+            throw new UsageError('--batch takes no KEY or VALUE', {
+              hint: 'Run `pgcache set --batch FILE.ndjson`.',
+            });
+          const items = parseBatch(readInputFile(ctx.cwd, flags.batch, '--batch'), flags.batch);
+          const result = await withStore(
+            ctx,
+            flags,
+            { commandTimeoutMs: COMMAND_BUDGET_MS.set },
+            (store, deadline) => store.setMany(items, { deadline }),
+          );
+          ctx.stdout.write(
+            flags.json === true
+              ? jsonDocument({ ...result })
+              : `stored ${result.written} entries (${formatBytes(result.bytes)}) from ${flags.batch}\n`,
+          );
+          return;
+        }
+        if (key === undefined)
+          throw new UsageError('set needs a KEY', {
+            hint: 'Run `pgcache set KEY VALUE`, `pgcache set KEY -` or `pgcache set --batch FILE`.',
+          });
+        parseKey(key);
+        const text = await readValueText(ctx, value, flags.file);
+        const parsed = parseJsonInput(
+          text,
+          value === undefined || value === '-' ? (flags.file ?? 'stdin') : 'VALUE',
+        );
+        const summary = await withStore(
+          ctx,
+          flags,
+          { commandTimeoutMs: COMMAND_BUDGET_MS.set },
+          (store, deadline) => store.set(key, parsed, { ttlMs: flags.ttl, deadline }),
+        );
+        if (flags.json === true) {
+          ctx.stdout.write(
+            jsonDocument({
+              key,
+              kind: summary.kind,
+              sizeBytes: summary.sizeBytes,
+              expiresAt: summary.expiresAt?.toISOString() ?? null,
+            }),
+          );
+          return;
+        }
+        const expiry =
+          summary.expiresAt === null
+            ? 'never expires'
+            : `expires in ${formatDuration(summary.expiresAt.getTime() - ctx.clock.now())}`;
+        ctx.stdout.write(`stored ${key} (${summary.sizeBytes} bytes, ${expiry})\n`);
+      },
+    );
+}
+
+async function readValueText(
+  ctx: CliContext,
+  value: string | undefined,
+  file: string | undefined,
+): Promise<string> {
+  if (file !== undefined) {
+    if (value !== undefined)
+      throw new UsageError('give VALUE or --file, not both', {
+        hint: 'Run `pgcache set KEY --file value.json`.',
+      });
+    return readInputFile(ctx.cwd, file, '--file');
+  }
+  if (value === undefined)
+    throw new UsageError('set needs a VALUE, "-" or --file', {
+      hint: `For example: pgcache set KEY '{"a":1}'`,
+    });
+  return value === '-' ? ctx.readStdin() : value;
+}

@@ -1,0 +1,28 @@
+import { ExitCode, InternalError, isPgcacheError, type PgcacheError } from '../errors/index.js';
+import { styles } from './terminal.js';
+
+/** Turn anything thrown into a pgcache error: programmer errors become `E_INTERNAL` (exit 70). */
+export function asPgcacheError(error: unknown): PgcacheError {
+  if (isPgcacheError(error)) return error;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new InternalError(`internal error: ${message}`, {
+    cause: error,
+    hint: 'This is a bug in pgcache; please report it with this message (set PGCACHE_DEBUG=1 for the stack).',
+  });
+}
+
+/** The text printed on stderr for an error: message, code and hint, never a stack trace. */
+export function renderError(
+  error: PgcacheError,
+  options: { json: boolean; color: boolean; debug: boolean },
+): string {
+  if (options.json) return `${JSON.stringify({ error: error.toJSON() })}\n`;
+  const s = styles(options.color);
+  let text = `${s.red('error')} ${s.dim(`[${error.code}]`)} ${error.message}\n`;
+  if (error.hint !== undefined) text += `${s.dim('hint:')} ${error.hint}\n`;
+  if (options.debug && error.exitCode === ExitCode.Software) {
+    const cause = error.cause instanceof Error ? error.cause : error;
+    text += `${cause.stack ?? ''}\n`;
+  }
+  return text;
+}

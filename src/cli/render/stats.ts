@@ -1,0 +1,62 @@
+import { formatBytes } from '../../config/units.js';
+import type { StoreStats } from '../../store/stats.js';
+import { renderPairs, renderTable } from './table.js';
+import { relativeTime } from './time.js';
+import type { TerminalFeatures } from '../terminal.js';
+
+/** The `stats --json` document body (without schemaVersion). */
+export function statsJson(stats: StoreStats): Record<string, unknown> {
+  return { ...stats };
+}
+
+/** `stats` as text: tables on a terminal, `key: value` lines when piped. */
+export function renderStats(stats: StoreStats, term: TerminalFeatures, now: number): string {
+  const kinds = ['component', 'block', 'generic'] as const;
+  const pairs: [string, string][] = [
+    [
+      'backend',
+      `${stats.backend.engine} ${stats.backend.location}${stats.backend.via === undefined ? '' : ` (via ${stats.backend.via})`}`,
+    ],
+    ['entries', String(stats.entries.total)],
+    ...kinds.map((k): [string, string] => [`entries.${k}`, String(stats.entries.byKind[k])]),
+    ['bytes', `${stats.bytes.total} (${formatBytes(stats.bytes.total)})`],
+    ...kinds.map((k): [string, string] => [`bytes.${k}`, String(stats.bytes.byKind[k])]),
+    ['max size', `${formatBytes(stats.bytes.max)} (${stats.bytes.usedPercent}% used)`],
+    ['on disk', formatBytes(stats.bytes.onDisk)],
+    ['wal', stats.bytes.wal === null ? 'n/a (server)' : formatBytes(stats.bytes.wal)],
+    ['expired, not purged', `${stats.expired} (${formatBytes(stats.expiredBytes)})`],
+    ['hits', String(stats.hits)],
+    ['misses', String(stats.misses)],
+    [
+      'connections',
+      `open ${stats.connections.open}, active ${stats.connections.active}, idle ${stats.connections.idle}, waiting ${stats.connections.waiting} (handles in this process: ${stats.connections.handles})`,
+    ],
+    [
+      'schema',
+      `version ${stats.schema.version} of ${stats.schema.latest}, ${stats.schema.pending} pending`,
+    ],
+    [
+      'last maintenance',
+      stats.lastMaintenance === null
+        ? 'never'
+        : `${relativeTime(stats.lastMaintenance.at, now)} (${stats.lastMaintenance.at})`,
+    ],
+    [
+      'last stress run',
+      stats.lastStress === null
+        ? 'never'
+        : `${String(stats.lastStress['verdict'] ?? '?')} ${relativeTime(stats.lastStress.at, now)}`,
+    ],
+  ];
+  if (!term.interactive) return renderPairs(pairs);
+  const byKind = renderTable(
+    ['kind', 'entries', 'bytes'],
+    [
+      ...kinds.map((k) => [k, String(stats.entries.byKind[k]), formatBytes(stats.bytes.byKind[k])]),
+      ['total', String(stats.entries.total), formatBytes(stats.bytes.total)],
+    ],
+    term,
+  );
+  const rest = pairs.filter(([k]) => !k.startsWith('entries') && !k.startsWith('bytes'));
+  return `${byKind}${renderPairs(rest)}`;
+}

@@ -1,0 +1,110 @@
+import type { DiskFootprint } from '../db/database.js';
+import { readSizeFigures } from '../store/size-query.js';
+import { countEviction, evictLeastRecentlyUsed } from './evict-lru.js';
+import { countExpired, purgeExpired, type RunStep, type StepResult } from './purge-expired.js';
+
+/** What callers tune in a maintenance run. */
+export interface MaintainOptions {
+  /** Report what would be done without changing anything. @default false */
+  readonly dryRun?: boolean;
+  /** Logical size above which least-recently-used entries are evicted. */
+  readonly maxSizeBytes: number;
+  /** Eviction goes down to this share of `maxSizeBytes`. */
+  readonly lowWaterPercent: number;
+  /** Rows per delete statement. @default 500 */
+  readonly batchSize?: number;
+}
+
+/** What a maintenance run needs from the store. */
+export interface MaintainDeps {
+  /** Run one short write through the resilience path. */
+  readonly run: RunStep;
+  /** Run a statement alone, with the queue drained (VACUUM, CHECKPOINT). */
+  readonly exclusive: RunStep;
+  readonly footprint: () => Promise<DiskFootprint>;
+  /** True for the embedded store, which has no autovacuum and no checkpointer. */
+  readonly reclaimDisk: boolean;
+  readonly now: () => Date;
+  /** Throws when the run must stop (deadline, interrupt); called between batches. */
+  readonly shouldStop: () => void;
+}
+
+/** What one maintenance run did (or would do). */
+export interface MaintainReport {
+  readonly dryRun: boolean;
+  readonly expiredPurged: number;
+  readonly expiredBytes: number;
+  readonly evicted: number;
+  readonly evictedBytes: number;
+  /** Logical bytes freed by purge and eviction together. */
+  readonly bytesFreed: number;
+  readonly sizeBefore: number;
+  readonly sizeAfter: number;
+  readonly maxSizeBytes: number;
+  readonly lowWaterBytes: number;
+  readonly diskBytesBefore: number;
+  readonly diskBytesAfter: number;
+  readonly walBytesBefore: number | null;
+  readonly walBytesAfter: number | null;
+  /** `vacuum+checkpoint` on the embedded store; `server` when a PostgreSQL server reclaims by itself. */
+  readonly reclaimed: 'vacuum+checkpoint' | 'server' | 'dry-run';
+  readonly startedAt: string;
+  readonly durationMs: number;
+}
+
+/**
+ * Purge expired entries, evict least-recently-used entries down to the low-water mark when the
+ * store is above its max size, then reclaim disk on the embedded store. Safe to run under cron:
+ * each statement is short and a second run right after the first frees nothing.
+ */
+export async function runMaintenance(
+  options: MaintainOptions,
+  deps: MaintainDeps,
+): Promise<MaintainReport> {
+  const started = deps.now();
+  const dryRun = options.dryRun === true;
+  const batch = options.batchSize ?? 500;
+  const before = await deps.footprint();
+  const sizes = await deps.run('maintain.size', (db) => readSizeFigures(db, started));
+  const purged: StepResult = dryRun
+    ? await countExpired(deps.run, started)
+    : await purgeExpired(deps.run, started, batch, deps.shouldStop);
+  const lowWaterBytes = Math.floor((options.maxSizeBytes * options.lowWaterPercent) / 100);
+  const live = sizes.bytes.total - purged.bytes;
+  const need = live > options.maxSizeBytes ? live - lowWaterBytes : 0;
+  const evicted: StepResult =
+    need === 0
+      ? { entries: 0, bytes: 0 }
+      : dryRun
+        ? await countEviction(deps.run, started, need)
+        : await evictLeastRecentlyUsed(deps.run, need, batch, deps.shouldStop);
+  let reclaimed: MaintainReport['reclaimed'] = 'dry-run';
+  if (!dryRun) {
+    reclaimed = deps.reclaimDisk ? 'vacuum+checkpoint' : 'server';
+    if (deps.reclaimDisk) {
+      deps.shouldStop();
+      await deps.exclusive('maintain.vacuum', (db) => db.exec('VACUUM pgcache_entries'));
+      await deps.exclusive('maintain.checkpoint', (db) => db.exec('CHECKPOINT'));
+    }
+  }
+  const after = dryRun ? before : await deps.footprint();
+  return {
+    dryRun,
+    expiredPurged: purged.entries,
+    expiredBytes: purged.bytes,
+    evicted: evicted.entries,
+    evictedBytes: evicted.bytes,
+    bytesFreed: purged.bytes + evicted.bytes,
+    sizeBefore: sizes.bytes.total,
+    sizeAfter: sizes.bytes.total - purged.bytes - evicted.bytes,
+    maxSizeBytes: options.maxSizeBytes,
+    lowWaterBytes,
+    diskBytesBefore: before.onDiskBytes,
+    diskBytesAfter: after.onDiskBytes,
+    walBytesBefore: before.walBytes,
+    walBytesAfter: after.walBytes,
+    reclaimed,
+    startedAt: started.toISOString(),
+    durationMs: deps.now().getTime() - started.getTime(),
+  };
+}

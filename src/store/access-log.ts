@@ -1,0 +1,75 @@
+import type { Queryable } from '../db/database.js';
+import { recordAccess } from './entry-queries.js';
+
+/** What {@link AccessLog.take} hands over to be written. */
+export interface AccessBatch {
+  readonly touches: readonly { key: string; at: Date; count: number }[];
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+/**
+ * Reads recorded in memory and written in batches: a `get` stays a single SELECT, while access
+ * times, access counts and the hit/miss counters reach the store on the next flush.
+ */
+export class AccessLog {
+  readonly #touches = new Map<string, { at: Date; count: number }>();
+  readonly #counters = new Map<string, number>();
+
+  /** Entries touched plus counters changed since the last take. */
+  get size(): number {
+    return this.#touches.size + this.#counters.size;
+  }
+
+  /** Record a read of `key` at `at`. */
+  touch(key: string, at: Date): void {
+    const seen = this.#touches.get(key);
+    if (seen === undefined) this.#touches.set(key, { at, count: 1 });
+    else {
+      seen.count += 1;
+      if (at > seen.at) seen.at = at;
+    }
+  }
+
+  /** Add `n` to the persisted counter `name` (for example `hits`, `misses`). */
+  count(name: string, n = 1): void {
+    this.#counters.set(name, (this.#counters.get(name) ?? 0) + n);
+  }
+
+  /** Counts not yet written, for figures that must include them. */
+  unwritten(name: string): number {
+    return this.#counters.get(name) ?? 0;
+  }
+
+  /** Take everything recorded so far, leaving the log empty. */
+  take(): AccessBatch {
+    const batch: AccessBatch = {
+      touches: [...this.#touches].map(([key, t]) => ({ key, at: t.at, count: t.count })),
+      counters: Object.fromEntries(this.#counters),
+    };
+    this.#touches.clear();
+    this.#counters.clear();
+    return batch;
+  }
+
+  /** Put back a batch whose write failed, so that the next flush carries it. */
+  restore(batch: AccessBatch): void {
+    for (const t of batch.touches) {
+      for (let i = 0; i < t.count; i += 1) this.touch(t.key, t.at);
+    }
+    for (const [name, n] of Object.entries(batch.counters)) this.count(name, n);
+  }
+}
+
+/** Write one batch: access times and counts, then counters, in one transaction. */
+export async function writeAccessBatch(tx: Queryable, batch: AccessBatch): Promise<void> {
+  await recordAccess(tx, batch.touches);
+  const counters = Object.entries(batch.counters).filter(([, n]) => n > 0);
+  if (counters.length > 0) {
+    await tx.query(
+      `INSERT INTO pgcache_counters (name, value)
+       SELECT key, value::bigint FROM jsonb_each_text($1::jsonb)
+       ON CONFLICT (name) DO UPDATE SET value = pgcache_counters.value + EXCLUDED.value`,
+      [JSON.stringify(Object.fromEntries(counters))],
+    );
+  }
+}

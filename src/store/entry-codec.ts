@@ -1,0 +1,85 @@
+import { InvalidJsonError, ValueTooLargeError } from '../errors/index.js';
+import { formatBytes } from '../config/units.js';
+import { parseKey, type ParsedKey } from './keys.js';
+
+/** A value ready to be written: its compact JSON, its size and what the store indexes. */
+export interface EncodedEntry {
+  readonly parsed: ParsedKey;
+  readonly json: string;
+  readonly sizeBytes: number;
+  readonly framework: string | null;
+  readonly category: string | null;
+}
+
+/**
+ * Validate a key and a value and compute what the store records. The size is the UTF-8 length of
+ * the value's compact JSON, computed here and never taken from the input.
+ */
+export function encodeEntry(key: string, value: unknown, maxEntryBytes: number): EncodedEntry {
+  const parsed = parseKey(key);
+  const json = toJson(key, value);
+  const sizeBytes = Buffer.byteLength(json, 'utf8');
+  if (sizeBytes > maxEntryBytes) {
+    throw new ValueTooLargeError(
+      `the value for ${key} is ${formatBytes(sizeBytes)} (${sizeBytes} bytes), over the ${formatBytes(maxEntryBytes)} limit`,
+      {
+        hint: 'Store a smaller value, or raise maxEntryBytes (PGCACHE_MAX_ENTRY_BYTES) if this size is expected.',
+      },
+    );
+  }
+  const fields =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  const text = (v: unknown): string | null =>
+    typeof v === 'string' && v !== '' ? v.slice(0, 200) : null;
+  return {
+    parsed,
+    json,
+    sizeBytes,
+    framework: parsed.framework ?? text(fields['framework']),
+    category: text(fields['category']),
+  };
+}
+
+function toJson(key: string, value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidJsonError(
+      `the value for ${key} cannot be written as JSON: ${(error as Error).message}`,
+      {
+        hint: 'Pass plain JSON data: objects, arrays, strings, numbers, booleans and null.',
+      },
+    );
+  }
+  if (json === undefined) {
+    throw new InvalidJsonError(`the value for ${key} is not JSON data (${typeof value})`, {
+      hint: 'Pass plain JSON data: objects, arrays, strings, numbers, booleans and null.',
+    });
+  }
+  // Postgres jsonb cannot hold the NUL character; refuse it here instead of failing in SQL.
+  if (json.includes('\\u0000')) {
+    throw new InvalidJsonError(
+      `the value for ${key} contains a NUL character (\\u0000), which the store cannot hold`,
+      {
+        hint: 'Remove or encode NUL characters before storing the value.',
+      },
+    );
+  }
+  return json;
+}
+
+/**
+ * Parse JSON text given by a user, with the parser's position in the error (exit 65).
+ */
+export function parseJsonInput(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InvalidJsonError(`${what} is not valid JSON: ${(error as Error).message}`, {
+      hint: 'Quote strings ("text"), and check brackets and commas; nothing was stored.',
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import type { Queryable } from '../db/database.js';
+import { UsageError } from '../errors/index.js';
+import type { EntrySummary } from './entry.js';
+import { LIVE_AT, SUMMARY_COLUMNS, toSummary, type EntryRow } from './entry-queries.js';
+import { ENTRY_KINDS, type EntryKind } from './keys.js';
+
+/** A `field=value` condition on the JSON value, as containment (`value @> {...}`). */
+export interface WhereCondition {
+  /** Path into the value: `a.b` → `['a', 'b']`. */
+  readonly path: readonly string[];
+  readonly value: unknown;
+}
+
+/** Filters of `list`; all given filters must hold. */
+export interface ListFilter {
+  readonly kind?: EntryKind | undefined;
+  readonly namespace?: string | undefined;
+  readonly framework?: string | undefined;
+  readonly category?: string | undefined;
+  readonly prefix?: string | undefined;
+  readonly where?: readonly WhereCondition[] | undefined;
+  /** Most entries returned. @default 100 */
+  readonly limit?: number | undefined;
+  /** Include entries that expired but are not purged yet. @default false */
+  readonly includeExpired?: boolean | undefined;
+}
+
+/** Largest `limit` accepted. */
+export const MAX_LIST_LIMIT = 100_000;
+
+/**
+ * Parse `field=value` (value as JSON when it parses, else as a string; `a.b=1` reaches into
+ * nested objects).
+ */
+export function parseWhere(text: string): WhereCondition {
+  const at = text.indexOf('=');
+  const field = at < 0 ? '' : text.slice(0, at);
+  if (at <= 0 || field.split('.').some((part) => part === '')) {
+    throw new UsageError(`--where ${JSON.stringify(text)} is not field=value`, {
+      hint: 'Write it as --where framework=react or --where meta.size=3.',
+    });
+  }
+  const raw = text.slice(at + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // a bare word is a string
+  }
+  return { path: field.split('.'), value };
+}
+
+/** Build the containment document of one condition: `a.b=1` → `{"a":{"b":1}}`. */
+export function containment(condition: WhereCondition): unknown {
+  return condition.path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), condition.value);
+}
+
+/** List entry summaries matching `filter`, ordered by key. */
+export async function listEntries(
+  db: Queryable,
+  filter: ListFilter,
+  now: Date,
+): Promise<EntrySummary[]> {
+  const params: unknown[] = [];
+  const bind = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const clauses: string[] = [];
+  if (filter.includeExpired !== true) clauses.push(LIVE_AT(bind(now)));
+  if (filter.kind !== undefined) {
+    if (!ENTRY_KINDS.includes(filter.kind)) {
+      throw new UsageError(`unknown kind ${JSON.stringify(filter.kind)}`, {
+        hint: `Use one of ${ENTRY_KINDS.join(', ')}.`,
+      });
+    }
+    clauses.push(`kind = ${bind(filter.kind)}`);
+  }
+  if (filter.namespace !== undefined) clauses.push(`namespace = ${bind(filter.namespace)}`);
+  if (filter.framework !== undefined) clauses.push(`framework = ${bind(filter.framework)}`);
+  if (filter.category !== undefined) clauses.push(`category = ${bind(filter.category)}`);
+  if (filter.prefix !== undefined && filter.prefix !== '') {
+    clauses.push(`key LIKE ${bind(`${filter.prefix.replace(/[\\%_]/g, '\\$&')}%`)}`);
+  }
+  for (const condition of filter.where ?? []) {
+    clauses.push(`value @> ${bind(JSON.stringify(containment(condition)))}::jsonb`);
+  }
+  const limit = filter.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new UsageError(
+      `--limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got ${limit}`,
+      {
+        hint: 'For example --limit 50.',
+      },
+    );
+  }
+  const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
+  const { rows } = await db.query<EntryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM pgcache_entries ${where} ORDER BY key LIMIT ${bind(limit)}`,
+    params,
+  );
+  return rows.map(toSummary);
+}

@@ -1,0 +1,351 @@
+import type { Clock, Timer } from '../clock.js';
+import type { Database, DatabaseInfo } from '../db/database.js';
+import type { DataDirLock } from '../db/data-dir-lock.js';
+import { ClosedError, UsageError } from '../errors/index.js';
+import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
+import {
+  MIGRATIONS,
+  migrateDown,
+  migrateUp,
+  readMigrationStatus,
+  type AppliedMigration,
+  type MigrationStatus,
+  type PendingMigration,
+} from '../migrations/index.js';
+import { Deadline } from '../resilience/deadline.js';
+import { AccessLog, writeAccessBatch } from './access-log.js';
+import type { Entry, EntryInput, EntrySummary } from './entry.js';
+import { encodeEntry, type EncodedEntry } from './entry-codec.js';
+import { deleteEntries, selectLiveEntry, upsertEntry } from './entry-queries.js';
+import { parseKey } from './keys.js';
+import { listEntries, type ListFilter } from './list-query.js';
+import { META_KEYS, readMeta, writeMeta } from './meta.js';
+import { gatherStats, type StoreStats } from './stats.js';
+import type { OperationKind, StoreRunner } from './store-runner.js';
+
+/** What callers tune in a store. */
+export interface StoreOptions {
+  /** TTL of entries written without one; 0 = never expire. */
+  readonly defaultTtlMs: number;
+  readonly maxEntryBytes: number;
+  readonly maxSizeBytes: number;
+  readonly lowWaterPercent: number;
+  /** Budget of one call when the caller gives no deadline. */
+  readonly timeoutMs: number;
+  /** How often buffered access times and counters are written. @default 1000 */
+  readonly flushIntervalMs?: number;
+  /** Buffered reads that trigger a write before the interval. @default 500 */
+  readonly flushThreshold?: number;
+}
+
+/** What a store is built from; it owns and closes all of it. */
+export interface StoreDeps {
+  readonly database: Database;
+  readonly runner: StoreRunner;
+  readonly clock: Clock;
+  /** The data-directory lock, released on close (embedded store only). */
+  readonly lock?: DataDirLock | undefined;
+  /** Called with problems that do not fail a call (a flush that failed on close). */
+  readonly onWarning?: ((message: string) => void) | undefined;
+  /** Extra figures for `stats` (the resilience path adds queue and breakers). */
+  readonly extraStats?: (() => Record<string, unknown>) | undefined;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** When the call must be finished; defaults to `timeoutMs` from now. */
+  readonly deadline?: Deadline | undefined;
+}
+
+/** Options of {@link Store.set}. */
+export interface SetOptions extends CallOptions {
+  /** Time to live in ms; 0 = never expires. @default the store's defaultTtlMs */
+  readonly ttlMs?: number | undefined;
+}
+
+/** Options of {@link Store.maintain}. */
+export interface StoreMaintainOptions extends CallOptions {
+  readonly dryRun?: boolean | undefined;
+}
+
+/**
+ * The cache store: entries with TTL, exact size accounting, atomic batches, LRU maintenance and
+ * stats, every statement on the resilience path. Open one with `openStore()`; `close()` it.
+ */
+export class Store {
+  readonly #options: Required<StoreOptions>;
+  readonly #deps: StoreDeps;
+  readonly #log = new AccessLog();
+  #flushTimer: Timer | undefined;
+  #flushing: Promise<void> | undefined;
+  #maintaining: Promise<MaintainReport> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: StoreOptions, deps: StoreDeps) {
+    this.#options = { flushIntervalMs: 1000, flushThreshold: 500, ...options };
+    this.#deps = deps;
+    this.#scheduleFlush();
+  }
+
+  /** What the store runs on (embedded directory or server). */
+  describe(): DatabaseInfo {
+    return this.#deps.database.describe();
+  }
+
+  /** The live entry under `key`, or `undefined` when absent or expired. Counts a hit or a miss. */
+  async get(key: string, options: CallOptions = {}): Promise<Entry | undefined> {
+    parseKey(key);
+    const now = this.#now();
+    const entry = await this.#run('read', 'get', options, (db) => selectLiveEntry(db, key, now));
+    if (entry === undefined) this.#log.count('misses');
+    else {
+      this.#log.count('hits');
+      this.#log.touch(key, now);
+    }
+    this.#flushIfFull();
+    return entry;
+  }
+
+  /** Store `value` under `key` (replacing any entry). Invalid keys and values change nothing. */
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<EntrySummary> {
+    const encoded = encodeEntry(key, value, this.#options.maxEntryBytes);
+    const expiresAt = this.#expiry(options.ttlMs);
+    const now = this.#now();
+    return this.#run('write', 'set', options, (db) =>
+      upsertEntry(db, encoded, now, expiresAt(now)),
+    );
+  }
+
+  /**
+   * Store every item or none: all are validated first, then written in one transaction through
+   * its handle (so no nested transaction can be opened by accident).
+   */
+  async setMany(
+    items: readonly EntryInput[],
+    options: CallOptions = {},
+  ): Promise<{ written: number; bytes: number }> {
+    const encoded: { entry: EncodedEntry; ttlMs: number | undefined }[] = items.map(
+      (item, index) => {
+        try {
+          return {
+            entry: encodeEntry(item.key, item.value, this.#options.maxEntryBytes),
+            ttlMs: item.ttlMs,
+          };
+        } catch (error) {
+          if (error instanceof Error) error.message = `item ${index + 1}: ${error.message}`;
+          throw error;
+        }
+      },
+    );
+    const now = this.#now();
+    await this.#run('write', 'set-many', options, (db) =>
+      db.transaction(async (tx) => {
+        for (const { entry, ttlMs } of encoded)
+          await upsertEntry(tx, entry, now, this.#expiry(ttlMs)(now));
+      }),
+    );
+    return {
+      written: encoded.length,
+      bytes: encoded.reduce((sum, e) => sum + e.entry.sizeBytes, 0),
+    };
+  }
+
+  /** Delete `keys`; returns how many live entries were removed. */
+  async delete(keys: readonly string[], options: CallOptions = {}): Promise<number> {
+    for (const key of keys) parseKey(key);
+    if (keys.length === 0) return 0;
+    const now = this.#now();
+    return this.#run('write', 'delete', options, (db) => deleteEntries(db, keys, now));
+  }
+
+  /** Entry summaries matching `filter`, ordered by key. */
+  async list(filter: ListFilter = {}, options: CallOptions = {}): Promise<EntrySummary[]> {
+    const now = this.#now();
+    return this.#run('read', 'list', options, (db) => listEntries(db, filter, now));
+  }
+
+  /** Where the schema stands against the migrations this pgcache ships. */
+  migrationStatus(options: CallOptions = {}): Promise<MigrationStatus> {
+    return this.#run('read', 'migrate.status', options, (db) =>
+      readMigrationStatus(db, MIGRATIONS),
+    );
+  }
+
+  /** Apply pending migrations (up to `to`), alone on the database. */
+  migrateUp(options: CallOptions & { to?: number | undefined } = {}): Promise<PendingMigration[]> {
+    const op = { kind: 'write' as const, name: 'migrate.up', deadline: this.#deadline(options) };
+    const to = options.to;
+    return this.#deps.runner.exclusive(op, (db) =>
+      migrateUp(db, {
+        migrations: MIGRATIONS,
+        clock: this.#deps.clock,
+        ...(to === undefined ? {} : { to }),
+      }),
+    );
+  }
+
+  /** Undo applied migrations above `to`, alone on the database. */
+  migrateDown(to: number, options: CallOptions = {}): Promise<AppliedMigration[]> {
+    const op = { kind: 'write' as const, name: 'migrate.down', deadline: this.#deadline(options) };
+    return this.#deps.runner.exclusive(op, (db) =>
+      migrateDown(db, { migrations: MIGRATIONS, clock: this.#deps.clock, to }),
+    );
+  }
+
+  /** Figures for `stats`: sizes by kind, disk, hits and misses, connections, schema, last runs. */
+  async stats(options: CallOptions = {}): Promise<StoreStats> {
+    await this.flush(options);
+    const now = this.#now();
+    return gatherStats({
+      read: (name, fn) => this.#run('read', name, options, fn),
+      database: this.#deps.database,
+      now,
+      maxSizeBytes: this.#options.maxSizeBytes,
+      extra: this.#deps.extraStats?.() ?? {},
+    });
+  }
+
+  /** Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run. */
+  async maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
+    if (this.#maintaining !== undefined) return this.#maintaining;
+    this.#maintaining = (async () => {
+      await this.flush(options);
+      const deadline = this.#deadline(options);
+      const report = await runMaintenance(
+        {
+          dryRun: options.dryRun,
+          maxSizeBytes: this.#options.maxSizeBytes,
+          lowWaterPercent: this.#options.lowWaterPercent,
+        },
+        {
+          run: (name, fn) => this.#run('write', name, { deadline }, fn),
+          exclusive: (name, fn) =>
+            this.#deps.runner.exclusive({ kind: 'write', name, deadline }, fn),
+          footprint: () => this.#deps.database.footprint(),
+          reclaimDisk: this.#deps.database.describe().kind === 'embedded',
+          now: () => this.#now(),
+          shouldStop: () => deadline.check('attempt'),
+        },
+      );
+      if (!report.dryRun) await this.writeMeta(META_KEYS.lastMaintenance, report, { deadline });
+      return report;
+    })();
+    try {
+      return await this.#maintaining;
+    } finally {
+      this.#maintaining = undefined;
+    }
+  }
+
+  /** Read a bookkeeping document (last maintenance, last stress run…). */
+  readMeta<T>(key: string, options: CallOptions = {}): Promise<T | undefined> {
+    return this.#run('read', 'meta.read', options, (db) => readMeta<T>(db, key));
+  }
+
+  /** Write a bookkeeping document. */
+  writeMeta(key: string, value: unknown, options: CallOptions = {}): Promise<void> {
+    const now = this.#now();
+    return this.#run('write', 'meta.write', options, (db) => writeMeta(db, key, value, now));
+  }
+
+  /** Write buffered access times and hit/miss counters now. */
+  async flush(options: CallOptions = {}): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+    if (this.#log.size === 0) return;
+    const batch = this.#log.take();
+    this.#flushing = this.#run('write', 'flush', options, (db) =>
+      db.transaction((tx) => writeAccessBatch(tx, batch)),
+    )
+      .catch((error: unknown) => {
+        this.#log.restore(batch);
+        throw error;
+      })
+      .finally(() => (this.#flushing = undefined));
+    await this.#flushing;
+  }
+
+  /**
+   * Flush what is buffered, drain the queue, close the database and release the lock.
+   * Idempotent, and never rejects: problems go to `onWarning`.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#flushTimer?.cancel();
+      const deadline = Deadline.after(this.#deps.clock, Math.min(this.#options.timeoutMs, 5000));
+      try {
+        await this.flush({ deadline });
+      } catch (error) {
+        this.#deps.onWarning?.(
+          `access times and counters were not saved: ${(error as Error).message}`,
+        );
+      }
+      await this.#deps.runner.close(deadline).catch(() => undefined);
+      await this.#deps.database.close().catch(() => undefined);
+      this.#deps.lock?.release();
+    })();
+    return this.#closing;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  #run<T>(
+    kind: OperationKind,
+    name: string,
+    options: CallOptions,
+    fn: (db: Database) => Promise<T>,
+  ): Promise<T> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(
+        new ClosedError(`${name} on a closed store`, {
+          hint: 'Open the store again with openStore().',
+        }),
+      );
+    }
+    return this.#deps.runner.run({ kind, name, deadline: this.#deadline(options) }, fn);
+  }
+
+  #deadline(options: CallOptions): Deadline {
+    return options.deadline ?? Deadline.after(this.#deps.clock, this.#options.timeoutMs);
+  }
+
+  #now(): Date {
+    return new Date(this.#deps.clock.now());
+  }
+
+  #expiry(ttlMs: number | undefined): (now: Date) => Date | null {
+    const ttl = ttlMs ?? this.#options.defaultTtlMs;
+    if (!Number.isFinite(ttl) || ttl < 0) {
+      throw new UsageError(`a TTL must be 0 (never expires) or more, got ${ttl}`, {
+        hint: 'For example --ttl 30s or --ttl 7d.',
+      });
+    }
+    return (now) => (ttl === 0 ? null : new Date(now.getTime() + ttl));
+  }
+
+  #scheduleFlush(): void {
+    this.#flushTimer = this.#deps.clock.setTimer(
+      this.#options.flushIntervalMs,
+      () => {
+        if (this.#closing !== undefined) return;
+        if (this.#log.size > 0) this.#flushInBackground();
+        this.#scheduleFlush();
+      },
+      { background: true },
+    );
+  }
+
+  #flushIfFull(): void {
+    if (this.#log.size >= this.#options.flushThreshold) this.#flushInBackground();
+  }
+
+  #flushInBackground(): void {
+    this.flush().catch((error: unknown) => {
+      this.#deps.onWarning?.(
+        `access times and counters will be retried: ${(error as Error).message}`,
+      );
+    });
+  }
+}
