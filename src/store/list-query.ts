@@ -61,6 +61,13 @@ export async function listEntries(
   filter: ListFilter,
   now: Date,
 ): Promise<EntrySummary[]> {
+  const { sql, params } = buildListQuery(filter, now);
+  const { rows } = await db.query<EntryRow>(sql, params);
+  return rows.map(toSummary);
+}
+
+/** The statement {@link listEntries} runs (exposed so that tests can EXPLAIN it). */
+export function buildListQuery(filter: ListFilter, now: Date): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const bind = (value: unknown): string => {
     params.push(value);
@@ -95,9 +102,6 @@ export async function listEntries(
     );
   }
   const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
-  const { rows } = await db.query<EntryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM pgcache_entries ${where} ORDER BY key LIMIT ${bind(limit)}`,
-    params,
-  );
-  return rows.map(toSummary);
+  const sql = `SELECT ${SUMMARY_COLUMNS} FROM pgcache_entries ${where} ORDER BY key LIMIT ${bind(limit)}`;
+  return { sql, params };
 }

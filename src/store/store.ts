@@ -84,7 +84,6 @@ export class Store {
   constructor(options: StoreOptions, deps: StoreDeps) {
     this.#options = { flushIntervalMs: 1000, flushThreshold: 500, ...options };
     this.#deps = deps;
-    this.#scheduleFlush();
   }
 
   /** What the store runs on (embedded directory or server). */
@@ -325,13 +324,14 @@ export class Store {
     return (now) => (ttl === 0 ? null : new Date(now.getTime() + ttl));
   }
 
+  // One background timer while reads are buffered; none when idle.
   #scheduleFlush(): void {
+    if (this.#flushTimer !== undefined) return;
     this.#flushTimer = this.#deps.clock.setTimer(
       this.#options.flushIntervalMs,
       () => {
-        if (this.#closing !== undefined) return;
-        if (this.#log.size > 0) this.#flushInBackground();
-        this.#scheduleFlush();
+        this.#flushTimer = undefined;
+        if (this.#closing === undefined && this.#log.size > 0) this.#flushInBackground();
       },
       { background: true },
     );
@@ -339,6 +339,7 @@ export class Store {
 
   #flushIfFull(): void {
     if (this.#log.size >= this.#options.flushThreshold) this.#flushInBackground();
+    else this.#scheduleFlush();
   }
 
   #flushInBackground(): void {

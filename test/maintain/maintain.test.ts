@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.js';
+import { openTestStore } from '../support/open-test-store.js';
+
+describe('maintain', () => {
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  it('purges expired entries, evicts least-recently-used ones down to the low-water mark, and records the run', async () => {
+    const opened = await openTestStore({
+      maxSizeBytes: 900,
+      lowWaterPercent: 50,
+      defaultTtlMs: '1h',
+    });
+    store = opened.store;
+    const { clock } = opened;
+    // Ten entries of exactly 100 bytes each (a 98-character string plus its quotes).
+    for (let i = 0; i < 10; i += 1) {
+      await store.set(`lru:${i}`, String(i).padEnd(98, '.'));
+      clock.advance(1000);
+    }
+    await store.set('lru:expiring', 'e'.padEnd(98, '.'), { ttlMs: 500 });
+    clock.advance(1000);
+    // Reading 0 and 1 makes them recent: they must survive the eviction.
+    await store.get('lru:0');
+    await store.get('lru:1');
+
+    const dry = await store.maintain({ dryRun: true });
+    expect(dry).toMatchObject({
+      dryRun: true,
+      expiredPurged: 1,
+      expiredBytes: 100,
+      evicted: 6,
+      evictedBytes: 600,
+      reclaimed: 'dry-run',
+    });
+    expect((await store.stats()).entries.total).toBe(11);
+    expect((await store.stats()).lastMaintenance).toBeNull();
+
+    const report = await store.maintain();
+    expect(report).toMatchObject({
+      dryRun: false,
+      expiredPurged: 1,
+      evicted: 6,
+      bytesFreed: 700,
+      sizeBefore: 1100,
+      sizeAfter: 400,
+      lowWaterBytes: 450,
+      reclaimed: 'vacuum+checkpoint',
+    });
+    expect(report.diskBytesBefore).toBeGreaterThan(0);
+    const left = (await store.list()).map((e) => e.key);
+    expect(left).toEqual(['lru:0', 'lru:1', 'lru:8', 'lru:9']);
+    const stats = await store.stats();
+    expect(stats.bytes.total).toBe(400);
+    expect(stats.lastMaintenance).toMatchObject({
+      at: report.startedAt,
+      expiredPurged: 1,
+      evicted: 6,
+    });
+
+    const again = await store.maintain();
+    expect(again).toMatchObject({ expiredPurged: 0, evicted: 0, bytesFreed: 0 });
+  });
+
+  it('evicts nothing while the store is under its max size', async () => {
+    ({ store } = await openTestStore({ maxSizeBytes: '1MB' }));
+    await store.set('a:1', 'x'.repeat(1000));
+    expect(await store.maintain()).toMatchObject({
+      expiredPurged: 0,
+      evicted: 0,
+      bytesFreed: 0,
+      sizeAfter: 1002,
+    });
+  });
+
+  it('works through many expired rows in bounded batches', async () => {
+    const opened = await openTestStore();
+    store = opened.store;
+    await store.setMany(
+      Array.from({ length: 1200 }, (_, i) => ({ key: `bulk:${i}`, value: i, ttlMs: 10 })),
+    );
+    opened.clock.advance(10);
+    const report = await store.maintain();
+    expect(report.expiredPurged).toBe(1200);
+    expect((await store.stats()).entries.total).toBe(0);
+  });
+});
