@@ -19,7 +19,16 @@ const noProcess = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'eslint.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bin/**',
+      'eslint.config.js',
+      'test/support/bin/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

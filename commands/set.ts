@@ -7,7 +7,7 @@ import { withStore } from '../src/cli/with-store.js';
 import { formatBytes, formatDuration } from '../src/config/units.js';
 import { UsageError } from '../src/errors/index.js';
 import { parseBatch } from '../src/store/batch-file.js';
-import { parseJsonInput } from '../src/store/entry-codec.js';
+import { parseJsonInput } from '../src/store/json-input.js';
 import { parseKey } from '../src/store/keys.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 

@@ -70,16 +70,3 @@ function toJson(key: string, value: unknown): string {
   }
   return json;
 }
-
-/**
- * Parse JSON text given by a user, with the parser's position in the error (exit 65).
- */
-export function parseJsonInput(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new InvalidJsonError(`${what} is not valid JSON: ${(error as Error).message}`, {
-      hint: 'Quote strings ("text"), and check brackets and commas; nothing was stored.',
-    });
-  }
-}

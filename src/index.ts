@@ -1,0 +1,33 @@
+/**
+ * pgcache as a library: the same store the CLI drives.
+ *
+ * ```ts
+ * import { openStore } from 'pgcache';
+ * const store = await openStore({ dataDir: './.pgcache' });
+ * try {
+ *   await store.set('component:react:button', { code: '…' }, { ttlMs: 60_000 });
+ *   const entry = await store.get('component:react:button');
+ * } finally {
+ *   await store.close();
+ * }
+ * ```
+ */
+export { openStore, type OpenStoreOptions, type MigrationPolicy } from './store/open-store.js';
+export type {
+  Store,
+  StoreOptions,
+  SetOptions,
+  CallOptions,
+  StoreMaintainOptions,
+} from './store/store.js';
+export type { Entry, EntrySummary, EntryInput } from './store/entry.js';
+export type { EntryKind, ParsedKey } from './store/keys.js';
+export { parseKey } from './store/keys.js';
+export type { ListFilter, WhereCondition } from './store/list-query.js';
+export type { StoreStats } from './store/stats.js';
+export type { MaintainReport } from './maintain/maintain.js';
+export { Deadline } from './resilience/deadline.js';
+export { systemClock, ManualClock, type Clock } from './clock.js';
+export { openHandleCount, listOpenHandles, type OpenHandle } from './db/handle-registry.js';
+export * from './errors/index.js';
+export { VERSION } from './version.js';

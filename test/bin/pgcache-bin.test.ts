@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
+
+const BIN = join(import.meta.dirname, '../../bin/pgcache.js');
+const HOLDER = join(import.meta.dirname, '../support/bin/hold-store.mjs');
+// Each run must end on its own: a handle left open would make it hang into this timeout.
+const pgcache = (args: string[], input?: string) =>
+  execa('node', [BIN, ...args], { reject: false, timeout: 30_000, input, env: { NO_COLOR: '1' } });
+
+describe('the built bin, as a user runs it', () => {
+  it('init, set from stdin, get, and every process exits on its own', async () => {
+    const dataDir = join(emptyDir(), 'store');
+    expect((await pgcache(['init', '--data-dir', dataDir])).exitCode).toBe(0);
+    const set = await pgcache(
+      ['set', 'component:react:button', '-', '--data-dir', dataDir],
+      '{"code":"<button/>"}',
+    );
+    expect(set).toMatchObject({ exitCode: 0, stderr: '', timedOut: false });
+    const get = await pgcache(['get', 'component:react:button', '--data-dir', dataDir]);
+    expect(get).toMatchObject({ exitCode: 0, stdout: '{"code":"<button/>"}', timedOut: false });
+    const absent = await pgcache(['get', 'nope:1', '--data-dir', dataDir]);
+    expect(absent).toMatchObject({ exitCode: 1, stdout: '', stderr: '' });
+  }, 90_000);
+
+  it('refuses a second process on an owned directory (75, owner pid), and the owner loses nothing', async () => {
+    const dataDir = copyTemplateDataDir();
+    const holder = execa('node', [HOLDER, dataDir], { stdin: 'pipe', timeout: 60_000 });
+    const ready = await new Promise<string>((resolve) =>
+      holder.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+    );
+    const pid = Number(/ready (\d+)/.exec(ready)?.[1]);
+    const refused = await pgcache(['set', 'other:1', '1', '--data-dir', dataDir, '--json']);
+    expect(refused.exitCode).toBe(75);
+    expect(JSON.parse(refused.stderr)).toMatchObject({
+      error: { code: 'E_STORE_LOCKED', message: expect.stringContaining(`owned by pid ${pid}`) },
+    });
+    holder.stdin?.end();
+    await holder;
+    const get = await pgcache(['get', 'holder:alive', '--data-dir', dataDir]);
+    expect(JSON.parse(get.stdout)).toEqual({ pid });
+    expect((await pgcache(['get', 'other:1', '--data-dir', dataDir])).exitCode).toBe(1);
+  }, 90_000);
+
+  it('an owner killed with SIGKILL leaves a stale lock that the next command clears with a warning', async () => {
+    const dataDir = copyTemplateDataDir();
+    const holder = execa('node', [HOLDER, dataDir], { stdin: 'pipe', reject: false });
+    await new Promise((resolve) => holder.stdout?.once('data', resolve));
+    holder.kill('SIGKILL');
+    await holder;
+    const get = await pgcache(['get', 'holder:alive', '--data-dir', dataDir]);
+    expect(get.exitCode).toBe(0);
+    expect(get.stderr).toMatch(/^warning cleared a stale lock .* left by pid \d+/);
+  }, 90_000);
+
+  it('six processes racing for one directory: each writes or is refused with 75, and every acknowledged write is readable', async () => {
+    const dataDir = copyTemplateDataDir();
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        pgcache(['set', `race:${i}`, String(i), '--data-dir', dataDir]),
+      ),
+    );
+    const codes = runs.map((r) => r.exitCode);
+    expect(codes.every((c) => c === 0 || c === 75)).toBe(true);
+    expect(codes).toContain(0);
+    const acknowledged = runs.flatMap((r, i) => (r.exitCode === 0 ? [i] : []));
+    const list = await pgcache(['list', '--prefix', 'race:', '--json', '--data-dir', dataDir]);
+    expect(
+      (JSON.parse(list.stdout) as { entries: { key: string }[] }).entries.map((e) => e.key),
+    ).toEqual(acknowledged.map((i) => `race:${i}`));
+  }, 120_000);
+});
