@@ -43,7 +43,7 @@ export function initCommand(ctx: CliContext): Command {
       ctx.stdout.write(
         result.applied.length === 0
           ? `${where} is up to date (schema version ${result.version}); nothing to do\n`
-          : `initialised ${where}: applied ${result.applied.map((m) => `${m.version} ${m.name}`).join(', ')} (schema version ${result.version})\n`,
+          : `initialised ${where}: applied migrations ${result.applied.map((m) => `${m.version} (${m.name})`).join(', ')}; schema version ${result.version}\n`,
       );
     });
 }

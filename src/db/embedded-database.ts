@@ -25,6 +25,8 @@ export interface EmbeddedDatabaseOptions {
   readonly pgDataDir: string;
   /** WAL kept between checkpoints; PGlite has no checkpointer, so keep it small. @default '64MB' */
   readonly maxWalSize?: string;
+  /** What `describe()` reports as the location. @default pgDataDir */
+  readonly location?: string;
   /** Longest `close()` waits for statements in flight before it abandons them. @default 5000 */
   readonly closeTimeoutMs?: number;
 }
@@ -60,7 +62,7 @@ export async function openEmbeddedDatabase(
       { cause: error, hint: 'Run `pgcache doctor` to check the data directory.' },
     );
   }
-  return new EmbeddedDatabase(pglite, options.pgDataDir, options.closeTimeoutMs ?? 5000);
+  return new EmbeddedDatabase(pglite, options.pgDataDir, options.closeTimeoutMs ?? 5000, options.location);
 }
 
 /** The PGlite adapter of the {@link Database} port. */
@@ -72,9 +74,12 @@ export class EmbeddedDatabase implements Database {
   readonly #inFlight = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
-  constructor(pglite: PGlite, location: string, closeTimeoutMs = 5000) {
+  readonly #label: string;
+
+  constructor(pglite: PGlite, location: string, closeTimeoutMs = 5000, label = location) {
     this.#pglite = pglite;
     this.#location = location;
+    this.#label = label;
     this.#closeTimeoutMs = closeTimeoutMs;
     this.#unregister = registerHandle({ kind: 'embedded', location, openedAt: Date.now() });
   }
@@ -127,7 +132,7 @@ export class EmbeddedDatabase implements Database {
   }
 
   describe(): DatabaseInfo {
-    return { kind: 'embedded', location: this.#location, engine: `PGlite ${PGLITE_VERSION}` };
+    return { kind: 'embedded', location: this.#label, engine: `PGlite ${PGLITE_VERSION}` };
   }
 
   footprint(): Promise<DiskFootprint> {

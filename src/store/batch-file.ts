@@ -1,6 +1,7 @@
 import { parseDuration } from '../config/units.js';
 import { BatchFormatError, isPgcacheError } from '../errors/index.js';
 import type { EntryInput } from './entry.js';
+import { describeSyntaxError } from './json-input.js';
 import { parseKey } from './keys.js';
 
 const FIELDS = new Set(['key', 'value', 'ttl', 'ttlMs']);
@@ -25,7 +26,7 @@ export function parseBatch(text: string, source: string): EntryInput[] {
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      return fail(`not valid JSON (${(error as Error).message})`);
+      return fail(`not valid JSON: ${describeSyntaxError(line) ?? (error as Error).message}`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       return fail('not a JSON object');
