@@ -62,7 +62,12 @@ export async function openEmbeddedDatabase(
       { cause: error, hint: 'Run `pgcache doctor` to check the data directory.' },
     );
   }
-  return new EmbeddedDatabase(pglite, options.pgDataDir, options.closeTimeoutMs ?? 5000, options.location);
+  return new EmbeddedDatabase(
+    pglite,
+    options.pgDataDir,
+    options.closeTimeoutMs ?? 5000,
+    options.location,
+  );
 }
 
 /** The PGlite adapter of the {@link Database} port. */

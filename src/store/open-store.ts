@@ -59,7 +59,10 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const lock = prepareDataDir(config.dataDir, { clock, host, onWarning: options.onWarning });
   let database: Database | undefined;
   try {
-    database = await openEmbeddedDatabase({ pgDataDir: join(config.dataDir, PGDATA_DIR_NAME), location: config.dataDir });
+    database = await openEmbeddedDatabase({
+      pgDataDir: join(config.dataDir, PGDATA_DIR_NAME),
+      location: config.dataDir,
+    });
     await applyMigrationPolicy(database, options.migrations ?? 'apply', clock);
     return new Store(config, {
       database,
