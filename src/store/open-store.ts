@@ -6,6 +6,7 @@ import type { SettingKey } from '../config/settings.js';
 import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
 import { openEmbeddedDatabase } from '../db/embedded-database.js';
+import { openWireDatabase } from '../db/wire-database.js';
 import { NotInitialisedError, StoreUnavailableError, type LockOwner } from '../errors/index.js';
 import {
   MIGRATIONS,
@@ -51,18 +52,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const clock = options.clock ?? systemClock;
   const host = options.host ?? nodeHost;
   const config = options.config ?? resolveLibraryConfig(options);
-  if (options.create === false && !storeExists(config.dataDir)) {
-    throw new NotInitialisedError(`there is no store in ${config.dataDir}`, {
-      hint: 'Run `pgcache init` to create it, or point --data-dir / PGCACHE_DATA_DIR at an existing store.',
-    });
-  }
-  const lock = prepareDataDir(config.dataDir, { clock, host, onWarning: options.onWarning });
-  let database: Database | undefined;
+  const { database, lock } = await openBackend(config, options, { clock, host });
   try {
-    database = await openEmbeddedDatabase({
-      pgDataDir: join(config.dataDir, PGDATA_DIR_NAME),
-      location: config.dataDir,
-    });
     await applyMigrationPolicy(database, options.migrations ?? 'apply', clock);
     return new Store(config, {
       database,
@@ -72,7 +63,46 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       onWarning: options.onWarning,
     });
   } catch (error) {
-    await database?.close();
+    await database.close();
+    lock?.release();
+    throw error;
+  }
+}
+
+/** The database a store runs on, and the data-directory lock when it is embedded. */
+interface Backend {
+  readonly database: Database;
+  readonly lock: DataDirLock | undefined;
+}
+
+async function openBackend(
+  config: PgcacheConfig,
+  options: OpenStoreOptions,
+  deps: { clock: Clock; host: Host },
+): Promise<Backend> {
+  if (config.databaseUrl !== undefined) {
+    // A server needs no lock file: PostgreSQL arbitrates between processes itself.
+    const database = await openWireDatabase({
+      url: config.databaseUrl,
+      poolSize: config.pool.size,
+      statementTimeoutMs: config.operationTimeoutMs,
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    });
+    return { database, lock: undefined };
+  }
+  if (options.create === false && !storeExists(config.dataDir)) {
+    throw new NotInitialisedError(`there is no store in ${config.dataDir}`, {
+      hint: 'Run `pgcache init` to create it, or point --data-dir / PGCACHE_DATA_DIR at an existing store.',
+    });
+  }
+  const lock = prepareDataDir(config.dataDir, { ...deps, onWarning: options.onWarning });
+  try {
+    const database = await openEmbeddedDatabase({
+      pgDataDir: join(config.dataDir, PGDATA_DIR_NAME),
+      location: config.dataDir,
+    });
+    return { database, lock };
+  } catch (error) {
     lock.release();
     throw error;
   }

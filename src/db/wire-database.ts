@@ -1,0 +1,218 @@
+import pg from 'pg';
+import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
+import type {
+  ConnectionStats,
+  Database,
+  DatabaseInfo,
+  DiskFootprint,
+  QueryResult,
+  Transaction,
+} from './database.js';
+import { registerHandle } from './handle-registry.js';
+import { translateDriverError } from './sql-errors.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Options of {@link openWireDatabase}. */
+export interface WireDatabaseOptions {
+  /** `postgres://user:password@host:port/database`. */
+  readonly url: string;
+  /** Connections in the pool. @default 10 */
+  readonly poolSize?: number;
+  /** Shown in `pg_stat_activity`, so that this tool's sessions can be found. @default 'pgcache' */
+  readonly applicationName?: string;
+  /** Longest wait to establish a connection. @default 5000 */
+  readonly connectTimeoutMs?: number;
+  /** How the store is reached when it is not a server of its own, e.g. `serve, pid 4242`. */
+  readonly via?: string;
+  /** Server-side limit per statement (a real server only; `serve` ignores it). */
+  readonly statementTimeoutMs?: number;
+  /** Called with connection errors of idle pool clients (they are replaced). */
+  readonly onWarning?: (message: string) => void;
+}
+
+// int8 and numeric arrive as strings from pg; counts and sums here always fit a double.
+const NUMERIC_OIDS = new Set([20, 1700]);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    NUMERIC_OIDS.has(oid) && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+const transactionScope = new AsyncLocalStorage<WireDatabase>();
+
+/** Redact the password of a connection URL for messages and `describe()`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/**
+ * Connect to a PostgreSQL server (or a `pgcache serve` endpoint) with a `pg` pool and check that
+ * it answers. Uses no session state: no SET, no named prepared statements, no session locks,
+ * because every connection to `serve` shares one Postgres session.
+ */
+export async function openWireDatabase(options: WireDatabaseOptions): Promise<WireDatabase> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'pgcache',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true,
+    types,
+    ...(options.statementTimeoutMs === undefined
+      ? {}
+      : { statement_timeout: options.statementTimeoutMs }),
+  });
+  pool.on('error', (error) =>
+    options.onWarning?.(`a pooled connection failed and was dropped: ${error.message}`),
+  );
+  let version: string;
+  try {
+    const { rows } = await pool.query<{ v: string }>(
+      `SELECT current_setting('server_version') AS v`,
+    );
+    version = rows[0]?.v ?? '?';
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const reason = translateDriverError(error, 'connect');
+    throw new StoreUnavailableError(`cannot reach ${redactUrl(options.url)}: ${reason.message}`, {
+      cause: error,
+      hint:
+        reason.hint ??
+        'Check that the server is running and that the URL, user and password are right.',
+    });
+  }
+  return new WireDatabase(pool, options, version);
+}
+
+/** The `pg` adapter of the {@link Database} port. */
+export class WireDatabase implements Database {
+  readonly #pool: pg.Pool;
+  readonly #info: DatabaseInfo;
+  readonly #unregister: () => void;
+  #closing: Promise<void> | undefined;
+
+  constructor(pool: pg.Pool, options: WireDatabaseOptions, version: string) {
+    this.#pool = pool;
+    const location = redactUrl(options.url);
+    this.#info = {
+      kind: 'wire',
+      location,
+      engine: `PostgreSQL ${version}`,
+      ...(options.via === undefined ? {} : { via: options.via }),
+    };
+    this.#unregister = registerHandle({ kind: 'wire', location, openedAt: Date.now() });
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<QueryResult<R>> {
+    return this.#guard('query', async () => {
+      const result = await this.#pool.query({ text: sql, values: params as unknown[] });
+      return { rows: result.rows as R[], affectedRows: result.rowCount ?? 0 };
+    });
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.#guard('exec', async () => {
+      await this.#pool.query(sql);
+    });
+  }
+
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.#guard('transaction', async () => {
+      const client = await this.#pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const tx: Transaction = {
+          inTransaction: true,
+          query: async <R>(sql: string, params: readonly unknown[] = []) => {
+            const result = await client
+              .query({ text: sql, values: params as unknown[] })
+              .catch((error: unknown) => {
+                throw translateDriverError(error, 'transaction');
+              });
+            return { rows: result.rows as R[], affectedRows: result.rowCount ?? 0 };
+          },
+          exec: async (sql: string) => {
+            await client.query(sql).catch((error: unknown) => {
+              throw translateDriverError(error, 'transaction');
+            });
+          },
+        };
+        const result = await transactionScope.run(this, () => fn(tx));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError as Error; // the connection is unusable: drop it from the pool
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  describe(): DatabaseInfo {
+    return this.#info;
+  }
+
+  connections(): ConnectionStats {
+    const open = this.#pool.totalCount;
+    const idle = this.#pool.idleCount;
+    return { open, active: open - idle, idle, waiting: this.#pool.waitingCount };
+  }
+
+  async footprint(): Promise<DiskFootprint> {
+    const { rows } = await this.query<{ bytes: number | null }>(
+      `SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r' AND c.relname LIKE 'pgcache\\_%' AND n.nspname = current_schema()`,
+    );
+    return { onDiskBytes: Number(rows[0]?.bytes ?? 0), walBytes: null };
+  }
+
+  /** End the pool (idempotent). Calls after it reject with `E_CLOSED`. */
+  close(): Promise<void> {
+    this.#closing ??= this.#pool
+      .end()
+      .catch(() => undefined)
+      .finally(() => this.#unregister());
+    return this.#closing;
+  }
+
+  async #guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.#closing !== undefined) {
+      throw new ClosedError(`${operation} on a closed database (${this.#info.location})`, {
+        hint: 'Open the store again; a handle cannot be used after close().',
+      });
+    }
+    if (transactionScope.getStore() === this) {
+      throw new NestedTransactionError(
+        `${operation} on the outer handle inside a transaction callback`,
+        {
+          hint: 'Inside db.transaction(fn), send every statement through the tx handle fn receives.',
+        },
+      );
+    }
+    try {
+      return await run();
+    } catch (error) {
+      throw translateDriverError(error, operation);
+    }
+  }
+}

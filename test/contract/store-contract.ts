@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/clock.js';
+import type { SettingKey } from '../../src/config/settings.js';
+import type { Store } from '../../src/store/store.js';
+
+/** A store to run the contract against, and how to clean up after it. */
+export interface ContractStore {
+  readonly store: Store;
+  readonly clock: ManualClock;
+  readonly dispose: () => Promise<void>;
+}
+
+/** Opens a fresh, empty, migrated store with `settings` for one contract run. */
+export type OpenContractStore = (
+  settings: Partial<Record<SettingKey, string | number>>,
+) => Promise<ContractStore>;
+
+/**
+ * The behaviour every backend must show (embedded PGlite, a PostgreSQL server, a `serve`
+ * endpoint): one suite, run against each.
+ */
+export function storeContract(name: string, open: OpenContractStore): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    let clock: ManualClock;
+    let dispose: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, clock, dispose } = await open({ defaultTtlMs: '1h', maxEntryBytes: 1000 }));
+    });
+    afterAll(async () => {
+      await store.close();
+      await dispose();
+    });
+    beforeEach(async () => {
+      const keys = (await store.list({ limit: 100_000, includeExpired: true })).map((e) => e.key);
+      await store.delete(keys);
+    });
+
+    it('stores and reads a value with its kind, size and expiry', async () => {
+      const summary = await store.set('component:react:button', { name: 'button', code: 'é' });
+      expect(summary).toMatchObject({
+        key: 'component:react:button',
+        kind: 'component',
+        framework: 'react',
+        sizeBytes: 29,
+      });
+      expect(summary.expiresAt?.getTime()).toBe(clock.now() + 3_600_000);
+      const entry = await store.get('component:react:button');
+      expect(entry).toMatchObject({
+        value: { name: 'button', code: 'é' },
+        kind: 'component',
+        sizeBytes: 29,
+      });
+    });
+
+    it('computes the size itself: UTF-8 bytes of the compact JSON, whatever the input looked like', async () => {
+      const summary = await store.set(
+        'app:size',
+        JSON.parse('{ "a" :  [1, 2,  3],  "s": "日本" }'),
+      );
+      expect(summary.sizeBytes).toBe(Buffer.byteLength('{"a":[1,2,3],"s":"日本"}'));
+    });
+
+    it('treats an expired entry as a miss before maintain purges it', async () => {
+      await store.set('app:short', 1, { ttlMs: 30_000 });
+      clock.advance(29_999);
+      expect((await store.get('app:short'))?.value).toBe(1);
+      clock.advance(1);
+      expect(await store.get('app:short')).toBeUndefined();
+      expect((await store.list({ includeExpired: true })).map((e) => e.key)).toEqual(['app:short']);
+      expect(await store.list()).toEqual([]);
+    });
+
+    it('ttl 0 never expires', async () => {
+      const summary = await store.set('app:forever', true, { ttlMs: 0 });
+      expect(summary.expiresAt).toBeNull();
+      clock.advance(10 * 365 * 86_400_000);
+      expect((await store.get('app:forever'))?.value).toBe(true);
+    });
+
+    it('records reads: access time, access count, hits and misses reach the store on flush', async () => {
+      await store.set('app:read', 'x');
+      const before = await store.stats();
+      clock.advance(5000);
+      await store.get('app:read');
+      await store.get('app:read');
+      await store.get('app:missing');
+      await store.flush();
+      const [entry] = await store.list({ prefix: 'app:read' });
+      expect(entry?.accessCount).toBe(2);
+      expect(entry?.accessedAt.getTime()).toBe(clock.now());
+      const after = await store.stats();
+      expect(after.hits - before.hits).toBe(2);
+      expect(after.misses - before.misses).toBe(1);
+    });
+
+    it('sums sizes exactly across kinds through updates, deletes, expiry and eviction', async () => {
+      const component = await store.set('component:react:card', { src: 'x'.repeat(100) });
+      const block = await store.set('block:react:dash', {
+        category: 'dashboards',
+        files: ['a', 'b'],
+      });
+      const generic = await store.set('session:1', { user: 'ann' }, { ttlMs: 1000 });
+      let stats = await store.stats();
+      expect(stats.bytes.byKind).toEqual({
+        component: component.sizeBytes,
+        block: block.sizeBytes,
+        generic: generic.sizeBytes,
+      });
+      expect(stats.bytes.total).toBe(component.sizeBytes + block.sizeBytes + generic.sizeBytes);
+      expect(stats.entries).toEqual({ total: 3, byKind: { component: 1, block: 1, generic: 1 } });
+      const updated = await store.set('component:react:card', { src: 'short' });
+      stats = await store.stats();
+      expect(stats.bytes.total).toBe(updated.sizeBytes + block.sizeBytes + generic.sizeBytes);
+      clock.advance(1000);
+      stats = await store.stats();
+      expect(stats.expired).toBe(1);
+      expect(stats.expiredBytes).toBe(generic.sizeBytes);
+      const report = await store.maintain();
+      expect(report).toMatchObject({
+        expiredPurged: 1,
+        expiredBytes: generic.sizeBytes,
+        evicted: 0,
+      });
+      expect((await store.stats()).bytes.total).toBe(updated.sizeBytes + block.sizeBytes);
+      expect(await store.delete(['block:react:dash'])).toBe(1);
+      expect((await store.stats()).bytes).toMatchObject({
+        total: updated.sizeBytes,
+        byKind: { component: updated.sizeBytes, block: 0, generic: 0 },
+      });
+    });
+
+    it('writes a batch atomically: one invalid item and nothing is stored', async () => {
+      await expect(
+        store.setMany([
+          { key: 'batch:1', value: 1 },
+          { key: 'batch:2', value: 'x'.repeat(2000) },
+        ]),
+      ).rejects.toMatchObject({
+        code: 'E_VALUE_TOO_LARGE',
+        message: expect.stringMatching(/^item 2: /),
+      });
+      expect(await store.list({ prefix: 'batch:' })).toEqual([]);
+      expect(
+        await store.setMany([
+          { key: 'batch:1', value: 1 },
+          { key: 'batch:2', value: 2, ttlMs: 0 },
+        ]),
+      ).toEqual({ written: 2, bytes: 2 });
+      expect((await store.list({ prefix: 'batch:' })).map((e) => [e.key, e.expiresAt])).toEqual([
+        ['batch:1', new Date(clock.now() + 3_600_000)],
+        ['batch:2', null],
+      ]);
+    });
+
+    it('refuses bad input before touching the database', async () => {
+      await store.set('app:kept', 'original');
+      await expect(store.set('app:kept', 'y'.repeat(1001))).rejects.toMatchObject({
+        code: 'E_VALUE_TOO_LARGE',
+        exitCode: 65,
+      });
+      await expect(store.set('bad key', 1)).rejects.toMatchObject({
+        code: 'E_INVALID_KEY',
+        exitCode: 2,
+      });
+      await expect(store.set('app:kept', undefined)).rejects.toMatchObject({
+        code: 'E_INVALID_JSON',
+        exitCode: 65,
+      });
+      await expect(store.set('app:kept', 'nul\u0000char')).rejects.toMatchObject({
+        code: 'E_INVALID_JSON',
+      });
+      await expect(store.set('app:kept', 1, { ttlMs: -5 })).rejects.toMatchObject({
+        code: 'E_USAGE',
+      });
+      expect((await store.get('app:kept'))?.value).toBe('original');
+    });
+
+    it('keeps twenty concurrent writes, all readable afterwards', async () => {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.set(`component:react:concurrent-${i}`, { code: `code ${i}` }),
+        ),
+      );
+      const values = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.get(`component:react:concurrent-${i}`)),
+      );
+      expect(values.map((e) => (e?.value as { code: string }).code)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `code ${i}`),
+      );
+    });
+
+    it('deletes and counts only live entries', async () => {
+      await store.set('d:1', 1);
+      await store.set('d:2', 2, { ttlMs: 10 });
+      clock.advance(10);
+      expect(await store.delete(['d:1', 'd:2', 'd:3'])).toBe(1);
+      expect(await store.list({ includeExpired: true, prefix: 'd:' })).toEqual([]);
+    });
+
+    it('lists by kind, framework, category, namespace, prefix and JSON fields, ordered by key', async () => {
+      await store.set('component:react:b', { tags: { level: 2 } });
+      await store.set('component:vue:a', { tags: { level: 1 } });
+      await store.set('block:react:dash', { category: 'dashboards' });
+      await store.set('user:1', { role: 'admin', active: true });
+      await store.set('user:2', { role: 'viewer', active: true });
+      const keys = async (filter: Parameters<Store['list']>[0]) =>
+        (await store.list(filter)).map((e) => e.key);
+      expect(await keys({ kind: 'component' })).toEqual(['component:react:b', 'component:vue:a']);
+      expect(await keys({ framework: 'react' })).toEqual(['block:react:dash', 'component:react:b']);
+      expect(await keys({ category: 'dashboards' })).toEqual(['block:react:dash']);
+      expect(await keys({ namespace: 'user' })).toEqual(['user:1', 'user:2']);
+      expect(await keys({ prefix: 'user:' })).toEqual(['user:1', 'user:2']);
+      expect(await keys({ prefix: 'user_' })).toEqual([]);
+      expect(await keys({ where: [{ path: ['role'], value: 'admin' }] })).toEqual(['user:1']);
+      expect(
+        await keys({
+          where: [
+            { path: ['active'], value: true },
+            { path: ['role'], value: 'viewer' },
+          ],
+        }),
+      ).toEqual(['user:2']);
+      expect(await keys({ where: [{ path: ['tags', 'level'], value: 2 }] })).toEqual([
+        'component:react:b',
+      ]);
+      expect(await keys({ limit: 2 })).toEqual(['block:react:dash', 'component:react:b']);
+      await expect(store.list({ limit: 0 })).rejects.toMatchObject({ code: 'E_USAGE' });
+    });
+  });
+}
