@@ -10,7 +10,7 @@ export interface LatencySummary {
   readonly p95: number;
   /** 99th percentile (three significant figures). */
   readonly p99: number;
-  /** Longest duration recorded. */
+  /** Longest duration recorded (exact). */
   readonly max: number;
 }
 
@@ -19,12 +19,13 @@ const EMPTY: LatencySummary = { count: 0, mean: 0, p95: 0, p99: 0, max: 0 };
 /**
  * Records durations and reports count, mean and tail percentiles. Backed by
  * `perf_hooks.createHistogram()` in whole microseconds (the histogram takes integers ≥ 1, so each
- * sample is stored plus one microsecond and read back minus one); the mean is kept exactly.
+ * sample is stored plus one microsecond and read back minus one); the mean and max are exact.
  */
 export class LatencyStats {
   readonly #histogram: RecordableHistogram = createHistogram();
   #count = 0;
   #sumMs = 0;
+  #maxMs = 0;
 
   /** Record one duration in milliseconds; negative and non-finite values count as 0. */
   record(ms: number): void {
@@ -32,18 +33,19 @@ export class LatencyStats {
     this.#histogram.record(Math.round(value * 1000) + 1);
     this.#count += 1;
     this.#sumMs += value;
+    this.#maxMs = Math.max(this.#maxMs, value);
   }
 
   /** Count, mean, p95, p99 and max of what was recorded so far. */
   summary(): LatencySummary {
     if (this.#count === 0) return EMPTY;
-    const ms = (micros: number): number => Math.max(0, micros - 1) / 1000;
+    const ms = (micros: number): number => Math.min(this.#maxMs, Math.max(0, micros - 1) / 1000);
     return {
       count: this.#count,
       mean: this.#sumMs / this.#count,
       p95: ms(this.#histogram.percentile(95)),
       p99: ms(this.#histogram.percentile(99)),
-      max: ms(this.#histogram.max),
+      max: this.#maxMs,
     };
   }
 
@@ -52,5 +54,6 @@ export class LatencyStats {
     this.#histogram.reset();
     this.#count = 0;
     this.#sumMs = 0;
+    this.#maxMs = 0;
   }
 }
