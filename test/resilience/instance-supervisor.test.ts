@@ -9,10 +9,8 @@ import {
   NestedTransactionError,
   StoreUnavailableError,
 } from '../../src/errors/index.js';
-import {
-  SupervisedDatabase,
-  openSupervisedDatabase,
-} from '../../src/resilience/instance-supervisor.js';
+import type { SupervisedDatabase } from '../../src/resilience/instance-supervisor.js';
+import { openSupervisedDatabase } from '../../src/resilience/instance-supervisor.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { FaultyDatabase } from '../support/faulty-database.js';
 
