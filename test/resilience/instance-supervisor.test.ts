@@ -1,7 +1,5 @@
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.js';
 import {
   ClosedError,
   InstanceCrashedError,
@@ -9,44 +7,15 @@ import {
   NestedTransactionError,
   StoreUnavailableError,
 } from '../../src/errors/index.js';
-import type { SupervisedDatabase } from '../../src/resilience/instance-supervisor.js';
-import { openSupervisedDatabase } from '../../src/resilience/instance-supervisor.js';
+import {
+  openSupervisedDatabase,
+  type SupervisedDatabase,
+} from '../../src/resilience/instance-supervisor.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
-import { FaultyDatabase } from '../support/faulty-database.js';
+import { InstanceHarness } from '../support/instance-harness.js';
 
 const INSERT_META = `INSERT INTO pgcache_meta (key, value, updated_at) VALUES ($1, $2::jsonb, now())`;
 const COUNT_META = `SELECT count(*)::int AS n FROM pgcache_meta`;
-
-/** Opens real PGlite instances on one data directory, each behind a FaultyDatabase. */
-interface Harness {
-  readonly clock: ManualClock;
-  readonly instances: FaultyDatabase<EmbeddedDatabase>[];
-  /** Opens that started while an earlier instance was not closed yet (must stay 0). */
-  overlaps: number;
-  /** The next opens that fail. */
-  failOpens: number;
-  open(): Promise<FaultyDatabase<EmbeddedDatabase>>;
-}
-
-function harness(pgDataDir: string): Harness {
-  const h: Harness = {
-    clock: new ManualClock(),
-    instances: [],
-    overlaps: 0,
-    failOpens: 0,
-    async open() {
-      if (h.instances.some((i) => !i.inner.pglite.closed)) h.overlaps += 1;
-      if (h.failOpens > 0) {
-        h.failOpens -= 1;
-        throw new StoreUnavailableError('scripted: the data directory cannot be opened');
-      }
-      const db = new FaultyDatabase(await openEmbeddedDatabase({ pgDataDir }));
-      h.instances.push(db);
-      return db;
-    },
-  };
-  return h;
-}
 
 async function count(db: SupervisedDatabase): Promise<number> {
   const { rows } = await db.query<{ n: number }>(COUNT_META);
@@ -59,27 +28,27 @@ async function writeRows(db: SupervisedDatabase, n: number): Promise<void> {
 
 describe('SupervisedDatabase on a real PGlite', () => {
   let pgDataDir: string;
-  let h: Harness;
+  let h: InstanceHarness;
   let db: SupervisedDatabase;
 
   beforeAll(() => {
     pgDataDir = join(copyTemplateDataDir(), 'pgdata');
   });
   beforeEach(async () => {
-    h = harness(pgDataDir);
+    h = new InstanceHarness(pgDataDir);
     db = await openSupervisedDatabase({ open: () => h.open(), clock: h.clock });
     await db.exec('TRUNCATE pgcache_meta, pgcache_counters');
   });
   afterEach(async () => {
     await db.close();
-    await Promise.all(h.instances.map((i) => i.close()));
+    await h.closeAll();
     expect(h.overlaps).toBe(0);
   });
 
   it('replaces a crashed instance without losing acknowledged writes', async () => {
     await writeRows(db, 50);
-    const [first] = h.instances;
-    first?.hangNext(/^SELECT 'in flight'/).crashNext(/^INSERT/);
+    const first = h.current;
+    first.hangNext(/^SELECT 'in flight'/).crashNext(/^INSERT/);
     const inFlight = db.query(`SELECT 'in flight'`).catch((e: unknown) => e);
     const crashed = await db.query(INSERT_META, ['boom', '1']).catch((e: unknown) => e);
     expect(crashed).toBeInstanceOf(InstanceCrashedError);
@@ -91,7 +60,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
     expect(await count(db)).toBe(50);
     expect(h.instances).toHaveLength(2);
     expect(h.instances[1]?.statements).toEqual([COUNT_META]);
-    expect(first?.inner.pglite.closed).toBe(true);
+    expect(first.inner.pglite.closed).toBe(true);
     expect(db.stats()).toEqual({
       state: 'open',
       generation: 2,
@@ -105,7 +74,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
   });
 
   it('reopens once for any number of concurrent crashes', async () => {
-    h.instances[0]?.crashNext(/^SELECT 'crash'/, 5);
+    h.current.crashNext(/^SELECT 'crash'/, 5);
     const results = await Promise.all(
       Array.from({ length: 5 }, () => db.query(`SELECT 'crash'`).catch((e: unknown) => e)),
     );
@@ -121,8 +90,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
 
   it('replaces an instance that stops answering when probed', async () => {
     await writeRows(db, 20);
-    const [first] = h.instances;
-    first?.freeze();
+    h.current.freeze();
     const stuck = db.query('SELECT 1').catch((e: unknown) => e);
     let verdict: string | undefined;
     const probing = db.probe(100).then((v) => (verdict = v));
@@ -152,7 +120,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
   it('surfaces a failed reopen as E_STORE_UNAVAILABLE; the next call tries again', async () => {
     await writeRows(db, 3);
     h.failOpens = 1;
-    h.instances[0]?.crashNext(/^SELECT 'crash'/);
+    h.current.crashNext(/^SELECT 'crash'/);
     await expect(db.query(`SELECT 'crash'`)).rejects.toBeInstanceOf(InstanceCrashedError);
     const unavailable = await db.query('SELECT 1').catch((e: unknown) => e);
     expect(unavailable).toBeInstanceOf(StoreUnavailableError);
@@ -165,7 +133,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
   });
 
   it('rolls back a transaction whose statement crashed the instance', async () => {
-    h.instances[0]?.crashNext(/^INSERT INTO pgcache_counters/);
+    h.current.crashNext(/^INSERT INTO pgcache_counters/);
     await expect(
       db.transaction(async (tx) => {
         await tx.query(INSERT_META, ['in-tx', '1']);
@@ -194,7 +162,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
   });
 
   it('closing during a reopen closes the new instance too', async () => {
-    h.instances[0]?.crashNext(/^SELECT 'crash'/);
+    h.current.crashNext(/^SELECT 'crash'/);
     await expect(db.query(`SELECT 'crash'`)).rejects.toBeInstanceOf(InstanceCrashedError);
     expect(await db.probe(100)).toBe('restarting');
     const waiting = db.query('SELECT 1').catch((e: unknown) => e);
