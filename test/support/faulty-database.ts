@@ -28,6 +28,8 @@ export function sqlStateError(code: string, message = `scripted failure ${code}`
 export class FaultyDatabase<D extends Database = Database> implements Database {
   readonly inner: D;
   readonly statements: string[] = [];
+  /** Scripted failures thrown so far (hangs not included). */
+  failed = 0;
   readonly #faults: Fault[] = [];
   readonly #failedOnce = new Set<string>();
   #frozen = false;
@@ -115,11 +117,13 @@ export class FaultyDatabase<D extends Database = Database> implements Database {
     else if (fault !== undefined) {
       fault.remaining -= 1;
       if (fault.action.kind === 'hang') return new Promise<never>(() => undefined);
+      this.failed += 1;
       return Promise.reject(translateDriverError(fault.action.error, 'query'));
     }
     const key = `${sql}\u0000${JSON.stringify(params)}`;
     if (this.#flaky?.pattern.test(sql) === true && !this.#failedOnce.has(key)) {
       this.#failedOnce.add(key);
+      this.failed += 1;
       return Promise.reject(translateDriverError(this.#flaky.error, 'query'));
     }
     return undefined;
