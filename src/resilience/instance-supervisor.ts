@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import type {
   ConnectionStats,
   Database,
@@ -72,7 +72,7 @@ interface Instance {
 type SupervisorState =
   | { readonly kind: 'open'; readonly instance: Instance }
   | { readonly kind: 'reopening'; readonly next: Promise<Instance | PgcacheError> }
-  | { readonly kind: 'down'; readonly error: PgcacheError }
+  | { readonly kind: 'down' }
   | { readonly kind: 'closed' };
 
 type Reason = 'crashed' | 'hung';
@@ -245,7 +245,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
     } catch (error) {
       this.#failedOpens += 1;
       const failure = unavailable(error);
-      if (!this.closed) this.#state = { kind: 'down', error: failure };
+      if (!this.closed) this.#state = { kind: 'down' };
       return failure;
     }
     if (this.closed) {
@@ -261,7 +261,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
 
   // Close a discarded instance, giving up after the grace period: a hung one never closes.
   async #retire(old: Instance): Promise<void> {
-    let timer: { cancel(): void } | undefined;
+    let timer: Timer | undefined;
     const closed = await Promise.race([
       old.db.close().then(
         () => true,
@@ -288,7 +288,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
         break;
     }
     const { instance } = state;
-    let timer: { cancel(): void } | undefined;
+    let timer: Timer | undefined;
     const outcome = await Promise.race([
       instance.db.query('SELECT 1').then(
         () => 'answered' as const,

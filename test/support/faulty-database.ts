@@ -103,8 +103,8 @@ export class FaultyDatabase<D extends Database = Database> implements Database {
     };
   }
 
-  #run<T>(sql: string, params: readonly unknown[] = [], send: () => Promise<T>): Promise<T> {
-    const fault = this.#fault(sql, params);
+  #run<T>(sql: string, params: readonly unknown[] | undefined, send: () => Promise<T>): Promise<T> {
+    const fault = this.#fault(sql, params ?? []);
     if (fault !== undefined) return fault;
     this.statements.push(sql);
     return send();
