@@ -17,7 +17,7 @@ export interface BulkheadOptions {
   readonly readConcurrency?: number;
   /** Writes running at once. @default 5 */
   readonly writeConcurrency?: number;
-  /** Calls allowed to wait in each queue; one more is rejected at once. @default 500 */
+  /** Calls allowed to wait in each queue (0: none); one more is rejected at once. @default 500 */
   readonly maxLength?: number;
   /** Longest a call waits for a slot before it is rejected. @default 2000 */
   readonly waitTimeoutMs?: number;
@@ -211,7 +211,8 @@ export class Bulkhead {
     priority = 0,
   ): Promise<T> {
     const queue = this.#queues[lane];
-    if (queue.size >= this.#maxLength) {
+    const mustWait = queue.size > 0 || queue.isPaused || queue.pending >= queue.concurrency;
+    if (mustWait && queue.size >= this.#maxLength) {
       this.#rejected += 1;
       return Promise.reject(
         new QueueFullError(

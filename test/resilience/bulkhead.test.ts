@@ -82,6 +82,18 @@ describe('Bulkhead', () => {
     expect(bulkhead.stats()).toMatchObject({ rejected: 1, completed: 4, pending: 0, active: 0 });
   });
 
+  it('with maxLength 0, runs calls while a slot is free and rejects any that would wait', async () => {
+    const { clock, bulkhead } = setup({ writeConcurrency: 1, maxLength: 0 });
+    const deadline = Deadline.after(clock, 10_000);
+    const first = gate();
+    const running = bulkhead.run('write', deadline, first.fn);
+    expect(first.started).toBe(true);
+    await expect(bulkhead.run('write', deadline, gate().fn)).rejects.toBeInstanceOf(QueueFullError);
+    first.open();
+    await running;
+    await expect(bulkhead.run('write', deadline, async () => 'next')).resolves.toBe('next');
+  });
+
   it('times out a waiting call with E_QUEUE_TIMEOUT; it is removed and never runs', async () => {
     const { clock, bulkhead } = setup({ writeConcurrency: 1, waitTimeoutMs: 100 });
     const deadline = Deadline.after(clock, 10_000);
