@@ -49,10 +49,11 @@ export class Deadline {
     if (this.expired) throw this.exceeded(stage);
   }
 
-  /** The error for running out of time in `stage`. */
-  exceeded(stage: DeadlineStage): DeadlineExceededError {
+  /** The error for running out of time in `stage`; `detail` (what was going on) is appended. */
+  exceeded(stage: DeadlineStage, detail?: string): DeadlineExceededError {
+    const suffix = detail === undefined ? '' : ` (${detail})`;
     return new DeadlineExceededError(
-      `the ${formatDuration(this.budgetMs)} budget ran out during the ${stage} stage`,
+      `the ${formatDuration(this.budgetMs)} budget ran out during the ${stage} stage${suffix}`,
       stage,
       { hint: 'Retry later, or raise --timeout if the store is just slow.' },
     );
