@@ -168,7 +168,6 @@ export class EmbeddedDatabase implements Database {
       if (!settled) {
         // A statement never settled: the instance is hung and its close() would hang too.
         this.#unregister();
-        this.#pglite.close().catch(() => undefined);
         return;
       }
       try {
@@ -182,13 +181,14 @@ export class EmbeddedDatabase implements Database {
     return this.#closing;
   }
 
-  /** Close without waiting for statements in flight (a hung or crashed instance). */
+  /**
+   * Drop a hung or crashed instance without waiting for it. Its `close()` is not called: closing
+   * talks to the WASM instance, and a poisoned instance can abort Node itself when spoken to.
+   */
   abandon(): void {
     if (this.#closing !== undefined) return;
     this.#closing = Promise.resolve();
     this.#unregister();
-    // A hung instance may never settle its close(); do not wait for it, and ignore its errors.
-    this.#pglite.close().catch(() => undefined);
   }
 
   #track<T>(operation: string, run: () => Promise<T>): Promise<T> {

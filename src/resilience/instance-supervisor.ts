@@ -3,6 +3,7 @@ import type {
   ConnectionStats,
   Database,
   DatabaseInfo,
+  DiskFootprint,
   QueryResult,
   Transaction,
 } from '../db/database.js';
@@ -141,6 +142,10 @@ export class SupervisedDatabase implements ProbeableDatabase {
   connections(): ConnectionStats {
     if (this.#state.kind === 'open') return this.#state.instance.db.connections();
     return { open: 0, active: 0, idle: 0, waiting: 0 };
+  }
+
+  footprint(): Promise<DiskFootprint> {
+    return this.#call('footprint', (db) => db.footprint());
   }
 
   /**

@@ -22,6 +22,12 @@ export interface Operation {
   readonly deadline: Deadline;
   /** Higher starts first among waiting operations of the same kind. @default 0 */
   readonly priority?: number;
+  /**
+   * Skip the breaker: for introspection (`stats`, `doctor`) that must work while the breaker is
+   * open, since an open breaker nobody can see is the failure this layer exists to prevent.
+   * @default false
+   */
+  readonly bypassBreaker?: boolean;
 }
 
 /** Figures of a runner for `stats`. */
@@ -149,9 +155,9 @@ export class ResilientRunner implements OperationRunner {
     fn: (db: Database) => Promise<T>,
     timeoutMs: number | undefined,
   ): Promise<T> {
-    return this.breaker.execute(() =>
-      this.#retry.execute(op.deadline, () => this.#attempt(op, fn, timeoutMs)),
-    );
+    const attempts = (): Promise<T> =>
+      this.#retry.execute(op.deadline, () => this.#attempt(op, fn, timeoutMs));
+    return op.bypassBreaker === true ? attempts() : this.breaker.execute(attempts);
   }
 
   async #attempt<T>(

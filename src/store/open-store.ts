@@ -15,7 +15,9 @@ import {
   readMigrationStatus,
 } from '../migrations/index.js';
 import { nodeHost, type Host } from '../platform/host.js';
-import { DirectRunner } from './direct-runner.js';
+import { ResilientRunner } from '../resilience/operation-runner.js';
+import { openSupervisedDatabase } from '../resilience/instance-supervisor.js';
+import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
 import { Store } from './store.js';
 
 /** What to do about migrations when a store opens. */
@@ -37,6 +39,11 @@ export interface OpenStoreOptions {
   readonly create?: boolean;
   readonly clock?: Clock;
   readonly host?: Host;
+  /**
+   * Wrap the database the resilience path talks to, e.g. to inject scripted faults (the breaker
+   * scenario of `stress`, tests). Applied after migrations.
+   */
+  readonly wrapDatabase?: (database: Database) => Database;
   /** Problems that do not stop the store (a stale lock cleared, a flush that failed). */
   readonly onWarning?: (message: string) => void;
 }
@@ -55,12 +62,19 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const { database, lock } = await openBackend(config, options, { clock, host });
   try {
     await applyMigrationPolicy(database, options.migrations ?? 'apply', clock);
+    const runner = new ResilientRunner(config, {
+      database: options.wrapDatabase?.(database) ?? database,
+      clock,
+      breakerInitialState: await readBreakerDocument(database, 'store'),
+    });
+    const persisted = persistBreaker(runner.breaker, database, clock, options.onWarning);
     return new Store(config, {
       database,
-      runner: new DirectRunner(database),
+      runner,
       clock,
       lock,
       onWarning: options.onWarning,
+      onClose: () => persisted.dispose(),
     });
   } catch (error) {
     await database.close();
@@ -97,9 +111,14 @@ async function openBackend(
   }
   const lock = prepareDataDir(config.dataDir, { ...deps, onWarning: options.onWarning });
   try {
-    const database = await openEmbeddedDatabase({
-      pgDataDir: join(config.dataDir, PGDATA_DIR_NAME),
-      location: config.dataDir,
+    // A crashed or hung instance is replaced on the same directory; the lock stays held.
+    const database = await openSupervisedDatabase({
+      clock: deps.clock,
+      open: () =>
+        openEmbeddedDatabase({
+          pgDataDir: join(config.dataDir, PGDATA_DIR_NAME),
+          location: config.dataDir,
+        }),
     });
     return { database, lock };
   } catch (error) {

@@ -4,6 +4,12 @@ import { MIGRATIONS, readMigrationStatus } from '../migrations/index.js';
 import type { EntryKind } from './keys.js';
 import { META_KEYS, readCounters, readMeta } from './meta.js';
 import { readSizeFigures } from './size-query.js';
+import { readBreakerSnapshots } from './breaker-persistence.js';
+import type { QueueStats } from '../resilience/bulkhead.js';
+import type { BreakerSnapshot } from '../resilience/circuit-breaker.js';
+import type { SupervisorStats } from '../resilience/instance-supervisor.js';
+import type { RunnerStats } from '../resilience/operation-runner.js';
+import type { RetryStats } from '../resilience/retry.js';
 
 /** The last maintenance run as recorded in the store. */
 export interface LastRun {
@@ -33,7 +39,13 @@ export interface StoreStats {
   readonly schema: { readonly version: number; readonly latest: number; readonly pending: number };
   readonly lastMaintenance: LastRun | null;
   readonly lastStress: LastRun | null;
-  readonly [extra: string]: unknown;
+  /** The bulkhead: waiting and running calls, outcomes, wait and execution times. */
+  readonly queue: QueueStats;
+  /** Every breaker: this process's live ones, and the ones other processes persisted. */
+  readonly breakers: readonly BreakerSnapshot[];
+  readonly retries: RetryStats;
+  /** Restarts of the embedded instance (embedded store only). */
+  readonly instance?: SupervisorStats;
 }
 
 /** What {@link gatherStats} reads from. */
@@ -42,7 +54,7 @@ export interface StatsSources {
   readonly database: Database;
   readonly now: Date;
   readonly maxSizeBytes: number;
-  readonly extra: Record<string, unknown>;
+  readonly runner: () => RunnerStats;
 }
 
 /** Collect the figures of `stats` (one short read each). */
@@ -57,7 +69,10 @@ export async function gatherStats(sources: StatsSources): Promise<StoreStats> {
   const lastStress = await read('stats.meta', (db) =>
     readMeta<Record<string, unknown>>(db, META_KEYS.lastStress),
   );
+  const persisted = await read('stats.breakers', (db) => readBreakerSnapshots(db));
   const footprint = await sources.database.footprint();
+  const { queue, breakers: live, retries, instance } = sources.runner();
+  const liveNames = new Set(live.map((b) => b.name));
   const connections = sources.database.connections();
   const max = sources.maxSizeBytes;
   return {
@@ -79,7 +94,10 @@ export async function gatherStats(sources: StatsSources): Promise<StoreStats> {
     schema: { version: schema.current, latest: schema.latest, pending: schema.pending.length },
     lastMaintenance: toLastRun(lastMaintenance, 'startedAt'),
     lastStress: toLastRun(lastStress, 'finishedAt'),
-    ...sources.extra,
+    queue,
+    breakers: [...live, ...persisted.filter((b) => !liveNames.has(b.name))],
+    retries,
+    ...(instance === undefined ? {} : { instance }),
   };
 }
 

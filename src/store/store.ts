@@ -21,7 +21,8 @@ import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
 import { META_KEYS, readMeta, writeMeta } from './meta.js';
 import { gatherStats, type StoreStats } from './stats.js';
-import type { OperationKind, StoreRunner } from './store-runner.js';
+import type { OperationKind } from '../resilience/bulkhead.js';
+import type { OperationRunner } from '../resilience/operation-runner.js';
 
 /** What callers tune in a store. */
 export interface StoreOptions {
@@ -41,14 +42,14 @@ export interface StoreOptions {
 /** What a store is built from; it owns and closes all of it. */
 export interface StoreDeps {
   readonly database: Database;
-  readonly runner: StoreRunner;
+  readonly runner: OperationRunner;
   readonly clock: Clock;
   /** The data-directory lock, released on close (embedded store only). */
   readonly lock?: DataDirLock | undefined;
   /** Called with problems that do not fail a call (a flush that failed on close). */
   readonly onWarning?: ((message: string) => void) | undefined;
-  /** Extra figures for `stats` (the resilience path adds queue and breakers). */
-  readonly extraStats?: (() => Record<string, unknown>) | undefined;
+  /** Called once on close, before the database closes (to end subscriptions). */
+  readonly onClose?: (() => void) | undefined;
 }
 
 /** Per-call options. */
@@ -165,8 +166,14 @@ export class Store {
 
   /** Where the schema stands against the migrations this pgcache ships. */
   migrationStatus(options: CallOptions = {}): Promise<MigrationStatus> {
-    return this.#run('read', 'migrate.status', options, (db) =>
-      readMigrationStatus(db, MIGRATIONS),
+    return this.#run(
+      'read',
+      'migrate.status',
+      options,
+      (db) => readMigrationStatus(db, MIGRATIONS),
+      {
+        bypassBreaker: true,
+      },
     );
   }
 
@@ -193,14 +200,15 @@ export class Store {
 
   /** Figures for `stats`: sizes by kind, disk, hits and misses, connections, schema, last runs. */
   async stats(options: CallOptions = {}): Promise<StoreStats> {
-    await this.flush(options);
+    // Best effort: with the breaker open the write fails, and stats must still answer.
+    await this.flush(options).catch(() => undefined);
     const now = this.#now();
     return gatherStats({
-      read: (name, fn) => this.#run('read', name, options, fn),
+      read: (name, fn) => this.#run('read', name, options, fn, { bypassBreaker: true }),
       database: this.#deps.database,
       now,
       maxSizeBytes: this.#options.maxSizeBytes,
-      extra: this.#deps.extraStats?.() ?? {},
+      runner: () => this.#deps.runner.stats(),
     });
   }
 
@@ -279,6 +287,7 @@ export class Store {
         );
       }
       await this.#deps.runner.close(deadline).catch(() => undefined);
+      this.#deps.onClose?.();
       await this.#deps.database.close().catch(() => undefined);
       this.#deps.lock?.release();
     })();
@@ -295,6 +304,7 @@ export class Store {
     name: string,
     options: CallOptions,
     fn: (db: Database) => Promise<T>,
+    extra: { bypassBreaker?: boolean } = {},
   ): Promise<T> {
     if (this.#closing !== undefined) {
       return Promise.reject(
@@ -303,7 +313,7 @@ export class Store {
         }),
       );
     }
-    return this.#deps.runner.run({ kind, name, deadline: this.#deadline(options) }, fn);
+    return this.#deps.runner.run({ kind, name, deadline: this.#deadline(options), ...extra }, fn);
   }
 
   #deadline(options: CallOptions): Deadline {

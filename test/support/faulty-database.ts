@@ -89,6 +89,7 @@ export class FaultyDatabase<D extends Database = Database> implements Database {
 
   describe = (): ReturnType<Database['describe']> => this.inner.describe();
   connections = (): ReturnType<Database['connections']> => this.inner.connections();
+  footprint = (): ReturnType<Database['footprint']> => this.inner.footprint();
   close = (): Promise<void> => this.inner.close();
 
   /** Drop the instance without waiting, when the inner database can. */

@@ -1,4 +1,5 @@
 import { formatBytes } from '../../config/units.js';
+import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
 import type { StoreStats } from '../../store/stats.js';
 import { renderPairs, renderTable } from './table.js';
 import { relativeTime } from './time.js';
@@ -41,6 +42,17 @@ export function renderStats(stats: StoreStats, term: TerminalFeatures, now: numb
         ? 'never'
         : `${relativeTime(stats.lastMaintenance.at, now)} (${stats.lastMaintenance.at})`,
     ],
+    ['queue', queueLine(stats)],
+    ...stats.breakers.map((b): [string, string] => [`breaker ${b.name}`, breakerLine(b, now)]),
+    ['retries', `${stats.retries.retried} retried, ${stats.retries.exhausted} gave up`],
+    ...(stats.instance === undefined
+      ? []
+      : [
+          [
+            'instance',
+            `${stats.instance.restarts} restarts (${stats.instance.crashes} crashed, ${stats.instance.hangs} hung), ${stats.instance.failedInFlight} calls failed in flight`,
+          ] as [string, string],
+        ]),
     [
       'last stress run',
       stats.lastStress === null
@@ -59,4 +71,24 @@ export function renderStats(stats: StoreStats, term: TerminalFeatures, now: numb
   );
   const rest = pairs.filter(([k]) => !k.startsWith('entries') && !k.startsWith('bytes'));
   return `${byKind}${renderPairs(rest)}`;
+}
+
+function queueLine(stats: StoreStats): string {
+  const q = stats.queue;
+  const ms = (n: number): string => `${n.toFixed(2)}ms`;
+  return (
+    `pending ${q.pending}, active ${q.active}, completed ${q.completed}, failed ${q.failed}, rejected ${q.rejected}; ` +
+    `wait mean ${ms(q.waitMs.mean)} p95 ${ms(q.waitMs.p95)}; exec mean ${ms(q.execMs.mean)} p95 ${ms(q.execMs.p95)}`
+  );
+}
+
+function breakerLine(b: BreakerSnapshot, now: number): string {
+  switch (b.state) {
+    case 'closed':
+      return `closed (${b.failures} consecutive failures)`;
+    case 'open':
+      return `OPEN since ${b.openedAt ?? '?'}; tries again ${relativeTime(b.halfOpenAt, now)}`;
+    case 'half-open':
+      return `half-open (trial call running; opened ${relativeTime(b.openedAt, now)})`;
+  }
 }
