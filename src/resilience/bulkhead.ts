@@ -226,13 +226,18 @@ export class Bulkhead {
       this.#rejected += 1;
       return Promise.reject(deadline.exceeded('queue'));
     }
-    const controller = new AbortController();
-    this.#waiting.set(controller, this.#waitTimer(lane, deadline, controller));
+    // A free slot and nobody waiting: the call starts at once, so it needs no wait timer and no
+    // abort signal (the common case, kept cheap).
+    const controller = mustWait ? new AbortController() : undefined;
+    if (controller !== undefined)
+      this.#waiting.set(controller, this.#waitTimer(lane, deadline, controller));
     const enqueuedAt = this.#clock.now();
     return queue.add(
       async () => {
-        this.#waiting.get(controller)?.cancel();
-        this.#waiting.delete(controller);
+        if (controller !== undefined) {
+          this.#waiting.get(controller)?.cancel();
+          this.#waiting.delete(controller);
+        }
         const startedAt = this.#clock.now();
         this.#waitStats.record(startedAt - enqueuedAt);
         try {
@@ -246,7 +251,7 @@ export class Bulkhead {
           this.#execStats.record(this.#clock.now() - startedAt);
         }
       },
-      { signal: controller.signal, priority },
+      controller === undefined ? { priority } : { signal: controller.signal, priority },
     );
   }
 

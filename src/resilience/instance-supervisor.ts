@@ -178,7 +178,9 @@ export class SupervisedDatabase implements ProbeableDatabase {
   }
 
   async #call<T>(operation: string, run: (db: Database) => Promise<T>): Promise<T> {
-    const instance = await this.#acquire(operation);
+    // The open instance is taken without an extra await: this is every call's hot path.
+    const state = this.#state;
+    const instance = state.kind === 'open' ? state.instance : await this.#acquire(operation);
     try {
       return await this.#track(instance, () => run(instance.db));
     } catch (error) {
@@ -213,16 +215,20 @@ export class SupervisedDatabase implements ProbeableDatabase {
     return new Promise<T>((resolve, reject) => {
       instance.inFlight.add(reject);
       const settle = (): boolean => instance.inFlight.delete(reject);
-      Promise.resolve()
-        .then(run)
-        .then(
-          (value) => {
-            if (settle()) resolve(value);
-          },
-          (error: unknown) => {
-            if (settle()) reject(error);
-          },
-        );
+      let running: Promise<T>;
+      try {
+        running = run();
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      running.then(
+        (value) => {
+          if (settle()) resolve(value);
+        },
+        (error: unknown) => {
+          if (settle()) reject(error);
+        },
+      );
     });
   }
 

@@ -140,7 +140,9 @@ export class ResilientRunner implements OperationRunner {
    */
   close(deadline: Deadline): Promise<void> {
     this.#closing ??= (async () => {
-      if (await this.#bulkhead.drain(deadline)) return;
+      const drained = await this.#bulkhead.drain(deadline);
+      this.#timeout.dispose();
+      if (drained) return;
       this.#bulkhead.rejectWaiting(
         new ClosedError('the store closed before this operation left the queue', {
           hint: 'Retry the command once the store is open again.',

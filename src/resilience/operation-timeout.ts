@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { formatDuration } from '../config/units.js';
 import { OperationTimeoutError } from '../errors/index.js';
 import type { Deadline } from './deadline.js';
+import { Watchdog } from './watchdog.js';
 
 /** Options for {@link OperationTimeout}. */
 export interface OperationTimeoutOptions {
@@ -42,6 +43,7 @@ function settle<T>(fn: () => Promise<T>): Promise<T> {
 export class OperationTimeout {
   readonly #timeoutMs: number;
   readonly #clock: Clock;
+  readonly #watchdog: Watchdog;
 
   constructor(options: OperationTimeoutOptions, deps: OperationTimeoutDeps) {
     const timeoutMs = options.timeoutMs ?? 5000;
@@ -50,6 +52,12 @@ export class OperationTimeout {
     }
     this.#timeoutMs = timeoutMs;
     this.#clock = deps.clock;
+    this.#watchdog = new Watchdog(deps.clock);
+  }
+
+  /** Stop the shared timer (the runner calls it on close, so nothing keeps the process alive). */
+  dispose(): void {
+    this.#watchdog.dispose();
   }
 
   /** The configured limit of one attempt, in milliseconds. */
@@ -67,7 +75,7 @@ export class OperationTimeout {
     const deadlineBinds = remaining <= timeoutMs;
     const name = options.name ?? 'operation';
     return new Promise<T>((resolve, reject) => {
-      const timer = this.#clock.setTimer(limit, () => {
+      const unwatch = this.#watchdog.watch(this.#clock.now() + limit, () => {
         reject(
           deadlineBinds
             ? deadline.exceeded('attempt')
@@ -79,11 +87,11 @@ export class OperationTimeout {
       });
       settle(fn).then(
         (value) => {
-          timer.cancel();
+          unwatch();
           resolve(value);
         },
         (error: unknown) => {
-          timer.cancel();
+          unwatch();
           reject(error);
         },
       );

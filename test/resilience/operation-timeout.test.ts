@@ -7,10 +7,16 @@ import { OperationTimeout } from '../../src/resilience/operation-timeout.js';
 const never = (): Promise<never> => new Promise<never>(() => undefined);
 
 describe('OperationTimeout', () => {
-  it('returns the result and cancels its timer', async () => {
+  it('returns the result; the shared timer then fires harmlessly, and dispose() stops it', async () => {
     const clock = new ManualClock();
     const timeout = new OperationTimeout({ timeoutMs: 100 }, { clock });
     await expect(timeout.run(Deadline.after(clock, 1000), async () => 42)).resolves.toBe(42);
+    await expect(timeout.run(Deadline.after(clock, 1000), async () => 43)).resolves.toBe(43);
+    expect(clock.pendingTimers).toBe(1);
+    await clock.tick(100);
+    expect(clock.pendingTimers).toBe(0);
+    await expect(timeout.run(Deadline.after(clock, 1000), async () => 44)).resolves.toBe(44);
+    timeout.dispose();
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -64,6 +70,7 @@ describe('OperationTimeout', () => {
     await expect(timeout.run(Deadline.never(clock), thrown, { timeoutMs: Infinity })).rejects.toBe(
       error,
     );
+    timeout.dispose();
     expect(clock.pendingTimers).toBe(0);
   });
 

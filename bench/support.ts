@@ -1,0 +1,58 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../src/clock.js';
+import { openEmbeddedDatabase } from '../src/db/embedded-database.js';
+import { MIGRATIONS, migrateUp } from '../src/migrations/index.js';
+
+/** A migrated data directory for benchmarks (initdb once; copies are cheap). */
+export async function benchDataDir(): Promise<{
+  template: string;
+  copy: () => string;
+  cleanup: () => void;
+}> {
+  const root = mkdtempSync(join(tmpdir(), 'pgcache-bench-'));
+  const template = join(root, 'template');
+  const db = await openEmbeddedDatabase({ pgDataDir: join(template, 'pgdata') });
+  await migrateUp(db, { migrations: MIGRATIONS, clock: systemClock });
+  await db.close();
+  let n = 0;
+  return {
+    template,
+    copy: () => {
+      const dir = join(root, `copy-${(n += 1)}`);
+      cpSync(template, dir, { recursive: true });
+      return dir;
+    },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** A JSON value of about `bytes` bytes. */
+export function valueOfSize(bytes: number, seed: number): { id: number; body: string } {
+  return { id: seed, body: 'x'.repeat(Math.max(0, bytes - 20)) };
+}
+
+/** Median of a list of numbers. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? 0)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Run `op(i)` `count` times, `concurrency` at a time; returns operations per second. */
+export async function measure(
+  count: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < count) await op(next++);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return (count / (performance.now() - start)) * 1000;
+}

@@ -1,0 +1,58 @@
+import type { Clock, Timer } from '../clock.js';
+
+interface Watch {
+  readonly at: number;
+  readonly onExpire: () => void;
+}
+
+/**
+ * Many expiries on one timer: the timer is armed for the earliest watch and re-armed when it
+ * fires, so a call that finishes in time costs a set insertion and deletion instead of a
+ * setTimeout and clearTimeout (a measurable share of a 0.2 ms read). `dispose()` stops it.
+ */
+export class Watchdog {
+  readonly #clock: Clock;
+  readonly #watches = new Set<Watch>();
+  #timer: Timer | undefined;
+  #armedAt = Number.POSITIVE_INFINITY;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Call `onExpire` at `at` (epoch ms) unless the returned function is called first. */
+  watch(at: number, onExpire: () => void): () => void {
+    const entry: Watch = { at, onExpire };
+    this.#watches.add(entry);
+    if (at < this.#armedAt) this.#arm(at);
+    return () => void this.#watches.delete(entry);
+  }
+
+  /** Forget every watch and cancel the timer. */
+  dispose(): void {
+    this.#watches.clear();
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#armedAt = Number.POSITIVE_INFINITY;
+  }
+
+  #arm(at: number): void {
+    this.#timer?.cancel();
+    this.#armedAt = at;
+    this.#timer = this.#clock.setTimer(Math.max(0, at - this.#clock.now()), () => this.#fire());
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#armedAt = Number.POSITIVE_INFINITY;
+    const now = this.#clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const entry of [...this.#watches]) {
+      if (entry.at <= now) {
+        this.#watches.delete(entry);
+        entry.onExpire();
+      } else if (entry.at < next) next = entry.at;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#arm(next);
+  }
+}
