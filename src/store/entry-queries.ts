@@ -127,3 +127,51 @@ export async function recordAccess(
     [JSON.stringify(touches.map((t) => ({ key: t.key, at: t.at.toISOString(), n: t.count })))],
   );
 }
+
+/** Read the live entries among `keys` (one statement), keyed by key. */
+export async function selectLiveEntries(
+  db: Queryable,
+  keys: readonly string[],
+  now: Date,
+): Promise<Map<string, Entry>> {
+  const { rows } = await db.query<EntryRow>(
+    `SELECT ${SUMMARY_COLUMNS}, value FROM pgcache_entries
+      WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb)) AND ${LIVE_AT('$2')}`,
+    [JSON.stringify(keys), now],
+  );
+  return new Map(rows.map((row) => [row.key, toEntry(row)]));
+}
+
+/** `key LIKE 'prefix%'` with the prefix's own wildcards escaped. */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/** Delete up to `limit` entries whose key starts with `prefix`; returns how many. */
+export async function deletePrefixBatch(
+  db: Queryable,
+  prefix: string,
+  limit: number,
+): Promise<number> {
+  const { affectedRows } = await db.query(
+    `DELETE FROM pgcache_entries WHERE key IN (
+       SELECT key FROM pgcache_entries WHERE key LIKE $1 LIMIT $2)`,
+    [likePrefix(prefix), limit],
+  );
+  return affectedRows;
+}
+
+/** Live entries with their values, key after `after`, starting with `prefix`, in key order. */
+export async function scanEntries(
+  db: Queryable,
+  page: { prefix: string; after: string | undefined; limit: number },
+  now: Date,
+): Promise<Entry[]> {
+  const { rows } = await db.query<EntryRow>(
+    `SELECT ${SUMMARY_COLUMNS}, value FROM pgcache_entries
+      WHERE key LIKE $1 AND key > $2 AND ${LIVE_AT('$3')}
+      ORDER BY key LIMIT $4`,
+    [likePrefix(page.prefix), page.after ?? '', now, page.limit],
+  );
+  return rows.map(toEntry);
+}

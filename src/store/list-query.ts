@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { UsageError } from '../errors/index.js';
 import type { EntrySummary } from './entry.js';
-import { LIVE_AT, SUMMARY_COLUMNS, toSummary, type EntryRow } from './entry-queries.js';
+import { LIVE_AT, SUMMARY_COLUMNS, likePrefix, toSummary, type EntryRow } from './entry-queries.js';
 import { ENTRY_KINDS, type EntryKind } from './keys.js';
 
 /** A `field=value` condition on the JSON value, as containment (`value @> {...}`). */
@@ -87,7 +87,7 @@ export function buildListQuery(filter: ListFilter, now: Date): { sql: string; pa
   if (filter.framework !== undefined) clauses.push(`framework = ${bind(filter.framework)}`);
   if (filter.category !== undefined) clauses.push(`category = ${bind(filter.category)}`);
   if (filter.prefix !== undefined && filter.prefix !== '') {
-    clauses.push(`key LIKE ${bind(`${filter.prefix.replace(/[\\%_]/g, '\\$&')}%`)}`);
+    clauses.push(`key LIKE ${bind(likePrefix(filter.prefix))}`);
   }
   for (const condition of filter.where ?? []) {
     clauses.push(`value @> ${bind(JSON.stringify(containment(condition)))}::jsonb`);

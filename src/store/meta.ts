@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { likePrefix } from './entry-queries.js';
 
 /** Keys of the documents the store keeps in pgcache_meta. */
 export const META_KEYS = {
@@ -19,7 +20,7 @@ export async function readMeta<T>(db: Queryable, key: string): Promise<T | undef
 export async function readMetaPrefix<T>(db: Queryable, prefix: string): Promise<Map<string, T>> {
   const { rows } = await db.query<{ key: string; value: T }>(
     `SELECT key, value FROM pgcache_meta WHERE key LIKE $1 ORDER BY key`,
-    [`${prefix.replace(/[\\%_]/g, '\\$&')}%`],
+    [likePrefix(prefix)],
   );
   return new Map(rows.map((r) => [r.key, r.value]));
 }

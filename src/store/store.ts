@@ -16,7 +16,14 @@ import { Deadline } from '../resilience/deadline.js';
 import { AccessLog, writeAccessBatch } from './access-log.js';
 import type { Entry, EntryInput, EntrySummary } from './entry.js';
 import { encodeEntry, type EncodedEntry } from './entry-codec.js';
-import { deleteEntries, selectLiveEntry, upsertEntry } from './entry-queries.js';
+import {
+  deleteEntries,
+  deletePrefixBatch,
+  scanEntries,
+  selectLiveEntries,
+  selectLiveEntry,
+  upsertEntry,
+} from './entry-queries.js';
 import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
 import { META_KEYS, readMeta, writeMeta } from './meta.js';
@@ -106,6 +113,29 @@ export class Store {
     return entry;
   }
 
+  /** The live entries under `keys`, in order (`undefined` where absent), in one statement. */
+  async getMany(
+    keys: readonly string[],
+    options: CallOptions = {},
+  ): Promise<(Entry | undefined)[]> {
+    for (const key of keys) parseKey(key);
+    if (keys.length === 0) return [];
+    const now = this.#now();
+    const found = await this.#run('read', 'get-many', options, (db) =>
+      selectLiveEntries(db, keys, now),
+    );
+    const entries = keys.map((key) => found.get(key));
+    for (const [i, entry] of entries.entries()) {
+      if (entry === undefined) this.#log.count('misses');
+      else {
+        this.#log.count('hits');
+        this.#log.touch(keys[i] as string, now);
+      }
+    }
+    this.#flushIfFull();
+    return entries;
+  }
+
   /** Store `value` under `key` (replacing any entry). Invalid keys and values change nothing. */
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<EntrySummary> {
     const encoded = encodeEntry(key, value, this.#options.maxEntryBytes);
@@ -138,10 +168,13 @@ export class Store {
       },
     );
     const now = this.#now();
+    const rows = encoded.map(({ entry, ttlMs }) => ({
+      entry,
+      expiresAt: this.#expiry(ttlMs)(now),
+    }));
     await this.#run('write', 'set-many', options, (db) =>
       db.transaction(async (tx) => {
-        for (const { entry, ttlMs } of encoded)
-          await upsertEntry(tx, entry, now, this.#expiry(ttlMs)(now));
+        for (const { entry, expiresAt } of rows) await upsertEntry(tx, entry, now, expiresAt);
       }),
     );
     return {
@@ -156,6 +189,34 @@ export class Store {
     if (keys.length === 0) return 0;
     const now = this.#now();
     return this.#run('write', 'delete', options, (db) => deleteEntries(db, keys, now));
+  }
+
+  /**
+   * Delete every entry whose key starts with `prefix` (`''`: all of them), in batches of 1,000 so
+   * that no statement runs long. Returns how many rows were removed.
+   */
+  async deletePrefix(prefix: string, options: CallOptions = {}): Promise<number> {
+    const deadline = this.#deadline(options);
+    let removed = 0;
+    for (;;) {
+      const n = await this.#run('write', 'delete-prefix', { deadline }, (db) =>
+        deletePrefixBatch(db, prefix, 1000),
+      );
+      removed += n;
+      if (n < 1000) return removed;
+    }
+  }
+
+  /** One page of live entries with their values, keys after `after` starting with `prefix`. */
+  async scan(
+    page: { prefix?: string; after?: string | undefined; limit?: number },
+    options: CallOptions = {},
+  ): Promise<Entry[]> {
+    const now = this.#now();
+    const limit = page.limit ?? 100;
+    return this.#run('read', 'scan', options, (db) =>
+      scanEntries(db, { prefix: page.prefix ?? '', after: page.after, limit }, now),
+    );
   }
 
   /** Entry summaries matching `filter`, ordered by key. */
