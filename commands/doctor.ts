@@ -70,9 +70,7 @@ export function doctorCommand(ctx: CliContext): Command {
       });
       const failed = doctorFailed(report, { strict: flags.strict });
       ctx.stdout.write(
-        json
-          ? jsonDocument(doctorJson(report))
-          : renderDoctorSummary(report, { strict: flags.strict === true, failed }, term),
+        json ? jsonDocument(doctorJson(report)) : renderDoctorSummary(report, { failed }, term),
       );
       if (failed) ctx.exitCode = ExitCode.No;
     });

@@ -22,7 +22,7 @@ describe('pgcache doctor, as a user runs it', () => {
     expect(broken.stdout).toMatch(
       /✗ lock +stale lock: pid \d+ \(started \S+\) is no longer running, and PGlite's postmaster.pid is left over\n/,
     );
-    const fixed = await pgcache(['doctor', '--fix', '--data-dir', dataDir]);
+    const fixed = await pgcache(['doctor', 'lock', '--fix', '--data-dir', dataDir]);
     expect(fixed).toMatchObject({ exitCode: 0, timedOut: false });
     expect(fixed.stdout).toMatch(
       /✓ lock +no lock: no process owns the data directory\n +fixed: removed the stale lock of pid \d+ .*; removed PGlite's leftover postmaster.pid\n/,

@@ -129,6 +129,7 @@ describe('pgcache doctor', () => {
     expect(lenient.stdout).toMatch(
       /^! breakers +breaker store is OPEN after 5 consecutive failures/,
     );
+    expect(lenient.stdout).toMatch(/1 warning, 0 failed — no failures\n$/);
     const strict = await runCli(['doctor', 'breakers', '--strict', '--data-dir', dataDir]);
     expect(strict.exitCode).toBe(1);
     expect(strict.stdout).toMatch(/1 warning, 0 failed — warnings fail under --strict\n$/);

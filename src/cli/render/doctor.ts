@@ -27,7 +27,7 @@ export function renderCheck(outcome: CheckOutcome, term: TerminalFeatures): stri
 /** The closing summary: how many checks passed, warned, failed and were fixed. */
 export function renderDoctorSummary(
   report: DoctorReport,
-  options: { strict: boolean; failed: boolean },
+  options: { failed: boolean },
   term: TerminalFeatures,
 ): string {
   const s = styles(term.color);
@@ -39,8 +39,10 @@ export function renderDoctorSummary(
     ...(fixed === 0 ? [] : [`${fixed} fixed`]),
   ];
   const verdict = options.failed
-    ? s.red(options.strict && fail === 0 ? 'warnings fail under --strict' : 'problems found')
-    : s.green('healthy');
+    ? s.red(fail === 0 ? 'warnings fail under --strict' : 'problems found')
+    : warn > 0
+      ? s.yellow('no failures')
+      : s.green('healthy');
   return `\n${report.checks.length} checks in ${formatDuration(report.durationMs)}: ${parts.join(', ')} — ${verdict}\n`;
 }
 
