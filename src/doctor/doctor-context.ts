@@ -136,12 +136,10 @@ export class DoctorContext {
     try {
       return await Promise.race([opening, late]);
     } catch (error) {
-      opening
-        .then(
-          (store) => store.close(),
-          () => undefined,
-        )
-        .catch(() => undefined);
+      void opening.then(
+        (store) => store.close(),
+        () => undefined,
+      );
       throw error;
     } finally {
       timer?.cancel();
