@@ -1,34 +1,27 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { Database } from '../../src/db/database.js';
-import { openEmbeddedDatabase } from '../../src/db/embedded-database.js';
-import { PGDATA_DIR_NAME, openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { runTestDoctor } from '../support/doctor.js';
 import { FaultyDatabase, sqlStateError } from '../support/faulty-database.js';
 
 const STORE_CHECKS = ['schema', 'integrity', 'breakers', 'maintenance', 'last-stress'];
 
-/** Run SQL straight on a closed data directory (to break it on purpose). */
-async function sql(dataDir: string, text: string): Promise<void> {
-  const db = await openEmbeddedDatabase({ pgDataDir: join(dataDir, PGDATA_DIR_NAME) });
-  try {
-    await db.exec(text);
-  } finally {
-    await db.close();
-  }
-}
-
-/** A migrated data directory holding `entries` written at `at` (a past clock makes them expire). */
+/**
+ * A migrated data directory holding `entries` written at `at` (a past clock makes them expire),
+ * then broken on purpose by `sql`.
+ */
 async function storeWith(
   entries: { key: string; value: unknown; ttlMs?: number }[],
-  at = Date.now(),
+  options: { at?: number; sql?: string } = {},
 ): Promise<string> {
   const dataDir = copyTemplateDataDir();
-  const store = await openStore({ dataDir, clock: new ManualClock(at) });
+  const store = await openStore({ dataDir, clock: new ManualClock(options.at ?? Date.now()) });
   try {
-    await store.setMany(entries);
+    if (entries.length > 0) await store.setMany(entries);
+    if (options.sql !== undefined)
+      await store.repair('test.break', (db) => db.exec(options.sql ?? ''));
   } finally {
     await store.close();
   }
@@ -63,8 +56,9 @@ describe('doctor: the checks that read the store', () => {
   });
 
   it('schema: checksum drift fails naming the migration; --fix leaves it alone', async () => {
-    const dataDir = copyTemplateDataDir();
-    await sql(dataDir, `UPDATE pgcache_migrations SET checksum = 'not-the-sum' WHERE version = 1`);
+    const dataDir = await storeWith([], {
+      sql: `UPDATE pgcache_migrations SET checksum = 'not-the-sum' WHERE version = 1`,
+    });
     const run = await runTestDoctor(dataDir, { checks: ['schema'], fix: true, migrate: true });
     expect(run.check('schema')).toMatchObject({
       status: 'fail',
@@ -107,8 +101,9 @@ describe('doctor: the checks that read the store', () => {
   });
 
   it('integrity: a dropped index fails (the GIN index by name); --fix recreates it, and a second --fix has nothing to do', async () => {
-    const dataDir = await storeWith([{ key: 'app:a', value: { role: 'admin' } }]);
-    await sql(dataDir, 'DROP INDEX pgcache_entries_value; DROP INDEX pgcache_entries_kind;');
+    const dataDir = await storeWith([{ key: 'app:a', value: { role: 'admin' } }], {
+      sql: 'DROP INDEX pgcache_entries_value; DROP INDEX pgcache_entries_kind;',
+    });
     const broken = await runTestDoctor(dataDir, { checks: ['integrity'] });
     expect(broken.check('integrity')).toMatchObject({
       status: 'fail',
@@ -128,17 +123,18 @@ describe('doctor: the checks that read the store', () => {
   });
 
   it('integrity: a wrong recorded size, a negative size and a future creation time fail with the keys', async () => {
-    const dataDir = await storeWith([
-      { key: 'app:a', value: { a: 1, text: 'x'.repeat(40) } },
-      { key: 'app:b', value: 'bee' },
-      { key: 'app:c', value: 3 },
-    ]);
-    await sql(
-      dataDir,
-      `ALTER TABLE pgcache_entries DROP CONSTRAINT pgcache_entries_size_bytes_check;
-       UPDATE pgcache_entries SET size_bytes = size_bytes + 5 WHERE key = 'app:a';
-       UPDATE pgcache_entries SET size_bytes = -1 WHERE key = 'app:b';
-       UPDATE pgcache_entries SET created_at = now() + interval '2 days' WHERE key = 'app:c';`,
+    const dataDir = await storeWith(
+      [
+        { key: 'app:a', value: { a: 1, text: 'x'.repeat(40) } },
+        { key: 'app:b', value: 'bee' },
+        { key: 'app:c', value: 3 },
+      ],
+      {
+        sql: `ALTER TABLE pgcache_entries DROP CONSTRAINT pgcache_entries_size_bytes_check;
+              UPDATE pgcache_entries SET size_bytes = size_bytes + 5 WHERE key = 'app:a';
+              UPDATE pgcache_entries SET size_bytes = -1 WHERE key = 'app:b';
+              UPDATE pgcache_entries SET created_at = now() + interval '2 days' WHERE key = 'app:c';`,
+      },
     );
     const run = await runTestDoctor(dataDir, { checks: ['integrity'], fix: true });
     const { status, detail, fixed } = run.check('integrity');
@@ -183,7 +179,7 @@ describe('doctor: the checks that read the store', () => {
         { key: 'old:3', value: 'x'.repeat(100), ttlMs: 1000 },
         { key: 'app:live', value: 'x'.repeat(60), ttlMs: 0 },
       ],
-      hourAgo,
+      { at: hourAgo },
     );
     const over = await runTestDoctor(dataDir, {
       checks: ['maintenance'],
@@ -216,8 +212,8 @@ describe('doctor: the checks that read the store', () => {
   it('maintenance: dead rows, a long WAL and an old last maintenance warn with the cron line; maintain clears the dead rows', async () => {
     const dataDir = await storeWith(
       Array.from({ length: 30 }, (_, i) => ({ key: `app:${i}`, value: i })),
+      { sql: `UPDATE pgcache_entries SET access_count = access_count + 1` },
     );
-    await sql(dataDir, `UPDATE pgcache_entries SET access_count = access_count + 1`);
     const thresholds = { deadRows: 10, walBytes: 1024, maintenanceAgeMs: 1 };
     const run = await runTestDoctor(dataDir, { checks: ['maintenance'], thresholds });
     const { status, detail, fix } = run.check('maintenance');
