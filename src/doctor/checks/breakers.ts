@@ -19,7 +19,7 @@ export const breakersCheck: Check = {
             return [
               {
                 status: 'warn',
-                detail: `breaker ${b.name} is OPEN after ${b.failures} consecutive failures since ${b.openedAt ?? '?'} (${relative(b.openedAt ?? '', now)}); it lets a trial call through at ${b.halfOpenAt ?? '?'} (${relative(b.halfOpenAt ?? '', now)})`,
+                detail: `breaker ${b.name} is OPEN after ${b.failures} consecutive failures since ${b.openedAt ?? '?'} (${relative(b.openedAt ?? '', now)}); ${trial(b.halfOpenAt, now)}`,
                 fix: 'The store kept failing: find the cause in the errors commands printed before it opened; the breaker closes after a successful trial call.',
               },
             ];
@@ -41,6 +41,13 @@ export const breakersCheck: Check = {
     });
   },
 };
+
+function trial(halfOpenAt: string | null, now: number): string {
+  if (halfOpenAt === null) return 'it waits for a trial call';
+  return new Date(halfOpenAt).getTime() > now
+    ? `it lets a trial call through at ${halfOpenAt} (${relative(halfOpenAt, now)})`
+    : `its trial call is due since ${halfOpenAt} (${relative(halfOpenAt, now)}): the next call tries the store`;
+}
 
 function describe(b: BreakerSnapshot): string {
   return `${b.name} ${b.state} (${b.failures} consecutive failures recorded)`;
