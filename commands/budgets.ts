@@ -8,4 +8,5 @@ export const COMMAND_BUDGET_MS = {
   list: 30_000,
   stats: 30_000,
   maintain: 600_000,
+  doctor: 120_000, // a lifecycle probe opens the store several times
 } as const;

@@ -3,6 +3,7 @@ import type { CliContext } from '../src/cli/context.js';
 import { addGlobalOptions } from '../src/cli/flags.js';
 import { VERSION } from '../src/version.js';
 import { delCommand } from './del.js';
+import { doctorCommand } from './doctor.js';
 import { getCommand } from './get.js';
 import { initCommand } from './init.js';
 import { listCommand } from './list.js';
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
     listCommand,
     statsCommand,
     maintainCommand,
+    doctorCommand,
   ]) {
     program.addCommand(make(ctx));
   }

@@ -1,5 +1,5 @@
 import type { Clock, Timer } from '../clock.js';
-import type { Database, DatabaseInfo } from '../db/database.js';
+import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import type { DataDirLock } from '../db/data-dir-lock.js';
 import { ClosedError, UsageError } from '../errors/index.js';
 import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
@@ -303,6 +303,32 @@ export class Store {
     } finally {
       this.#maintaining = undefined;
     }
+  }
+
+  /**
+   * Run a read of a diagnostic tool (`doctor`) on the database: on the resilience path (queue,
+   * retry, timeout) but past the breaker, so that a store whose breaker is open can be examined.
+   */
+  inspect<T>(
+    name: string,
+    fn: (db: Queryable) => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
+    return this.#run('read', name, options, fn, { bypassBreaker: true });
+  }
+
+  /**
+   * Run a repair of a diagnostic tool (an index build, a purge) alone on the database, past the
+   * breaker and bound only by the deadline (an index build can outlast one attempt's timeout).
+   */
+  repair<T>(name: string, fn: (db: Database) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    const op = {
+      kind: 'write' as const,
+      name,
+      deadline: this.#deadline(options),
+      bypassBreaker: true,
+    };
+    return this.#deps.runner.exclusive(op, fn);
   }
 
   /** Read a bookkeeping document (last maintenance, last stress run…). */

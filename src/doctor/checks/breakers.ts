@@ -1,0 +1,54 @@
+import { readBreakerSnapshots } from '../../store/breaker-persistence.js';
+import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
+import { judge, relative, type Check, type Finding } from '../check.js';
+import { withSessionStore } from '../with-session-store.js';
+
+/** Breakers persisted as open or half-open, and the failures they counted. */
+export const breakersCheck: Check = {
+  id: 'breakers',
+  title: 'circuit breakers persisted by any process',
+  run(ctx) {
+    return withSessionStore(ctx, 2, async (store) => {
+      const snapshots = await store.inspect('doctor.breakers', readBreakerSnapshots);
+      const now = ctx.now();
+      const findings = snapshots.flatMap((b): Finding[] => {
+        switch (b.state) {
+          case 'closed':
+            return [];
+          case 'open':
+            return [
+              {
+                status: 'warn',
+                detail: `breaker ${b.name} is OPEN after ${b.failures} consecutive failures since ${b.openedAt ?? '?'} (${relative(b.openedAt ?? '', now)}); ${trial(b.halfOpenAt, now)}`,
+                fix: 'The store kept failing: find the cause in the errors commands printed before it opened; the breaker closes after a successful trial call.',
+              },
+            ];
+          case 'half-open':
+            return [
+              {
+                status: 'warn',
+                detail: `breaker ${b.name} was half-open (a trial call running) when last recorded, opened ${relative(b.openedAt ?? '', now)}`,
+                fix: 'Run any command against the store: a successful call closes the breaker.',
+              },
+            ];
+        }
+      });
+      const facts =
+        snapshots.length === 0
+          ? 'no breaker state recorded'
+          : snapshots.map((b) => describe(b)).join(', ');
+      return judge(facts, findings, { breakers: snapshots });
+    });
+  },
+};
+
+function trial(halfOpenAt: string | null, now: number): string {
+  if (halfOpenAt === null) return 'it waits for a trial call';
+  return new Date(halfOpenAt).getTime() > now
+    ? `it lets a trial call through at ${halfOpenAt} (${relative(halfOpenAt, now)})`
+    : `its trial call is due since ${halfOpenAt} (${relative(halfOpenAt, now)}): the next call tries the store`;
+}
+
+function describe(b: BreakerSnapshot): string {
+  return `${b.name} ${b.state} (${b.failures} consecutive failures recorded)`;
+}

@@ -1,0 +1,33 @@
+import { META_KEYS, readMeta } from '../../store/meta.js';
+import { pass, problem, relative, type Check } from '../check.js';
+import { withSessionStore } from '../with-session-store.js';
+
+/** The verdict of the last `pgcache stress` run, if one was recorded. */
+export const lastStressCheck: Check = {
+  id: 'last-stress',
+  title: 'the verdict of the last stress run',
+  run(ctx) {
+    return withSessionStore(ctx, 2, async (store) => {
+      const doc = await store.inspect('doctor.last-stress', (db) =>
+        readMeta<Record<string, unknown>>(db, META_KEYS.lastStress),
+      );
+      if (doc === undefined) return pass('no stress run recorded');
+      const at = [doc['finishedAt'], doc['at'], doc['startedAt']].find(
+        (v): v is string => typeof v === 'string',
+      );
+      const when = at === undefined ? '' : ` ${relative(at, ctx.now())} (${at})`;
+      const verdict = typeof doc['verdict'] === 'string' ? doc['verdict'].toLowerCase() : undefined;
+      const data = { lastStress: doc };
+      if (verdict === 'pass' || verdict === 'passed')
+        return pass(`the last stress run passed${when}`, data);
+      return problem(
+        'warn',
+        verdict === 'fail' || verdict === 'failed'
+          ? `the last stress run failed${when}`
+          : `the last stress run has no verdict pgcache knows (${String(doc['verdict'])})${when}`,
+        'Run `pgcache stress` again and look at the targets it misses.',
+        data,
+      );
+    });
+  },
+};

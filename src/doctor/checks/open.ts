@@ -1,0 +1,28 @@
+import { formatDuration } from '../../config/units.js';
+import { pass, problem, skipped, type Check } from '../check.js';
+
+/** The store opens within the open budget; reports how long it took. */
+export const openCheck: Check = {
+  id: 'open',
+  title: 'the store opens within its time budget',
+  async run(ctx) {
+    const session = await ctx.session();
+    if (session.state === 'unavailable') {
+      return session.status === 'warn'
+        ? skipped(session.reason, session.fix)
+        : problem('fail', session.reason, session.fix);
+    }
+    const { engine, location } = session.store.describe();
+    const took = formatDuration(session.openMs);
+    const detail = `opened ${engine} ${location} in ${took}`;
+    const data = { openMs: session.openMs };
+    return session.openMs > ctx.thresholds.openWarnMs
+      ? problem(
+          'warn',
+          `${detail}, slower than ${formatDuration(ctx.thresholds.openWarnMs)}`,
+          'A slow open is often a loaded machine; run `pgcache maintain` to checkpoint a long WAL, which is replayed on every open.',
+          data,
+        )
+      : pass(detail, data);
+  },
+};

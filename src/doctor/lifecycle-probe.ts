@@ -1,0 +1,105 @@
+import { sleep } from '../clock.js';
+import { listOpenHandles, type OpenHandle } from '../db/handle-registry.js';
+import { isPgcacheError } from '../errors/index.js';
+import type { Host } from '../platform/host.js';
+import type { Store } from '../store/store.js';
+import type { DoctorContext } from './doctor-context.js';
+
+/** What the lifecycle probe saw. */
+export interface ProbeReport {
+  /** Open/close cycles completed. */
+  readonly cycles: number;
+  /** How long each open took, in milliseconds. */
+  readonly openMs: readonly number[];
+  /** Database handles already open in this process before the probe. */
+  readonly openBefore: readonly OpenHandle[];
+  /** Handles opened during the probe and still open after it. */
+  readonly leakedHandles: readonly OpenHandle[];
+  /** Event-loop resources the probe left behind, e.g. `TCPSocketWrap ×2`. */
+  readonly leakedResources: readonly string[];
+  /**
+   * The smallest growth of heap + external memory (after a GC) from one cycle to the next, or
+   * null with fewer than three cycles.
+   */
+  readonly memoryGrowthBytes: number | null;
+  /** Why a cycle could not open the store, if one could not. */
+  readonly error?: string;
+}
+
+const SETTLE_POLLS = 10;
+const SETTLE_POLL_MS = 20;
+
+/**
+ * Open and close the store `thresholds.probeCycles` times in this process, with one statement
+ * each, and compare the handle registry, the event loop's active resources and memory with
+ * where they started. A store that leaks leaves a handle (and its lock) behind; a pool that is
+ * not ended leaves sockets; an instance kept alive keeps its WebAssembly memory.
+ */
+export async function runLifecycleProbe(ctx: DoctorContext): Promise<ProbeReport> {
+  const { host, clock } = ctx.deps;
+  const openBefore = listOpenHandles();
+  const known = new Set(openBefore.map((h) => h.id));
+  const baseline = countResources(host.activeResources());
+  const openMs: number[] = [];
+  const memory: number[] = [];
+  let error: string | undefined;
+  for (let cycle = 1; cycle <= ctx.thresholds.probeCycles; cycle += 1) {
+    const started = ctx.now();
+    let store: Store;
+    try {
+      store = await ctx.openStore();
+    } catch (thrown) {
+      error = `cycle ${cycle} could not open the store: ${describe(thrown)}`;
+      break;
+    }
+    openMs.push(ctx.now() - started);
+    try {
+      await store.inspect('doctor.probe', (db) => db.query('SELECT 1'));
+    } catch (thrown) {
+      error = `cycle ${cycle}: a statement failed: ${describe(thrown)}`;
+    } finally {
+      await store.close();
+    }
+    if (error !== undefined) break;
+    memory.push(measureMemory(host));
+  }
+  let leakedResources = leftOver(baseline, host.activeResources());
+  // Sockets and file handles close a moment after close() resolves: give them that moment.
+  for (let poll = 0; poll < SETTLE_POLLS && leakedResources.length > 0; poll += 1) {
+    await sleep(clock, SETTLE_POLL_MS);
+    leakedResources = leftOver(baseline, host.activeResources());
+  }
+  // A leak grows memory at every cycle; caches and GC timing move it once. Take the smallest step.
+  const steps = memory.slice(1).map((m, i) => m - (memory[i] ?? m));
+  return {
+    cycles: openMs.length,
+    openMs,
+    openBefore,
+    leakedHandles: listOpenHandles().filter((h) => !known.has(h.id)),
+    leakedResources,
+    memoryGrowthBytes: steps.length >= 2 ? Math.min(...steps) : null,
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+function describe(error: unknown): string {
+  return isPgcacheError(error) ? error.message : String(error);
+}
+
+function measureMemory(host: Host): number {
+  host.collectGarbage();
+  const { heapUsed, external } = host.memoryUsage();
+  return heapUsed + external;
+}
+
+function countResources(names: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return counts;
+}
+
+function leftOver(baseline: Map<string, number>, now: readonly string[]): string[] {
+  return [...countResources(now)]
+    .filter(([name, n]) => n > (baseline.get(name) ?? 0))
+    .map(([name, n]) => `${name} ×${n - (baseline.get(name) ?? 0)}`);
+}

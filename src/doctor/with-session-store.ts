@@ -1,0 +1,34 @@
+import { MIGRATIONS } from '../migrations/index.js';
+import type { Store } from '../store/store.js';
+import { skipped, type CheckResult } from './check.js';
+import type { DoctorContext, StoreSession } from './doctor-context.js';
+
+/**
+ * Run a check on the shared store when it is open and its schema has migrations 1 to
+ * `needsVersion`; otherwise the check is skipped, saying why.
+ */
+export async function withSessionStore(
+  ctx: DoctorContext,
+  needsVersion: number,
+  fn: (store: Store) => Promise<CheckResult>,
+): Promise<CheckResult> {
+  const session = await ctx.session();
+  if (session.state === 'unavailable') return skippedWithout(session);
+  const status = await session.store.migrationStatus();
+  const applied = new Set(status.applied.map((m) => m.version));
+  const missing = MIGRATIONS.filter((m) => m.version <= needsVersion && !applied.has(m.version));
+  if (missing.length > 0) {
+    return skipped(
+      `the schema lacks migration ${missing.map((m) => `${m.version} ${m.name}`).join(', ')}`,
+      'Run `pgcache migrate up` (or `pgcache doctor --fix --migrate`).',
+    );
+  }
+  return fn(session.store);
+}
+
+/** The result of a check that needs the store when there is none: skipped, saying why. */
+export function skippedWithout(session: StoreSession & { state: 'unavailable' }): CheckResult {
+  return session.status === 'warn'
+    ? skipped(session.reason, session.fix)
+    : skipped('the store did not open (see the open check)', session.fix);
+}

@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { copyTemplateDataDir } from '../support/data-dir.js';
+
+const BIN = join(import.meta.dirname, '../../bin/pgcache.js');
+const HOLDER = join(import.meta.dirname, '../support/bin/hold-store.mjs');
+// Each run must end on its own: a handle the doctor left open would make it hang into this timeout.
+const pgcache = (args: string[]) =>
+  execa('node', [BIN, ...args], { reject: false, timeout: 60_000, env: { NO_COLOR: '1' } });
+
+describe('pgcache doctor, as a user runs it', () => {
+  it('after an owner is killed: exit 1 naming the stale lock, --fix repairs it, then every check passes', async () => {
+    const dataDir = copyTemplateDataDir();
+    const holder = execa('node', [HOLDER, dataDir], { stdin: 'pipe', reject: false });
+    await new Promise((resolve) => holder.stdout?.once('data', resolve));
+    holder.kill('SIGKILL');
+    await holder;
+
+    const broken = await pgcache(['doctor', '--data-dir', dataDir]);
+    expect(broken).toMatchObject({ exitCode: 1, timedOut: false });
+    expect(broken.stdout).toMatch(
+      /✗ lock +stale lock: pid \d+ \(started \S+\) is no longer running, and PGlite's postmaster.pid is left over\n/,
+    );
+    const fixed = await pgcache(['doctor', 'lock', '--fix', '--data-dir', dataDir]);
+    expect(fixed).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(fixed.stdout).toMatch(
+      /✓ lock +no lock: no process owns the data directory\n +fixed: removed the stale lock of pid \d+ .*; removed PGlite's leftover postmaster.pid\n/,
+    );
+    const healthy = await pgcache(['doctor', '--data-dir', dataDir]);
+    expect(healthy).toMatchObject({ exitCode: 0, stderr: '', timedOut: false });
+    expect(healthy.stdout).toMatch(/11 checks in .*: 11 passed, 0 warnings, 0 failed — healthy$/);
+  }, 120_000);
+});
