@@ -63,6 +63,7 @@ export async function seed(driver: CaseDriver, space: KeySpace, caseName: string
 /**
  * Run `operation` on `driver` from `concurrency` callers in a closed loop for `durationMs`;
  * every caller takes the next operation index, so every case sees the same key sequence.
+ * Throughput includes the driver's `settle()`; latencies are those of the operations alone.
  */
 export async function measure(
   driver: CaseDriver,
@@ -85,6 +86,7 @@ export async function measure(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
+  await driver.settle?.();
   const elapsedNs = Number(process.hrtime.bigint() - start);
   return {
     ops: histogram.count,

@@ -14,6 +14,7 @@ export const keyvCase: BenchCase = {
     return {
       get: (key) => keyv.get(key),
       set: (key, value) => keyv.set(key, value),
+      settle: () => store.flush(),
       close: async () => {
         await keyv.disconnect();
         await store.close();

@@ -11,6 +11,7 @@ export const pgcacheStoreCase: BenchCase = {
     return {
       get: async (key) => (await store.get(key))?.value,
       set: (key, value) => store.set(key, value),
+      settle: () => store.flush(),
       close: () => store.close(),
     };
   },
