@@ -28,11 +28,6 @@ export async function benchDataDir(): Promise<{
   };
 }
 
-/** A JSON value of about `bytes` bytes. */
-export function valueOfSize(bytes: number, seed: number): { id: number; body: string } {
-  return { id: seed, body: 'x'.repeat(Math.max(0, bytes - 20)) };
-}
-
 /** Median of a list of numbers. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -40,19 +35,4 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[mid] ?? 0)
     : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-/** Run `op(i)` `count` times, `concurrency` at a time; returns operations per second. */
-export async function measure(
-  count: number,
-  concurrency: number,
-  op: (i: number) => Promise<unknown>,
-): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < count) await op(next++);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return (count / (performance.now() - start)) * 1000;
 }
