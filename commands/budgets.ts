@@ -8,4 +8,5 @@ export const COMMAND_BUDGET_MS = {
   list: 30_000,
   stats: 30_000,
   maintain: 600_000,
+  stress: 600_000, // the whole run; each of its operations has the budget of a get (30 s)
 } as const;

@@ -10,6 +10,7 @@ import { maintainCommand } from './maintain.js';
 import { migrateCommand } from './migrate.js';
 import { setCommand } from './set.js';
 import { statsCommand } from './stats.js';
+import { stressCommand } from './stress.js';
 
 /** Build the `pgcache` program: global options and one command per file. */
 export function buildProgram(ctx: CliContext): Command {
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
     listCommand,
     statsCommand,
     maintainCommand,
+    stressCommand,
   ]) {
     program.addCommand(make(ctx));
   }
