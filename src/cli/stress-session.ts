@@ -7,7 +7,7 @@ import { openCrashHarness } from '../stress/crash-harness.js';
 import { InProcessSource } from '../stress/in-process-source.js';
 import { loadProfile, parseTargetsFile, PROFILES, type ProfileName } from '../stress/profiles.js';
 import type { StressReport } from '../stress/report.js';
-import { runStress, selectScenarios } from '../stress/runner.js';
+import { runStress, selectScenarios, type StressOptions } from '../stress/runner.js';
 import type { TargetSet } from '../stress/targets.js';
 import { storeExists } from '../store/open-store.js';
 import type { CliContext } from './context.js';
@@ -65,6 +65,37 @@ export function budgetExceeded(config: PgcacheConfig): DeadlineExceededError {
   );
 }
 
+/** The run the flags ask for; without --seed, one is drawn from the clock (and reported). */
+export function stressOptions(
+  flags: StressFlags,
+  targets: TargetSet,
+  ctx: Pick<CliContext, 'clock'>,
+  tickMs: number,
+): StressOptions {
+  return {
+    targets,
+    only: flags.scenario,
+    seed: flags.seed ?? ctx.clock.now() % 1_000_000,
+    overrides: {
+      concurrency: flags.concurrency,
+      ratePerSec: flags.rate,
+      ops: flags.ops,
+      durationMs: flags.duration,
+      warmupMs: flags.warmup,
+    },
+    workload: {
+      distribution: flags.distribution,
+      readRatio: flags.reads,
+      keys: flags.keys,
+      valueBytes: flags.valueSize,
+    },
+    rounds: flags.rounds,
+    bailAfterFailures: flags.bail,
+    keep: flags.keep,
+    tickMs,
+  };
+}
+
 /**
  * Run the stress scenarios for the command: in-process load on the configured store (created
  * and migrated when it does not exist yet), progress on stderr, the whole run within `--timeout`.
@@ -96,47 +127,23 @@ export async function runStressSession(
   const term = terminalFeatures(ctx.stderr, ctx.env);
   const progress = new StressProgress(ctx.stderr, term, { redraw: flags.json !== true });
   try {
-    const report = await runStress(
-      {
-        targets,
-        only: flags.scenario,
-        seed: flags.seed ?? ctx.clock.now() % 1_000_000,
-        overrides: {
-          concurrency: flags.concurrency,
-          ratePerSec: flags.rate,
-          ops: flags.ops,
-          durationMs: flags.duration,
-          warmupMs: flags.warmup,
-        },
-        workload: {
-          ...(flags.distribution === undefined ? {} : { distribution: flags.distribution }),
-          ...(flags.reads === undefined ? {} : { readRatio: flags.reads }),
-          ...(flags.keys === undefined ? {} : { keys: flags.keys }),
-          ...(flags.valueSize === undefined ? {} : { valueBytes: flags.valueSize }),
-        },
-        rounds: flags.rounds,
-        bailAfterFailures: flags.bail,
-        keep: flags.keep,
-        tickMs: term.interactive ? 1000 : 5000,
-      },
-      {
-        source,
+    return await runStress(stressOptions(flags, targets, ctx, term.interactive ? 1000 : 5000), {
+      source,
+      clock: ctx.clock,
+      probe: nodeProcessProbe,
+      crash: openCrashHarness({
+        sourceDataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
+        openStore: ctx.openStore,
+        startChild: startCrashChild,
         clock: ctx.clock,
-        probe: nodeProcessProbe,
-        crash: openCrashHarness({
-          sourceDataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
-          openStore: ctx.openStore,
-          startChild: startCrashChild,
-          clock: ctx.clock,
-          host: ctx.host,
-        }),
-        signal: budget.signal,
-        ...(flags.quiet === true ? {} : { onEvent: (event) => progress.onEvent(event) }),
-      },
-    );
-    return report;
+        host: ctx.host,
+      }),
+      signal: budget.signal,
+      ...(flags.quiet === true ? {} : { onEvent: (event) => progress.onEvent(event) }),
+    });
   } finally {
     timer.cancel();
     ctx.signal.removeEventListener('abort', onAbort);
+    await source.release(); // runStress releases it too; this covers a run that never started
   }
 }

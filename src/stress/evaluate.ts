@@ -15,6 +15,8 @@ export interface TargetResult {
   readonly actual: number | null;
   readonly status: TargetStatus;
   readonly source: string;
+  /** What the source says, when the targets file tells. */
+  readonly description: string | null;
   /** The expression as written. */
   readonly expr: string;
   /** `ms`, `%`, `ops/s` or `count`. */
@@ -62,6 +64,7 @@ export function evaluateTarget(target: Target, metrics: MetricTable): TargetResu
     actual,
     status,
     source: target.source,
+    description: target.description ?? null,
     expr: target.expr,
     unit: UNIT_OF[target.kind],
     samples,

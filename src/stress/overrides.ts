@@ -1,5 +1,6 @@
 import type { LoadShape } from './load-model.js';
 import type { LoadOverrides } from './scenario.js';
+import type { WorkloadOptions } from './workload.js';
 
 /**
  * A scenario's load with the run's overrides it accepts (`tunable`): `--rate` turns it into the
@@ -35,4 +36,21 @@ export function applyOverrides(
   }
   if (base.model === 'open') return { ...base, ...bounds, warmupMs };
   return { ...base, ...bounds, warmupMs, concurrency: concurrency ?? base.concurrency };
+}
+
+/**
+ * A scenario's own workload with the run's workload flags: key distribution, key count and value
+ * sizes apply to every workload; the read share only to workloads that mix reads and writes
+ * (a sequential-reads scenario stays all reads).
+ */
+export function mergeWorkload(own: WorkloadOptions, run: WorkloadOptions): WorkloadOptions {
+  const mixed = own.readRatio === undefined || (own.readRatio > 0 && own.readRatio < 1);
+  const given: WorkloadOptions = {
+    distribution: run.distribution,
+    keys: run.keys,
+    valueBytes: run.valueBytes,
+    readRatio: mixed ? run.readRatio : undefined,
+  };
+  const defined = Object.entries(given).filter(([, value]) => value !== undefined);
+  return { ...own, ...(Object.fromEntries(defined) as WorkloadOptions) };
 }

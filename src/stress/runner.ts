@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Clock, Timer } from '../clock.js';
 import { UsageError } from '../errors/index.js';
 import type { ProcessProbe } from '../platform/process-probe.js';
@@ -19,7 +19,7 @@ import { scenarioReport } from './scenario-report.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { TargetSet } from './targets.js';
 import { Workload, type WorkloadOptions } from './workload.js';
-import { applyOverrides } from './overrides.js';
+import { applyOverrides, mergeWorkload } from './overrides.js';
 
 /** What a stress run does. */
 export interface StressOptions {
@@ -31,7 +31,7 @@ export interface StressOptions {
   readonly seed: number;
   /** Load settings for the scenarios that accept them. @default none */
   readonly overrides?: LoadOverrides | undefined;
-  /** Key distribution, mix and value sizes for every workload. @default each scenario's own */
+  /** Key distribution, key count, value sizes (every workload) and read share (mixed ones only). @default each scenario's own */
   readonly workload?: WorkloadOptions | undefined;
   /** Rounds of the crash scenario. @default 5 */
   readonly rounds?: number | undefined;
@@ -173,41 +173,12 @@ interface RunParts {
 async function runOne(
   definition: ScenarioDefinition,
   recorder: ScenarioRecorder,
-  { options, deps, now, runId }: RunParts,
+  parts: RunParts,
 ): Promise<ScenarioReport> {
-  const seed = deriveSeed(options.seed, definition.id);
-  const prefix = `stress:${runId}:${definition.id}:`;
+  const { options, deps, now } = parts;
   // The event loop is watched while load runs (not while stores open: that blocks it by design).
   const loop = monitorEventLoopDelay({ resolution: 10 });
-  const ctx: ScenarioContext = {
-    id: definition.id,
-    recorder,
-    seed,
-    prefix,
-    source: deps.source,
-    now,
-    clock: deps.clock,
-    signal: deps.signal,
-    probe: deps.probe,
-    crash: deps.crash,
-    rounds: options.rounds ?? 5,
-    workload: (mix = {}) => new Workload({ ...mix, ...options.workload }, { seed, prefix }),
-    load: (base) => applyOverrides(base, options.overrides ?? {}, definition.tunable),
-    drive: async (shape, next, hooks) => {
-      loop.enable();
-      try {
-        return await drive(shape, next, recorder, {
-          onMeasuring: hooks?.onMeasuring,
-          now,
-          clock: deps.clock,
-          signal: deps.signal,
-          bailAfterFailures: options.bailAfterFailures ?? 1000,
-        });
-      } finally {
-        loop.disable();
-      }
-    },
-  };
+  const ctx = scenarioContext(definition, recorder, loop, parts);
   const before = await deps.source.counters().catch(() => ({ retried: 0, restarts: 0 }));
   const started = now();
   let outcome: ScenarioOutcome = {};
@@ -231,6 +202,46 @@ async function runOne(
     nowNs: now(),
     error,
   });
+}
+
+function scenarioContext(
+  definition: ScenarioDefinition,
+  recorder: ScenarioRecorder,
+  loop: IntervalHistogram,
+  { options, deps, now, runId }: RunParts,
+): ScenarioContext {
+  const seed = deriveSeed(options.seed, definition.id);
+  const prefix = `stress:${runId}:${definition.id}:`;
+  return {
+    id: definition.id,
+    recorder,
+    seed,
+    prefix,
+    source: deps.source,
+    now,
+    clock: deps.clock,
+    signal: deps.signal,
+    probe: deps.probe,
+    crash: deps.crash,
+    rounds: options.rounds ?? 5,
+    workload: (mix = {}) =>
+      new Workload(mergeWorkload(mix, options.workload ?? {}), { seed, prefix }),
+    load: (base) => applyOverrides(base, options.overrides ?? {}, definition.tunable),
+    drive: async (shape, next, hooks) => {
+      loop.enable();
+      try {
+        return await drive(shape, next, recorder, {
+          onMeasuring: hooks?.onMeasuring,
+          now,
+          clock: deps.clock,
+          signal: deps.signal,
+          bailAfterFailures: options.bailAfterFailures ?? 1000,
+        });
+      } finally {
+        loop.disable();
+      }
+    },
+  };
 }
 
 function tickEvery(clock: Clock, ms: number, fn: () => void): { cancel(): void } {

@@ -19,6 +19,8 @@ export interface Target {
   readonly minSamples: number;
   /** Where the number comes from, e.g. `seed 003 Expected Outcomes`. */
   readonly source: string;
+  /** What the source says, in a few words. */
+  readonly description: string | undefined;
 }
 
 /** A parsed targets file or profile. */
@@ -127,6 +129,7 @@ function readTarget(
     ...parsed,
     minSamples,
     source: optionalString(t['source'], `${at} source`, fail) ?? options.origin,
+    description: optionalString(t['description'], `${at} description`, fail),
   };
 }
 

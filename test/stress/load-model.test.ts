@@ -4,7 +4,7 @@ import { QueueFullError, TransientDatabaseError } from '../../src/errors/index.j
 import { LatencyHistogram } from '../../src/stress/latency-histogram.js';
 import { drive, type LoadOp, type LoadShape } from '../../src/stress/load-model.js';
 import { ScenarioRecorder } from '../../src/stress/recorder.js';
-import { applyOverrides } from '../../src/stress/overrides.js';
+import { applyOverrides, mergeWorkload } from '../../src/stress/overrides.js';
 import { Workload } from '../../src/stress/workload.js';
 
 /** Time that only moves when an operation "takes" time or the schedule sleeps (no real waiting). */
@@ -167,6 +167,21 @@ describe('load models', () => {
 });
 
 describe('workload and histogram', () => {
+  it('workload flags: keys, distribution and sizes everywhere, the read share only where reads and writes mix', () => {
+    const run = { readRatio: 0.5, distribution: 'uniform', keys: 10 } as const;
+    expect(mergeWorkload({ keys: 100, readRatio: 0 }, run)).toEqual({
+      keys: 10,
+      readRatio: 0,
+      distribution: 'uniform',
+    });
+    expect(mergeWorkload({ keys: 100, readRatio: 0.8 }, run)).toEqual({
+      keys: 10,
+      readRatio: 0.5,
+      distribution: 'uniform',
+    });
+    expect(mergeWorkload({ keys: 100 }, {})).toEqual({ keys: 100 });
+  });
+
   it('a seeded workload repeats exactly; zipf makes the first keys hot; sizes stay in range', () => {
     const make = (seed: number) =>
       new Workload(

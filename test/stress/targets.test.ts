@@ -226,6 +226,7 @@ describe('targets: evaluation', () => {
       actual: 97.5,
       status: 'fail',
       source: 'mine.json',
+      description: null,
       expr: 'successRate >= 98%',
       unit: '%',
       samples: 100,
