@@ -119,13 +119,19 @@ async function closed(
   const yieldToLoop = deps.yieldToLoop ?? nextTurn;
   let reason: StopReason = 'ops';
   let turn = deps.now();
+  // One turn for all callers: each parks at its next operation boundary, and only once all are
+  // parked do promise callbacks run dry, so that the loop moves on to timers and I/O.
+  let gate: Promise<void> | undefined;
   const worker = async (): Promise<void> => {
     // Every caller's first operation starts at once: a burst of N callers is N calls in flight.
     for (let first = true; ; first = false) {
-      if (!first && deps.now() - turn > YIELD_EVERY_MS * 1e6) {
-        await yieldToLoop();
-        turn = deps.now();
+      if (!first && gate === undefined && deps.now() - turn > YIELD_EVERY_MS * 1e6) {
+        gate = yieldToLoop().then(() => {
+          turn = deps.now();
+          gate = undefined;
+        });
       }
+      if (!first && gate !== undefined) await gate;
       const start = deps.now();
       const warm = limit.warm(start);
       const stop = warm ? (limit.aborted() ? 'aborted' : undefined) : limit.take(start);

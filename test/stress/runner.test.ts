@@ -61,16 +61,16 @@ describe('runStress against a real PGlite store', () => {
     );
     expect(report.scenarios.map((s) => s.id)).toEqual([
       'sequential-writes',
+      'memory',
       'burst',
       'breaker-recovery',
-      'memory',
       'no-leaks',
     ]);
     expect(events[0]).toBe('start');
     expect(events.filter((e) => e === 'scenario-done')).toHaveLength(5);
     expect(events.at(-1)).toBe('done');
 
-    const [writes, burst, breaker, memory, leaks] = report.scenarios;
+    const [writes, memory, burst, breaker, leaks] = report.scenarios;
     expect(writes).toMatchObject({
       attempted: 30,
       succeeded: 30,

@@ -52,19 +52,12 @@ export const memoryScenario: ScenarioDefinition = {
         : `RSS ${mib(before.rssBytes)} → ${mib(after.rssBytes)} (peak ${mib(peak.max())}), heap ${mib(before.heapUsedBytes)} → ${mib(after.heapUsedBytes)}${collected ? ', each after a full garbage collection' : ' (garbage collection was not available: heap figures include garbage)'}`,
     ];
     const samples = before === undefined ? 0 : ctx.recorder.attempted;
+    const change = (pick: (m: MemoryFigures) => number) =>
+      measured(before === undefined ? Number.NaN : growth(pick(before), pick(after)), samples);
     return {
       load,
       stoppedBy,
-      metrics: {
-        rssGrowth: measured(
-          before === undefined ? Number.NaN : growth(before.rssBytes, after.rssBytes),
-          samples,
-        ),
-        heapGrowth: measured(
-          before === undefined ? Number.NaN : growth(before.heapUsedBytes, after.heapUsedBytes),
-          samples,
-        ),
-      },
+      metrics: { rssGrowth: change((m) => m.rssBytes), heapGrowth: change((m) => m.heapUsedBytes) },
       notes,
     };
   },
