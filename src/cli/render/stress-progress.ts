@@ -12,8 +12,10 @@ export function progressLine(state: RunState, elapsedMs: number): string {
       return `${at} opening the store`;
     case 'running': {
       const l = state.live;
+      const head = `${at} ${state.index}/${state.total} ${state.scenario} ${formatDuration(state.scenarioMs)}`;
+      if (l.attempted === 0) return `${head}: preparing or warming up`;
       const p95 = l.succeeded === 0 ? '' : `, p95 ${formatMs(l.p95Ms)}`;
-      return `${at} ${state.index}/${state.total} ${state.scenario} ${formatDuration(state.scenarioMs)}: ${l.attempted} ops, ${l.failed} failed${p95}`;
+      return `${head}: ${l.attempted} ops, ${l.failed} failed${p95}`;
     }
     case 'cleaning-up':
       return `${at} deleting the run's keys and recording the verdict`;
