@@ -55,9 +55,10 @@ export type StopReason = 'ops' | 'duration' | 'bailout' | 'aborted';
 export const LATE_AFTER_MS = 10;
 
 /**
- * Closed-model callers give the event loop a turn at least this often. PGlite answers through
- * promise callbacks only, so without it a closed loop never reaches the timers phase: no
- * progress, no memory samples, no operation timeouts — nothing a real server would see.
+ * Closed-model callers give the event loop a turn about this often: they park together at their
+ * next operation boundary, which lets promise callbacks run dry. PGlite answers through promise
+ * callbacks only, so without it a closed loop never reaches the timers phase: no progress, no
+ * memory samples, no operation timeouts — nothing a real server would see.
  */
 export const YIELD_EVERY_MS = 10;
 

@@ -76,7 +76,7 @@ export class ScenarioRecorder {
     return this.#byType.get(type) ?? new LatencyHistogram();
   }
 
-  /** Failures whose code is in `codes`. */
+  /** Failures whose code satisfies `predicate`. */
   countErrors(predicate: (code: string) => boolean): number {
     let total = 0;
     for (const [code, n] of this.errors) if (predicate(code)) total += n;
