@@ -62,7 +62,7 @@ export function stressCommand(ctx: CliContext): Command {
     .option('--rounds <n>', 'rounds of the crash scenario (default 5)', integerArg(1, 1000))
     .option(
       '--bail <n>',
-      'stop a scenario after this many failed operations (default 1000)',
+      'stop a scenario after N failed operations (default: once over half of 1,000+ failed)',
       integerArg(1, 100_000_000),
     )
     .option('--keep', 'keep the keys the run wrote (they expire after 1h)')

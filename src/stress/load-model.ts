@@ -40,13 +40,19 @@ export interface DriveDeps {
   /** Timers for the open model's schedule. */
   readonly clock: Clock;
   readonly signal?: AbortSignal | undefined;
-  /** Stop once this many operations have failed. @default Infinity */
+  /**
+   * Stop once this many operations have failed. @default once over half of at least
+   * {@link BAIL_AFTER_ATTEMPTS} operations failed (a store that is down, not one that sheds load)
+   */
   readonly bailAfterFailures?: number | undefined;
   /** Called once, just before the first measured operation (the warm-up is over). */
   readonly onMeasuring?: (() => void) | undefined;
   /** Let the event loop run timers and I/O (a closed loop on PGlite never leaves microtasks). @default setImmediate */
   readonly yieldToLoop?: () => Promise<void>;
 }
+
+/** The default bailout looks at the failure share only after this many operations. */
+export const BAIL_AFTER_ATTEMPTS = 1000;
 
 /** Why a load stopped. */
 export type StopReason = 'ops' | 'duration' | 'bailout' | 'aborted';
@@ -100,7 +106,7 @@ function bounds(shape: LoadBounds, recorder: ScenarioRecorder, deps: DriveDeps) 
         end = shape.durationMs === undefined ? Infinity : at + shape.durationMs * 1e6;
       }
       if (deps.signal?.aborted === true) stopped = 'aborted';
-      else if (recorder.failed >= (deps.bailAfterFailures ?? Infinity)) stopped = 'bailout';
+      else if (bail(recorder, deps.bailAfterFailures)) stopped = 'bailout';
       else if (shape.ops !== undefined && issued >= shape.ops) stopped = 'ops';
       else if (at >= end) stopped = 'duration';
       else issued += 1;
@@ -108,6 +114,11 @@ function bounds(shape: LoadBounds, recorder: ScenarioRecorder, deps: DriveDeps) 
     },
     aborted: (): boolean => deps.signal?.aborted === true,
   };
+}
+
+function bail(recorder: ScenarioRecorder, after: number | undefined): boolean {
+  if (after !== undefined) return recorder.failed >= after;
+  return recorder.attempted >= BAIL_AFTER_ATTEMPTS && recorder.failed > recorder.attempted / 2;
 }
 
 async function closed(

@@ -35,7 +35,7 @@ export interface StressOptions {
   readonly workload?: WorkloadOptions | undefined;
   /** Rounds of the crash scenario. @default 5 */
   readonly rounds?: number | undefined;
-  /** Stop a scenario once this many operations failed. @default 1000 */
+  /** Stop a scenario once this many operations failed. @default once over half of 1,000+ failed */
   readonly bailAfterFailures?: number | undefined;
   /** Keep the keys the run wrote instead of deleting them. @default false */
   readonly keep?: boolean | undefined;
@@ -235,7 +235,7 @@ function scenarioContext(
           now,
           clock: deps.clock,
           signal: deps.signal,
-          bailAfterFailures: options.bailAfterFailures ?? 1000,
+          bailAfterFailures: options.bailAfterFailures,
         });
       } finally {
         loop.disable();

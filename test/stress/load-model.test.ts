@@ -90,6 +90,13 @@ describe('load models', () => {
     );
     expect(reason).toBe('bailout');
     expect(recorder.errors.get('E_DATABASE_BUSY')).toBe(25);
+    // By default: once over half of at least 1,000 operations failed (a store that is down).
+    const again = new ScenarioRecorder();
+    const deps = { ...time, yieldToLoop };
+    expect(
+      await drive({ model: 'closed', concurrency: 1, ops: 5000 }, () => failing, again, deps),
+    ).toBe('bailout');
+    expect(again.attempted).toBe(1000);
   });
 
   it('open: latency counts from the intended start, so a stall shows (no coordinated omission)', async () => {
