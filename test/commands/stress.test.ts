@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 import { runCli } from '../support/cli.js';
+import { POSTGRES_SKIP_REASON, createTestSchema } from '../support/postgres.js';
 
 interface JsonReport {
   schemaVersion: number;
@@ -237,4 +238,33 @@ describe('pgcache stress', () => {
     const stats = await runCli(['stats', '--data-dir', dataDir]);
     expect(stats.stdout).toMatch(/last stress run:\s+pass /);
   }, 60_000);
+
+  it.skipIf(POSTGRES_SKIP_REASON !== undefined)(
+    'runs the same scenarios against a PostgreSQL server (--database-url)',
+    async () => {
+      const schema = await createTestSchema();
+      try {
+        expect((await runCli(['init', '--database-url', schema.url])).exitCode).toBe(0);
+        const run = await runCli([
+          'stress',
+          '--database-url',
+          schema.url,
+          '--scenario',
+          'sequential-writes',
+          'burst',
+          '--json',
+        ]);
+        expect(run.exitCode).toBe(0);
+        const report = run.json<JsonReport & { backend: { kind: string } }>();
+        expect(report.backend.kind).toBe('wire');
+        expect(report.scenarios.map((s) => [s.id, s.attempted])).toEqual([
+          ['sequential-writes', 100],
+          ['burst', 300],
+        ]);
+      } finally {
+        await schema.drop();
+      }
+    },
+    60_000,
+  );
 });
