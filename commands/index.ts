@@ -11,6 +11,7 @@ import { maintainCommand } from './maintain.js';
 import { migrateCommand } from './migrate.js';
 import { setCommand } from './set.js';
 import { statsCommand } from './stats.js';
+import { stressCommand } from './stress.js';
 
 /** Build the `pgcache` program: global options and one command per file. */
 export function buildProgram(ctx: CliContext): Command {
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
     statsCommand,
     maintainCommand,
     doctorCommand,
+    stressCommand,
   ]) {
     program.addCommand(make(ctx));
   }

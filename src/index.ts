@@ -31,3 +31,18 @@ export { systemClock, ManualClock, type Clock } from './clock.js';
 export { openHandleCount, listOpenHandles, type OpenHandle } from './db/handle-registry.js';
 export * from './errors/index.js';
 export { VERSION } from './version.js';
+export {
+  runStress,
+  InProcessSource,
+  loadProfile,
+  parseTargets,
+  SCENARIOS,
+  type StressOptions,
+  type StressDeps,
+  type StressReport,
+  type ScenarioReport,
+  type StressEvent,
+  type TargetSet,
+  type LoadSource,
+} from './stress/index.js';
+export { nodeProcessProbe } from './platform/process-probe.js';

@@ -124,7 +124,7 @@ export class QueueTimeoutError extends PgcacheError {
 }
 
 /** The stage of an operation that ran out of time. */
-export type DeadlineStage = 'queue' | 'attempt' | 'backoff' | 'open';
+export type DeadlineStage = 'queue' | 'attempt' | 'backoff' | 'open' | 'run';
 
 /** The command's budget ran out; `stage` says where. */
 export class DeadlineExceededError extends PgcacheError {
@@ -214,4 +214,12 @@ export class MigrationFailedError extends PgcacheError {
 export class InterruptedError extends PgcacheError {
   readonly code = 'E_INTERRUPTED';
   readonly exitCode = ExitCode.Interrupted;
+}
+
+// Stress (appended) -------------------------------------------------------------------------
+
+/** A stress targets file (or profile) that cannot be read: bad JSON, unknown metric or scenario, a number without its unit. */
+export class InvalidTargetsError extends PgcacheError {
+  readonly code = 'E_INVALID_TARGETS';
+  readonly exitCode = ExitCode.Usage;
 }

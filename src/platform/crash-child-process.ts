@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { sep } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { StoreUnavailableError } from '../errors/index.js';
+
+/** A running crash-scenario writer. */
+export interface CrashChildProcess {
+  /** Kill it with SIGKILL; resolves with every key it acknowledged, once it is gone. */
+  kill(): Promise<{ readonly acknowledged: readonly string[]; readonly exit: string }>;
+}
+
+/** How long a child may take to open the store and acknowledge its first write. */
+const READY_WITHIN_MS = 60_000;
+
+/** The built writer script (`dist/src/platform/crash-child.js`), also when running from sources. */
+export function crashChildScript(): string {
+  const beside = fileURLToPath(new URL('./crash-child.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = beside.replace(
+    `${sep}src${sep}platform${sep}`,
+    `${sep}dist${sep}src${sep}platform${sep}`,
+  );
+  if (existsSync(built)) return built;
+  throw new StoreUnavailableError(`the crash scenario's writer script is missing (${beside})`, {
+    hint: 'Build pgcache first (`npm run build`), or leave out the crash-recovery scenario.',
+  });
+}
+
+/**
+ * Start the writer on `dataDir` with this Node binary; resolves once it has opened the store and
+ * acknowledged its first write under `prefix`, so that a kill always lands while it writes.
+ */
+export async function startCrashChild(dataDir: string, prefix: string): Promise<CrashChildProcess> {
+  const child = execa(process.execPath, [crashChildScript(), dataDir, prefix], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 10 * 60_000,
+  });
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    let settled = false;
+    const settle = (why?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (why === undefined) return resolve();
+      child.kill('SIGKILL');
+      reject(
+        new StoreUnavailableError(`the crash scenario's writer ${why}`, {
+          hint: 'Run `pgcache doctor`: a child process could not open the scratch copy of the store.',
+        }),
+      );
+    };
+    const timer = setTimeout(() => settle('did not acknowledge a write in time'), READY_WITHIN_MS);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      if (seen.startsWith('ready\n') && seen.includes('\nack ')) settle();
+    });
+    void child.then((result) =>
+      settle(
+        `exited before its first write (${result.signal ?? `exit ${result.exitCode}`}): ${result.stderr.slice(0, 300)}`,
+      ),
+    );
+  });
+  return {
+    async kill() {
+      child.kill('SIGKILL');
+      const result = await child;
+      const acknowledged = result.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('ack '))
+        .map((line) => line.slice(4));
+      return { acknowledged, exit: result.signal ?? `exit ${result.exitCode}` };
+    },
+  };
+}

@@ -1,0 +1,268 @@
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import type { Clock, Timer } from '../clock.js';
+import { UsageError } from '../errors/index.js';
+import type { ProcessProbe } from '../platform/process-probe.js';
+import type { CrashHarness } from './crash-harness.js';
+import type { RunState, StressEvent } from './events.js';
+import { drive } from './load-model.js';
+import type { LoadSource } from './load-source.js';
+import { deriveSeed } from './random.js';
+import { ScenarioRecorder, errorCode } from './recorder.js';
+import { summarize, type ScenarioReport, type StressReport } from './report.js';
+import type {
+  LoadOverrides,
+  ScenarioContext,
+  ScenarioDefinition,
+  ScenarioOutcome,
+} from './scenario.js';
+import { scenarioReport } from './scenario-report.js';
+import { SCENARIOS } from './scenarios/index.js';
+import type { TargetSet } from './targets.js';
+import { Workload, type WorkloadOptions } from './workload.js';
+import { applyOverrides, mergeWorkload } from './overrides.js';
+
+/** What a stress run does. */
+export interface StressOptions {
+  /** The targets to judge (a profile or a user's file); they also choose the scenarios. */
+  readonly targets: TargetSet;
+  /** Run only these scenario ids. @default every scenario the targets name */
+  readonly only?: readonly string[] | undefined;
+  /** Seed of every random choice (keys, values, mix, kill moments). */
+  readonly seed: number;
+  /** Load settings for the scenarios that accept them. @default none */
+  readonly overrides?: LoadOverrides | undefined;
+  /** Key distribution, key count, value sizes (every workload) and read share (mixed ones only). @default each scenario's own */
+  readonly workload?: WorkloadOptions | undefined;
+  /** Rounds of the crash scenario. @default 5 */
+  readonly rounds?: number | undefined;
+  /** Stop a scenario once this many operations failed. @default once over half of 1,000+ failed */
+  readonly bailAfterFailures?: number | undefined;
+  /** Keep the keys the run wrote instead of deleting them. @default false */
+  readonly keep?: boolean | undefined;
+  /** How often a `tick` event is emitted, in ms. @default 1000 */
+  readonly tickMs?: number | undefined;
+}
+
+/** What a stress run is given. */
+export interface StressDeps {
+  readonly source: LoadSource;
+  readonly clock: Clock;
+  /** Monotonic time in nanoseconds. @default performance.now() × 1e6 */
+  readonly now?: () => number;
+  readonly probe: ProcessProbe;
+  /** Child processes for the crash scenario. @default none (that scenario then fails to run) */
+  readonly crash?: CrashHarness | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onEvent?: (event: StressEvent) => void;
+}
+
+/** The scenarios a run takes, in run order: those `targets` name, narrowed by `only`. */
+export function selectScenarios(
+  targets: TargetSet,
+  only: readonly string[] | undefined,
+): ScenarioDefinition[] {
+  for (const id of only ?? []) {
+    if (!SCENARIOS.some((s) => s.id === id)) {
+      throw new UsageError(`unknown scenario "${id}"`, {
+        hint: `Known scenarios: ${SCENARIOS.map((s) => s.id).join(', ')} (see \`pgcache stress --list\`).`,
+      });
+    }
+  }
+  const named = new Set(targets.targets.map((t) => t.scenario));
+  return SCENARIOS.filter((s) => (only === undefined ? named.has(s.id) : only.includes(s.id)));
+}
+
+/**
+ * Run the stress scenarios against the load source, judge every target, clean up the keys the
+ * run wrote and record its verdict in the store. Emits `start`, `tick`, `scenario-done` and
+ * `done`; resolves to the report (it throws only for a usage error or a broken source).
+ */
+export async function runStress(options: StressOptions, deps: StressDeps): Promise<StressReport> {
+  const now = deps.now ?? (() => performance.now() * 1e6);
+  const scenarios = selectScenarios(options.targets, options.only);
+  const startedAt = deps.clock.now();
+  const stamp = new Date(startedAt).toISOString().replace(/[-:]|\.\d+/g, '');
+  const runId = `${stamp}-${(options.seed >>> 0).toString(36)}`;
+  const emit = (event: StressEvent): void => deps.onEvent?.(event);
+  let state = (): RunState => ({ phase: 'starting' });
+  const ticker = tickEvery(deps.clock, options.tickMs ?? 1000, () =>
+    emit({ type: 'tick', state: state(), elapsedMs: deps.clock.now() - startedAt }),
+  );
+  const ids = scenarios.map((s) => s.id);
+  const profile = options.targets.profile;
+  emit({ type: 'start', runId, seed: options.seed, profile, scenarios: ids });
+  try {
+    const reports: ScenarioReport[] = [];
+    for (const [index, definition] of scenarios.entries()) {
+      if (deps.signal?.aborted === true) break;
+      const recorder = new ScenarioRecorder();
+      const started = now();
+      state = () => ({
+        phase: 'running',
+        scenario: definition.id,
+        index: index + 1,
+        total: scenarios.length,
+        scenarioMs: (now() - started) / 1e6,
+        live: recorder.live(),
+      });
+      emit({
+        type: 'scenario-start',
+        id: definition.id,
+        index: index + 1,
+        total: scenarios.length,
+      });
+      const report = await runOne(definition, recorder, { options, deps, now, runId });
+      reports.push(report);
+      emit({ type: 'scenario-done', scenario: report });
+    }
+    state = () => ({ phase: 'cleaning-up' });
+    const report = await finishRun(reports, { options, deps, now, runId }, startedAt);
+    state = () => ({ phase: 'done', verdict: report.verdict });
+    emit({ type: 'done', report });
+    return report;
+  } finally {
+    ticker.cancel();
+    deps.crash?.dispose();
+    await deps.source.release().catch(() => undefined);
+  }
+}
+
+// Judge the run, delete its keys, record its verdict in the store, and assemble the report.
+async function finishRun(
+  reports: readonly ScenarioReport[],
+  { options, deps, runId }: RunParts,
+  startedAtMs: number,
+): Promise<StressReport> {
+  const aborted = deps.signal?.aborted === true;
+  const { verdict, summary } = summarize(reports, aborted);
+  const startedAt = new Date(startedAtMs).toISOString();
+  const finishedAt = new Date(deps.clock.now()).toISOString();
+  const profile = options.targets.profile;
+  const kept = options.keep === true;
+  const missed = reports.flatMap((r) => r.targets.filter((t) => t.status !== 'pass'));
+  const lastRun = { verdict, finishedAt, startedAt, profile, runId, seed: options.seed };
+  const cleanup = await deps.source
+    .finish({ ...lastRun, targets: summary, missed: missed.map((t) => t.id) }, { keep: kept })
+    .then(
+      (deletedKeys) => ({ deletedKeys, kept, error: null }),
+      (error: unknown) => ({
+        deletedKeys: 0,
+        kept,
+        error: `${errorCode(error)}: ${(error as Error).message}`,
+      }),
+    );
+  return {
+    ...lastRun,
+    durationMs: deps.clock.now() - startedAtMs,
+    loadSource: deps.source.kind,
+    backend: deps.source.describe() ?? null,
+    scenarios: reports,
+    summary,
+    cleanup,
+    aborted,
+  };
+}
+
+interface RunParts {
+  readonly options: StressOptions;
+  readonly deps: StressDeps;
+  readonly now: () => number;
+  readonly runId: string;
+}
+
+async function runOne(
+  definition: ScenarioDefinition,
+  recorder: ScenarioRecorder,
+  parts: RunParts,
+): Promise<ScenarioReport> {
+  const { options, deps, now } = parts;
+  // The event loop is watched while load runs (not while stores open: that blocks it by design).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const ctx = scenarioContext(definition, recorder, loop, parts);
+  const before = await deps.source.counters().catch(() => ({ retried: 0, restarts: 0 }));
+  const started = now();
+  let outcome: ScenarioOutcome = {};
+  let error: { code: string; message: string } | null = null;
+  try {
+    outcome = await definition.run(ctx);
+  } catch (thrown) {
+    error = { code: errorCode(thrown), message: (thrown as Error).message };
+  }
+  // A scenario that drives no load model is measured over its whole run.
+  if (recorder.measuredSince === undefined) {
+    recorder.begin(started);
+    recorder.end(now());
+  }
+  const after = await deps.source.counters().catch(() => before);
+  const targets = options.targets.targets.filter((t) => t.scenario === definition.id);
+  return scenarioReport(definition, recorder, outcome, targets, {
+    loop,
+    retried: after.retried - before.retried,
+    restarts: after.restarts - before.restarts,
+    nowNs: now(),
+    error,
+  });
+}
+
+function scenarioContext(
+  definition: ScenarioDefinition,
+  recorder: ScenarioRecorder,
+  loop: IntervalHistogram,
+  { options, deps, now, runId }: RunParts,
+): ScenarioContext {
+  const seed = deriveSeed(options.seed, definition.id);
+  const prefix = `stress:${runId}:${definition.id}:`;
+  return {
+    id: definition.id,
+    recorder,
+    seed,
+    prefix,
+    source: deps.source,
+    now,
+    clock: deps.clock,
+    signal: deps.signal,
+    probe: deps.probe,
+    crash: deps.crash,
+    rounds: options.rounds ?? 5,
+    workload: (mix = {}) =>
+      new Workload(mergeWorkload(mix, options.workload ?? {}), { seed, prefix }),
+    load: (base) => applyOverrides(base, options.overrides ?? {}, definition.tunable),
+    drive: async (shape, next, hooks) => {
+      loop.enable();
+      try {
+        return await drive(shape, next, recorder, {
+          onMeasuring: hooks?.onMeasuring,
+          now,
+          clock: deps.clock,
+          signal: deps.signal,
+          bailAfterFailures: options.bailAfterFailures,
+        });
+      } finally {
+        loop.disable();
+      }
+    },
+  };
+}
+
+function tickEvery(clock: Clock, ms: number, fn: () => void): { cancel(): void } {
+  let timer: Timer | undefined;
+  let cancelled = false;
+  const schedule = (): void => {
+    timer = clock.setTimer(
+      ms,
+      () => {
+        if (cancelled) return;
+        fn();
+        schedule();
+      },
+      { background: true },
+    );
+  };
+  schedule();
+  return {
+    cancel() {
+      cancelled = true;
+      timer?.cancel();
+    },
+  };
+}
