@@ -8,4 +8,5 @@ export const COMMAND_BUDGET_MS = {
   list: 30_000,
   stats: 30_000,
   maintain: 600_000,
+  serve: 30_000, // the budget of each HTTP request
 } as const;

@@ -8,6 +8,7 @@ import { initCommand } from './init.js';
 import { listCommand } from './list.js';
 import { maintainCommand } from './maintain.js';
 import { migrateCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
 import { setCommand } from './set.js';
 import { statsCommand } from './stats.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
     listCommand,
     statsCommand,
     maintainCommand,
+    serveCommand,
   ]) {
     program.addCommand(make(ctx));
   }

@@ -1,11 +1,17 @@
 import pg from 'pg';
-import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
+import {
+  ClosedError,
+  InternalError,
+  NestedTransactionError,
+  StoreUnavailableError,
+} from '../errors/index.js';
 import type {
   ConnectionStats,
   Database,
   DatabaseInfo,
   DiskFootprint,
   QueryResult,
+  ServerSessionStats,
   Transaction,
 } from './database.js';
 import { registerHandle } from './handle-registry.js';
@@ -97,10 +103,12 @@ export class WireDatabase implements Database {
   readonly #pool: pg.Pool;
   readonly #info: DatabaseInfo;
   readonly #unregister: () => void;
+  readonly #applicationName: string;
   #closing: Promise<void> | undefined;
 
   constructor(pool: pg.Pool, options: WireDatabaseOptions, version: string) {
     this.#pool = pool;
+    this.#applicationName = options.applicationName ?? 'pgcache';
     const location = redactUrl(options.url);
     this.#info = {
       kind: 'wire',
@@ -184,6 +192,57 @@ export class WireDatabase implements Database {
         WHERE c.relkind = 'r' AND c.relname LIKE 'pgcache\\_%' AND n.nspname = current_schema()`,
     );
     return { onDiskBytes: Number(rows[0]?.bytes ?? 0), walBytes: null };
+  }
+
+  /**
+   * This tool's sessions on the server (`pg_stat_activity` rows with its `application_name`), by
+   * state; undefined through `serve`, whose one session is not a server's.
+   */
+  async sessions(): Promise<ServerSessionStats | undefined> {
+    if (this.#info.via !== undefined) return undefined;
+    const { rows } = await this.query<{ state: string; n: number }>(
+      `SELECT coalesce(state, 'hidden') AS state, count(*)::int AS n FROM pg_stat_activity
+        WHERE application_name = $1 AND datname = current_database() GROUP BY 1 ORDER BY 1`,
+      [this.#applicationName],
+    );
+    const byState = Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    const total = rows.reduce((sum, r) => sum + r.n, 0);
+    return { applicationName: this.#applicationName, total, byState };
+  }
+
+  /**
+   * Try once to take the session advisory lock `key` on a connection of its own (a PostgreSQL
+   * server only: through `serve` every connection shares one session, so the lock would mean
+   * nothing). Resolves to the release function, or undefined when another session holds it.
+   */
+  async trySessionLock(key: number): Promise<(() => Promise<void>) | undefined> {
+    if (this.#info.via !== undefined) {
+      throw new InternalError('a session lock through serve would be shared by every client');
+    }
+    const client = await this.#guard('lock', () => this.#pool.connect());
+    let got = false;
+    try {
+      const { rows } = await client.query<{ got: boolean }>(
+        'SELECT pg_try_advisory_lock($1) AS got',
+        [key],
+      );
+      got = rows[0]?.got === true;
+    } catch (error) {
+      client.release(error as Error);
+      throw translateDriverError(error, 'lock');
+    }
+    if (!got) {
+      client.release();
+      return undefined;
+    }
+    return async () => {
+      try {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        client.release();
+      } catch (error) {
+        client.release(error as Error); // closing the connection releases the lock too
+      }
+    };
   }
 
   /** End the pool (idempotent). Calls after it reject with `E_CLOSED`. */
