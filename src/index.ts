@@ -31,3 +31,11 @@ export { systemClock, ManualClock, type Clock } from './clock.js';
 export { openHandleCount, listOpenHandles, type OpenHandle } from './db/handle-registry.js';
 export * from './errors/index.js';
 export { VERSION } from './version.js';
+export {
+  startServe,
+  type ServeOptions,
+  type ServeHandle,
+  type ServeEndpoints,
+} from './serve/serve.js';
+export type { WireStats, WireClientStats, ServerSessionStats } from './db/database.js';
+export type { StoreHealth } from './store/health.js';

@@ -211,9 +211,10 @@ export class WireDatabase implements Database {
   }
 
   /**
-   * Try once to take the session advisory lock `key` on a connection of its own (a PostgreSQL
-   * server only: through `serve` every connection shares one session, so the lock would mean
-   * nothing). Resolves to the release function, or undefined when another session holds it.
+   * Try once to take the session advisory lock (`key`, this schema) on a connection of its own (a
+   * PostgreSQL server only: through `serve` every connection shares one session, so the lock
+   * would mean nothing). Stores in other schemas of the database do not share it. Resolves to the
+   * release function, or undefined when another session holds it.
    */
   async trySessionLock(key: number): Promise<(() => Promise<void>) | undefined> {
     if (this.#info.via !== undefined) {
@@ -223,7 +224,7 @@ export class WireDatabase implements Database {
     let got = false;
     try {
       const { rows } = await client.query<{ got: boolean }>(
-        'SELECT pg_try_advisory_lock($1) AS got',
+        'SELECT pg_try_advisory_lock($1::int, hashtext(current_schema())) AS got',
         [key],
       );
       got = rows[0]?.got === true;
@@ -237,7 +238,7 @@ export class WireDatabase implements Database {
     }
     return async () => {
       try {
-        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        await client.query('SELECT pg_advisory_unlock($1::int, hashtext(current_schema()))', [key]);
         client.release();
       } catch (error) {
         client.release(error as Error); // closing the connection releases the lock too

@@ -2,7 +2,10 @@ import { sleep, type Clock } from '../clock.js';
 import { MaintenanceRunningError } from '../errors/index.js';
 import type { Deadline } from '../resilience/deadline.js';
 
-/** Advisory lock key that serialises `maintain` runs on a PostgreSQL server ("pgcmaint"). */
+/**
+ * Advisory lock key ("pgcm") that serialises `maintain` runs on a PostgreSQL server; the second
+ * key is the schema's hash, so stores in different schemas do not wait for each other.
+ */
 export const MAINTAIN_LOCK_KEY = 0x7067_636d;
 
 /** Gives the lock back; never rejects. */

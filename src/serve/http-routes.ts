@@ -5,7 +5,8 @@ import type { Deadline } from '../resilience/deadline.js';
 import { ENTRY_KINDS, type EntryKind } from '../store/keys.js';
 import { MAX_LIST_LIMIT, parseWhere, type ListFilter } from '../store/list-query.js';
 import type { StoreStats } from '../store/stats.js';
-import type { Store, StoreHealth } from '../store/store.js';
+import type { StoreHealth } from '../store/health.js';
+import type { Store } from '../store/store.js';
 import type { RouteAnswer } from './http-api.js';
 
 /** What the routes reach. */

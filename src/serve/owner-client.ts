@@ -3,7 +3,7 @@ import { RemoteError, StoreUnavailableError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
 import type { Deadline } from '../resilience/deadline.js';
 import type { StoreStats } from '../store/stats.js';
-import type { OwnerApi } from '../store/store.js';
+import type { OwnerApi } from '../store/owned-store.js';
 
 /** Where and how to reach the `serve` process that owns a data directory. */
 export interface OwnerClientOptions {

@@ -28,8 +28,8 @@ import {
 } from '../resilience/instance-supervisor.js';
 import { OwnerClient } from '../serve/owner-client.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
-import { registerOwnedStore } from './owned-store.js';
-import { Store, type OwnerApi } from './store.js';
+import { registerOwnedStore, type OwnerApi } from './owned-store.js';
+import { Store } from './store.js';
 
 /** What to do about migrations when a store opens. */
 export type MigrationPolicy = 'apply' | 'require' | 'skip';

@@ -20,11 +20,11 @@ import { deleteEntries, selectLiveEntry, upsertEntry } from './entry-queries.js'
 import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
 import { META_KEYS, readMeta, writeMeta } from './meta.js';
+import { judgeHealth, type StoreHealth } from './health.js';
+import type { OwnerApi } from './owned-store.js';
 import { gatherStats, type StoreStats } from './stats.js';
 import type { ReleaseLock } from '../maintain/maintenance-lock.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
-import type { BreakerSnapshot } from '../resilience/circuit-breaker.js';
-import type { SupervisorStats } from '../resilience/instance-supervisor.js';
 import type { OperationRunner } from '../resilience/operation-runner.js';
 
 /** What callers tune in a store. */
@@ -60,21 +60,6 @@ export interface StoreDeps {
   readonly owner?: OwnerApi | undefined;
   /** Serialises maintenance runs across processes (a PostgreSQL server's advisory lock). */
   readonly maintenanceLock?: ((deadline: Deadline) => Promise<ReleaseLock>) | undefined;
-}
-
-/** What a store reached through `serve` asks of the owning process. */
-export interface OwnerApi {
-  stats(options: { deadline: Deadline }): Promise<StoreStats>;
-  maintain(options: { dryRun: boolean; deadline: Deadline }): Promise<MaintainReport>;
-}
-
-/** What {@link Store.health} reports: no database call, so it answers while the store is stuck. */
-export interface StoreHealth {
-  readonly ok: boolean;
-  readonly state: 'open' | 'closing';
-  readonly breakers: readonly BreakerSnapshot[];
-  /** The embedded instance's state (embedded store only). */
-  readonly instance?: SupervisorStats['state'];
 }
 
 /** Per-call options. */
@@ -337,15 +322,7 @@ export class Store {
 
   /** Whether the store takes calls, its breakers and its instance, without a database call. */
   health(): StoreHealth {
-    const { breakers, instance } = this.#deps.runner.stats();
-    const state = this.#closing === undefined ? 'open' : 'closing';
-    return {
-      ok:
-        state === 'open' && breakers.every((b) => b.state !== 'open') && instance?.state !== 'down',
-      state,
-      breakers,
-      ...(instance === undefined ? {} : { instance: instance.state }),
-    };
+    return judgeHealth(this.#deps.runner.stats(), this.#closing !== undefined);
   }
 
   /** True once `close()` was called. */
