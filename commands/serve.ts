@@ -5,7 +5,7 @@ import { JSON_SCHEMA_VERSION } from '../src/cli/json-output.js';
 import { commandConfig, warn } from '../src/cli/with-store.js';
 import { assertValidConfig, type PgcacheConfig } from '../src/config/load-config.js';
 import { formatDuration } from '../src/config/units.js';
-import { ConfigError, UsageError } from '../src/errors/index.js';
+import { ConfigError, StoreLockedError, UsageError } from '../src/errors/index.js';
 import { isLoopback, startServe, type ServeEndpoints } from '../src/serve/serve.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
@@ -16,7 +16,7 @@ interface ServeFlags extends GlobalFlags {
   socket?: string;
   token?: string;
   maxConnections?: number;
-  transactionTimeout?: number;
+  idleTransactionTimeout?: number;
   idleExit?: number;
 }
 
@@ -44,8 +44,8 @@ export function serveCommand(ctx: CliContext): Command {
     )
     .option('--max-connections <n>', 'wire clients at once (default 100)', integerArg(1, 10_000))
     .option(
-      '--transaction-timeout <duration>',
-      'longest a wire client may keep a transaction open (default 2s)',
+      '--idle-transaction-timeout <duration>',
+      'longest a wire client may stay idle inside a transaction (default 2s)',
       durationArg,
     )
     .option(
@@ -61,15 +61,19 @@ export function serveCommand(ctx: CliContext): Command {
 async function runServe(ctx: CliContext, flags: ServeFlags): Promise<void> {
   const config = assertValidConfig(commandConfig(ctx, flags, COMMAND_BUDGET_MS.serve));
   checkServeConfig(config);
-  const store = await ctx.openStore({
-    config,
-    migrations: 'require',
-    create: false,
-    route: false,
-    clock: ctx.clock,
-    host: ctx.host,
-    onWarning: (message) => warn(ctx, message),
-  });
+  const store = await ctx
+    .openStore({
+      config,
+      migrations: 'require',
+      create: false,
+      route: false,
+      clock: ctx.clock,
+      host: ctx.host,
+      onWarning: (message) => warn(ctx, message),
+    })
+    .catch((error: unknown) => {
+      throw alreadyServed(error) ?? error;
+    });
   try {
     let idle: () => void = () => undefined;
     const stopped = new Promise<'signal' | 'idle'>((resolve) => {
@@ -85,7 +89,7 @@ async function runServe(ctx: CliContext, flags: ServeFlags): Promise<void> {
       socketPath: s.socket,
       token: s.token,
       maxConnections: s.maxConnections,
-      holdLimitMs: s.transactionTimeoutMs,
+      idleTransactionTimeoutMs: s.idleTransactionTimeoutMs,
       requestTimeoutMs: config.timeoutMs,
       maxBodyBytes: 2 * config.maxEntryBytes + 65_536,
       idleExitMs: s.idleExitMs,
@@ -116,6 +120,20 @@ async function runServe(ctx: CliContext, flags: ServeFlags): Promise<void> {
   ctx.stderr.write('stopped\n');
 }
 
+// Another serve owns the directory: say where it is rather than "run pgcache serve".
+function alreadyServed(error: unknown): StoreLockedError | undefined {
+  if (!(error instanceof StoreLockedError)) return undefined;
+  const http = error.owner.endpoints?.http;
+  if (http === undefined) return undefined;
+  return new StoreLockedError(
+    `pid ${error.owner.pid} already serves this data directory (${http.url})`,
+    error.owner,
+    {
+      hint: 'Use that serve (other commands go through it), or stop it first.',
+    },
+  );
+}
+
 function checkServeConfig(config: PgcacheConfig): void {
   const s = config.serve;
   if (!isLoopback(s.host) && s.token === undefined) {
@@ -123,11 +141,11 @@ function checkServeConfig(config: PgcacheConfig): void {
       hint: 'Pass --token (or PGCACHE_TOKEN), or keep the default --host 127.0.0.1.',
     });
   }
-  if (config.databaseUrl === undefined && s.transactionTimeoutMs >= config.operationTimeoutMs) {
+  if (config.databaseUrl === undefined && s.idleTransactionTimeoutMs >= config.operationTimeoutMs) {
     throw new ConfigError(
-      `serve.transactionTimeoutMs (${formatDuration(s.transactionTimeoutMs)}) must be shorter than operationTimeoutMs (${formatDuration(config.operationTimeoutMs)})`,
+      `serve.idleTransactionTimeoutMs (${formatDuration(s.idleTransactionTimeoutMs)}) must be shorter than operationTimeoutMs (${formatDuration(config.operationTimeoutMs)})`,
       {
-        hint: 'While a wire client holds a transaction the store waits; lower --transaction-timeout or raise --operation-timeout.',
+        hint: 'While a wire client sits in a transaction the store waits; lower --idle-transaction-timeout or raise --operation-timeout.',
       },
     );
   }

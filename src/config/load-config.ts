@@ -47,7 +47,7 @@ export interface PgcacheConfig {
     readonly socket: string | undefined;
     readonly token: string | undefined;
     readonly maxConnections: number;
-    readonly transactionTimeoutMs: number;
+    readonly idleTransactionTimeoutMs: number;
     readonly idleExitMs: number;
   };
 }
@@ -107,7 +107,7 @@ const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
   'serve.pgPort': 0,
   'serve.httpPort': 0,
   'serve.maxConnections': 100,
-  'serve.transactionTimeoutMs': 2000,
+  'serve.idleTransactionTimeoutMs': 2000,
   'serve.idleExitMs': 0,
 };
 
@@ -174,7 +174,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       socket: optionalPath(value<string | undefined>('serve.socket'), cwd),
       token: value<string | undefined>('serve.token') || undefined,
       maxConnections: value('serve.maxConnections'),
-      transactionTimeoutMs: value('serve.transactionTimeoutMs'),
+      idleTransactionTimeoutMs: value('serve.idleTransactionTimeoutMs'),
       idleExitMs: value('serve.idleExitMs'),
     },
   };

@@ -213,13 +213,13 @@ export const SETTINGS = [
     description: 'wire clients connected to serve at once',
   },
   {
-    key: 'serve.transactionTimeoutMs',
-    env: 'PGCACHE_TRANSACTION_TIMEOUT',
-    flag: 'transactionTimeout',
+    key: 'serve.idleTransactionTimeoutMs',
+    env: 'PGCACHE_IDLE_TRANSACTION_TIMEOUT',
+    flag: 'idleTransactionTimeout',
     kind: 'duration',
     min: 1,
     description:
-      'longest a wire client may keep a transaction open (everyone else waits meanwhile)',
+      'longest a wire client may stay idle inside a transaction (everyone else waits meanwhile)',
   },
   {
     key: 'serve.idleExitMs',

@@ -80,6 +80,7 @@ export class EmbeddedDatabase implements Database {
   readonly #closeTimeoutMs: number;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #gate = new SessionGate();
+  #completed = 0;
   #closing: Promise<void> | undefined;
 
   readonly #label: string;
@@ -101,9 +102,9 @@ export class EmbeddedDatabase implements Database {
     return this.#pglite;
   }
 
-  /** True while a wire client of `serve` keeps the session between two of its messages. */
-  get sessionHeld(): boolean {
-    return this.#gate.held;
+  /** Calls (store calls and wire messages) that have settled so far. */
+  progress(): number {
+    return this.#completed;
   }
 
   query<R = Record<string, unknown>>(
@@ -252,7 +253,10 @@ export class EmbeddedDatabase implements Database {
       throw translateDriverError(error, operation);
     });
     this.#inFlight.add(promise);
-    const forget = (): void => void this.#inFlight.delete(promise);
+    const forget = (): void => {
+      this.#inFlight.delete(promise);
+      this.#completed += 1;
+    };
     promise.then(forget, forget);
     return promise;
   }

@@ -16,7 +16,11 @@ import {
 } from '../errors/index.js';
 
 /** A database instance that can be dropped without waiting for it (the embedded adapter). */
-export type ReplaceableDatabase = Database & { abandon(): void };
+export type ReplaceableDatabase = Database & {
+  abandon(): void;
+  /** Calls completed so far: one that keeps rising while a probe waits is busy, not hung. */
+  progress?(): number;
+};
 
 /** Options for {@link SupervisedDatabase}. */
 export interface SupervisorOptions {
@@ -321,6 +325,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
         break;
     }
     const { instance } = state;
+    const progressBefore = instance.db.progress?.();
     let timer: Timer | undefined;
     const outcome = await Promise.race([
       instance.db.query('SELECT 1').then(
@@ -333,6 +338,9 @@ export class SupervisedDatabase implements ProbeableDatabase {
     ]);
     timer?.cancel();
     if (outcome === 'answered') return 'healthy';
+    // Silent to the probe but answering others (a wire client of serve inside a long
+    // transaction keeps the probe waiting): busy, not hung.
+    if (outcome === 'silent' && progressBefore !== instance.db.progress?.()) return 'healthy';
     if (outcome === 'silent') this.#replace(instance, 'hung');
     else if (isPoisonError(outcome) || outcome instanceof ClosedError) {
       this.#replace(instance, 'crashed');

@@ -28,8 +28,8 @@ export interface ServeOptions {
   readonly token?: string | undefined;
   /** Wire clients connected at once. @default 100 */
   readonly maxConnections?: number;
-  /** Longest a wire client may keep a transaction open while others wait. @default 2000 */
-  readonly holdLimitMs?: number;
+  /** Longest a wire client may stay idle inside a transaction while others wait. @default 2000 */
+  readonly idleTransactionTimeoutMs?: number;
   /** Budget of one HTTP request. @default 30000 */
   readonly requestTimeoutMs?: number;
   /** Largest HTTP request body. @default 2 MiB + 64 KiB */
@@ -102,7 +102,7 @@ export async function startServe(store: Store, options: ServeOptions = {}): Prom
             socketPath: options.socketPath,
             token: options.token,
             maxConnections: options.maxConnections ?? 100,
-            holdLimitMs: options.holdLimitMs ?? 2000,
+            idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000,
           },
           { database: owned.database, clock, onActivity: () => idle.touch() },
         );

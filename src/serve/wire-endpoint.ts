@@ -21,8 +21,8 @@ export interface WireEndpointOptions {
   readonly maxConnections?: number;
   /** Password every client must give; none when undefined. */
   readonly token?: string | undefined;
-  /** Longest a client may keep a transaction open while others wait. @default 2000 */
-  readonly holdLimitMs?: number;
+  /** Longest a client may stay idle inside a transaction while others wait. @default 2000 */
+  readonly idleTransactionTimeoutMs?: number;
 }
 
 /** What {@link openWireEndpoint} needs injected. */
@@ -76,12 +76,12 @@ export class WireEndpoint {
       host: '127.0.0.1',
       port: 0,
       maxConnections: 100,
-      holdLimitMs: 2000,
+      idleTransactionTimeoutMs: 2000,
       ...options,
     };
     this.#deps = deps;
     this.#scheduler = new WireScheduler(
-      { token: options.token, holdLimitMs: this.#options.holdLimitMs },
+      { token: options.token, idleTransactionTimeoutMs: this.#options.idleTransactionTimeoutMs },
       {
         clock: deps.clock,
         client: (id) => this.#clients.get(id),

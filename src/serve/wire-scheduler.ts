@@ -44,8 +44,8 @@ export interface WireSchedulerDeps {
 export interface WireSchedulerOptions {
   /** Password every client must give (cleartext exchange); none when undefined. */
   readonly token?: string | undefined;
-  /** Longest a client may keep the session between messages (an open transaction). */
-  readonly holdLimitMs: number;
+  /** Longest a client holding the session (an open transaction) may stay idle. */
+  readonly idleTransactionTimeoutMs: number;
 }
 
 type OnData = (chunk: Uint8Array) => void;
@@ -69,9 +69,9 @@ const ROLLBACK = Buffer.concat([Buffer.from('Q\0\0\0\x0d', 'latin1'), Buffer.fro
  * Orders the messages of every wire client onto the one session, in place of pglite-socket's
  * own queue (which it replaces through `PGLiteSocketHandler`'s `queryQueue` option): first come,
  * first served, except that a client whose transaction or extended-protocol sequence is open
- * keeps the session until it is closed, or until `holdLimitMs` passes and it is disconnected
- * (its transaction is rolled back). It also checks the password, and tells a client whose
- * session was lost with a replaced instance to reconnect.
+ * keeps the session until it is closed, or until it stays idle for `idleTransactionTimeoutMs`
+ * and is disconnected (its transaction is rolled back). It also checks the password, and tells a
+ * client whose session was lost with a replaced instance to reconnect.
  */
 export class WireScheduler {
   readonly #deps: WireSchedulerDeps;
@@ -80,6 +80,7 @@ export class WireScheduler {
   #running = false;
   #holder: number | undefined;
   #holdTimer: Timer | undefined;
+  #holderIdleSince = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: WireSchedulerOptions, deps: WireSchedulerDeps) {
@@ -247,17 +248,29 @@ export class WireScheduler {
   }
 
   #hold(id: number): void {
+    this.#holderIdleSince = this.#deps.clock.now();
     if (this.#holder === id) return;
     this.#holdTimer?.cancel();
     this.#holder = id;
+    this.#armHoldTimer(id, this.#options.idleTransactionTimeoutMs);
+  }
+
+  // One timer per hold, re-armed while the holder keeps sending (idle time is what counts).
+  #armHoldTimer(id: number, ms: number): void {
+    const limit = this.#options.idleTransactionTimeoutMs;
     this.#holdTimer = this.#deps.clock.setTimer(
-      this.#options.holdLimitMs,
+      ms,
       () => {
         if (this.#holder !== id) return;
+        const idle = this.#deps.clock.now() - this.#holderIdleSince;
+        if (this.#running || idle < limit) {
+          this.#armHoldTimer(id, this.#running ? limit : limit - idle);
+          return;
+        }
         this.#deps.disconnect(
           id,
           '25P03',
-          `terminating connection: it kept a transaction open longer than ${this.#options.holdLimitMs}ms, and every other client and the store wait meanwhile`,
+          `terminating connection: idle inside a transaction for more than ${limit}ms while every other client and the store waited`,
         );
       },
       { background: true },

@@ -191,7 +191,8 @@ async function openThroughServe(
     });
   } catch (error) {
     if (/password/i.test((error as Error).message)) {
-      throw new StoreUnavailableError(`${via} refused this command's token`, {
+      const why = token === undefined ? 'requires a token and none was given' : 'refused the token';
+      throw new StoreUnavailableError(`${via} ${why}`, {
         cause: error,
         hint: 'Set PGCACHE_TOKEN (or serve.token in pgcache.config.json) to the --token serve was started with.',
       });

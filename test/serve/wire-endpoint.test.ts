@@ -81,7 +81,7 @@ describe("serve's wire endpoint on the store's one session", () => {
 
   it('disconnects a client that keeps a transaction open past the limit, rolls it back, and the store goes on', async () => {
     const clock = new ManualClock();
-    const port = await start({ clock, holdLimitMs: 1000 });
+    const port = await start({ clock, idleTransactionTimeoutMs: 1000 });
     const a = await raw(port);
     a.send(frontend.query('BEGIN'));
     await a.until('Z');
@@ -149,5 +149,45 @@ describe("serve's wire endpoint on the store's one session", () => {
       1,
     );
     expect(owned?.database.generation).toBe(2);
+  });
+});
+
+describe('a long wire transaction', () => {
+  it('is not cut off while it keeps sending, and the instance probe finds the instance busy, not hung', async () => {
+    const clock = new ManualClock();
+    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', clock });
+    const serve = await startServe(store, { clock, idleTransactionTimeoutMs: 1000 });
+    const a = await RawWireClient.open(serve.endpoints.pg?.port ?? 0);
+    try {
+      a.send(frontend.query('BEGIN'));
+      await a.until('Z');
+      let verdict: string | undefined;
+      // The probe's SELECT 1 waits behind the transaction; the client goes on meanwhile.
+      const probing = ownedStoreOf(store)
+        ?.database.probe(100)
+        .then((v) => (verdict = v));
+      const select = async (i: number): Promise<void> => {
+        a.send(frontend.query(`SELECT ${i}`));
+        expect(dataRows(await a.until('Z'))).toEqual([String(i)]);
+      };
+      await clock.tick(60);
+      await select(0);
+      await clock.tick(60);
+      await probing;
+      expect(verdict).toBe('healthy');
+      // Idle time is what counts: 1.2 s in the transaction, never 1 s idle.
+      for (let i = 1; i <= 3; i += 1) {
+        await clock.tick(400);
+        await select(i);
+      }
+      expect(a.closed).toBe(false);
+      a.send(frontend.query('COMMIT'));
+      await a.until('Z');
+      expect(ownedStoreOf(store)?.database.generation).toBe(1);
+    } finally {
+      a.close();
+      await serve.close();
+      await store.close();
+    }
   });
 });

@@ -91,9 +91,11 @@ function connectionDetails(stats: StoreStats, now: number): [string, string][] {
     ]);
     for (const c of wire.clients) {
       const who = `${c.applicationName ?? '-'} ${c.user ?? '?'}@${c.address}`;
+      const state =
+        c.state === 'holding' ? 'in a transaction, ' : c.state === 'idle' ? '' : `${c.state}, `;
       lines.push([
         `  client ${c.id}`,
-        `${who}, ${c.state}, idle ${formatDuration(c.idleMs)}, ${c.messages} messages, connected ${relativeTime(c.connectedAt, now)}`,
+        `${who}, ${state}idle for ${formatDuration(c.idleMs)}, ${c.messages} messages, connected ${relativeTime(c.connectedAt, now)}`,
       ]);
     }
   }
