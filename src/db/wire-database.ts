@@ -30,6 +30,8 @@ export interface WireDatabaseOptions {
   readonly connectTimeoutMs?: number;
   /** How the store is reached when it is not a server of its own, e.g. `serve, pid 4242`. */
   readonly via?: string;
+  /** What `describe()` names as the location (a data directory, through `serve`). @default the URL without its password */
+  readonly location?: string;
   /** Server-side limit per statement (a real server only; `serve` ignores it). */
   readonly statementTimeoutMs?: number;
   /** Called with connection errors of idle pool clients (they are replaced). */
@@ -109,7 +111,7 @@ export class WireDatabase implements Database {
   constructor(pool: pg.Pool, options: WireDatabaseOptions, version: string) {
     this.#pool = pool;
     this.#applicationName = options.applicationName ?? 'pgcache';
-    const location = redactUrl(options.url);
+    const location = options.location ?? redactUrl(options.url);
     this.#info = {
       kind: 'wire',
       location,

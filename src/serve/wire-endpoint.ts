@@ -57,8 +57,9 @@ export async function openWireEndpoint(
 
 /** The running wire endpoint; `close()` it. */
 export class WireEndpoint {
-  readonly #options: Required<Omit<WireEndpointOptions, 'socketPath' | 'token'>> &
-    WireEndpointOptions;
+  readonly #options: WireEndpointOptions;
+  readonly #host: string;
+  readonly #maxConnections: number;
   readonly #deps: WireEndpointDeps;
   readonly #scheduler: WireScheduler;
   readonly #clients = new Map<number, WireClient>();
@@ -72,16 +73,12 @@ export class WireEndpoint {
   #onEmpty: (() => void) | undefined;
 
   constructor(options: WireEndpointOptions, deps: WireEndpointDeps) {
-    this.#options = {
-      host: '127.0.0.1',
-      port: 0,
-      maxConnections: 100,
-      idleTransactionTimeoutMs: 2000,
-      ...options,
-    };
+    this.#options = options;
+    this.#host = options.host ?? '127.0.0.1';
+    this.#maxConnections = options.maxConnections ?? 100;
     this.#deps = deps;
     this.#scheduler = new WireScheduler(
-      { token: options.token, idleTransactionTimeoutMs: this.#options.idleTransactionTimeoutMs },
+      { token: options.token, idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000 },
       {
         clock: deps.clock,
         client: (id) => this.#clients.get(id),
@@ -99,7 +96,7 @@ export class WireEndpoint {
 
   /** Where TCP clients connect. */
   get address(): { readonly host: string; readonly port: number } {
-    return { host: this.#options.host, port: this.#port };
+    return { host: this.#host, port: this.#port };
   }
 
   /** Clients connected now. */
@@ -110,7 +107,7 @@ export class WireEndpoint {
   /** @internal Start listening (called by {@link openWireEndpoint}). */
   async listen(): Promise<void> {
     const tcp = this.#newServer();
-    await listenOn(tcp, { host: this.#options.host, port: this.#options.port });
+    await listenOn(tcp, { host: this.#host, port: this.#options.port ?? 0 });
     const address = tcp.address();
     this.#port = typeof address === 'object' && address !== null ? address.port : 0;
     const path = this.#options.socketPath;
@@ -127,7 +124,7 @@ export class WireEndpoint {
     return {
       current: this.#clients.size,
       peak: this.#peak,
-      max: this.#options.maxConnections,
+      max: this.#maxConnections,
       accepted: this.#accepted,
       refused: this.#refused,
       waiting: this.#scheduler.waiting,
@@ -176,12 +173,12 @@ export class WireEndpoint {
 
   #accept(socket: Socket): void {
     socket.on('error', () => undefined); // a reset by the client is its way of leaving
-    if (this.#closing !== undefined || this.#clients.size >= this.#options.maxConnections) {
+    if (this.#closing !== undefined || this.#clients.size >= this.#maxConnections) {
       this.#refused += 1;
       const why =
         this.#closing !== undefined
           ? 'pgcache serve is shutting down'
-          : `too many connections (at most ${this.#options.maxConnections})`;
+          : `too many connections (at most ${this.#maxConnections})`;
       const code = this.#closing !== undefined ? '57P01' : '53300';
       socket.end(fatalError(code, why), () => socket.destroy());
       return;

@@ -187,6 +187,7 @@ async function openThroughServe(
       url: serveUrl(pg, token),
       poolSize: config.pool.size,
       via,
+      location: config.dataDir,
       ...(onWarning === undefined ? {} : { onWarning }),
     });
   } catch (error) {
