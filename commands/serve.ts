@@ -7,6 +7,7 @@ import { assertValidConfig, type PgcacheConfig } from '../src/config/load-config
 import { formatDuration } from '../src/config/units.js';
 import { ConfigError, StoreLockedError, UsageError } from '../src/errors/index.js';
 import { isLoopback, startServe, type ServeEndpoints } from '../src/serve/serve.js';
+import type { Store } from '../src/store/store.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
 interface ServeFlags extends GlobalFlags {
@@ -75,49 +76,56 @@ async function runServe(ctx: CliContext, flags: ServeFlags): Promise<void> {
       throw alreadyServed(error) ?? error;
     });
   try {
-    let idle: () => void = () => undefined;
-    const stopped = new Promise<'signal' | 'idle'>((resolve) => {
-      idle = () => resolve('idle');
-      if (ctx.signal.aborted) resolve('signal');
-      ctx.signal.addEventListener('abort', () => resolve('signal'), { once: true });
-    });
-    const s = config.serve;
-    const handle = await startServe(store, {
-      host: s.host,
-      pgPort: s.pgPort,
-      httpPort: s.httpPort,
-      socketPath: s.socket,
-      token: s.token,
-      maxConnections: s.maxConnections,
-      idleTransactionTimeoutMs: s.idleTransactionTimeoutMs,
-      requestTimeoutMs: config.timeoutMs,
-      maxBodyBytes: 2 * config.maxEntryBytes + 65_536,
-      idleExitMs: s.idleExitMs,
-      onIdle: () => idle(),
-      clock: ctx.clock,
-    });
-    ctx.stdout.write(
-      readyLine(flags.json === true, ctx.host.pid, store.describe().location, handle.endpoints),
-    );
-    if (!isLoopback(s.host)) {
-      warn(
-        ctx,
-        `listening on ${s.host}: every HTTP request needs "Authorization: Bearer <token>" and every wire client the token as its password; neither is encrypted, so use a trusted network or a TLS tunnel`,
-      );
-    }
-    const why = await stopped;
-    ctx.interruptHandled = true;
-    ctx.stderr.write(
-      why === 'idle'
-        ? `nobody connected for ${formatDuration(s.idleExitMs)}: shutting down\n`
-        : 'shutting down: no new connections; finishing what is running (a second signal stops at once)\n',
-    );
-    await handle.close();
+    await serveUntilStopped(ctx, store, config, flags.json === true);
   } finally {
     // Drains the queue within its deadline, saves the breaker, closes PGlite, releases the lock.
     await store.close();
   }
   ctx.stderr.write('stopped\n');
+}
+
+async function serveUntilStopped(
+  ctx: CliContext,
+  store: Store,
+  config: PgcacheConfig,
+  json: boolean,
+): Promise<void> {
+  let onIdle: () => void = () => undefined;
+  const stopped = new Promise<'signal' | 'idle'>((resolve) => {
+    onIdle = () => resolve('idle');
+    if (ctx.signal.aborted) resolve('signal');
+    ctx.signal.addEventListener('abort', () => resolve('signal'), { once: true });
+  });
+  const s = config.serve;
+  const handle = await startServe(store, {
+    host: s.host,
+    pgPort: s.pgPort,
+    httpPort: s.httpPort,
+    socketPath: s.socket,
+    token: s.token,
+    maxConnections: s.maxConnections,
+    idleTransactionTimeoutMs: s.idleTransactionTimeoutMs,
+    requestTimeoutMs: config.timeoutMs,
+    maxBodyBytes: 2 * config.maxEntryBytes + 65_536,
+    idleExitMs: s.idleExitMs,
+    onIdle: () => onIdle(),
+    clock: ctx.clock,
+  });
+  ctx.stdout.write(readyLine(json, ctx.host.pid, store.describe().location, handle.endpoints));
+  if (!isLoopback(s.host)) {
+    warn(
+      ctx,
+      `listening on ${s.host}: every HTTP request needs "Authorization: Bearer <token>" and every wire client the token as its password; neither is encrypted, so use a trusted network or a TLS tunnel`,
+    );
+  }
+  const why = await stopped;
+  ctx.interruptHandled = true;
+  ctx.stderr.write(
+    why === 'idle'
+      ? `nobody connected for ${formatDuration(s.idleExitMs)}: shutting down\n`
+      : 'shutting down: no new connections; finishing what is running (a second signal stops at once)\n',
+  );
+  await handle.close();
 }
 
 // Another serve owns the directory: say where it is rather than "run pgcache serve".

@@ -9,7 +9,7 @@ import {
 } from '../errors/index.js';
 import { Deadline } from '../resilience/deadline.js';
 import type { ServeMetrics } from './metrics.js';
-import { routeRequest, type RouteDeps } from './http-routes.js';
+import { routeRequest, type RouteDeps, type Routed } from './http-routes.js';
 
 /** Options of {@link createHttpApi}. */
 export interface HttpApiOptions {
@@ -53,7 +53,7 @@ async function handle(
   req: IncomingMessage,
   options: HttpApiOptions,
   deps: HttpApiDeps,
-): Promise<{ operation: string; answer: RouteAnswer }> {
+): Promise<Routed> {
   if (!authorised(req, options.token)) {
     req.resume();
     return {

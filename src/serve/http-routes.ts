@@ -34,98 +34,104 @@ export interface RouteRequest {
 /** The HTTP header that may carry a TTL: `30s`, `5m`, `0`/`never`, or milliseconds. */
 export const TTL_HEADER = 'x-pgcache-ttl';
 
-/** Answer one request; `operation` names it in the metrics. */
-export async function routeRequest(
+/** What one route answers, and the operation it counts as in the metrics. */
+export interface Routed {
+  readonly operation: string;
+  readonly answer: RouteAnswer;
+}
+
+/** Answer one request. */
+export function routeRequest(
   req: RouteRequest,
   deps: RouteDeps,
   headers: Readonly<Record<string, string | string[] | undefined>> = {},
-): Promise<{ operation: string; answer: RouteAnswer }> {
-  const { method, url } = req;
-  const path = url.pathname;
-  const { deadline, store } = deps;
-  const entry = /^\/v1\/entries\/(.+)$/.exec(path);
-  if (entry?.[1] !== undefined) {
-    const key = decodeURIComponent(entry[1]);
-    switch (method) {
-      case 'GET': {
-        const found = await store.get(key, { deadline });
-        return answer('get', found === undefined ? 404 : 200, {
-          key,
-          found: found !== undefined,
-          value: found?.value ?? null,
-          ...(found === undefined
-            ? {}
-            : { kind: found.kind, sizeBytes: found.sizeBytes, expiresAt: found.expiresAt }),
-        });
-      }
-      case 'PUT': {
-        const { value, ttlMs } = readPutBody(req.body, headers[TTL_HEADER]);
-        return answer('set', 200, await store.set(key, value, { ttlMs, deadline }));
-      }
-      case 'DELETE': {
-        const removed = await store.delete([key], { deadline });
-        return answer('delete', removed === 0 ? 404 : 200, { removed, requested: 1 });
-      }
-      default:
-        return notAllowed(method, path, 'GET, PUT, DELETE');
+): Promise<Routed> {
+  const entry = /^\/v1\/entries\/(.+)$/.exec(req.url.pathname);
+  return entry?.[1] === undefined
+    ? collectionRoute(req, deps)
+    : entryRoute(req, decodeURIComponent(entry[1]), deps, headers[TTL_HEADER]);
+}
+
+async function entryRoute(
+  req: RouteRequest,
+  key: string,
+  { store, deadline }: RouteDeps,
+  ttlHeader: string | string[] | undefined,
+): Promise<Routed> {
+  switch (req.method) {
+    case 'GET': {
+      const found = await store.get(key, { deadline });
+      return answer('get', found === undefined ? 404 : 200, {
+        key,
+        found: found !== undefined,
+        value: found?.value ?? null,
+        ...(found === undefined
+          ? {}
+          : { kind: found.kind, sizeBytes: found.sizeBytes, expiresAt: found.expiresAt }),
+      });
     }
+    case 'PUT': {
+      const { value, ttlMs } = readPutBody(req.body, ttlHeader);
+      return answer('set', 200, await store.set(key, value, { ttlMs, deadline }));
+    }
+    case 'DELETE': {
+      const removed = await store.delete([key], { deadline });
+      return answer('delete', removed === 0 ? 404 : 200, { removed, requested: 1 });
+    }
+    default:
+      return notAllowed(req.method, req.url.pathname, 'GET, PUT, DELETE');
   }
-  const route = `${method} ${path}`;
-  switch (route) {
+}
+
+const COLLECTION_METHODS: Readonly<Record<string, string>> = {
+  '/v1/entries': 'GET',
+  '/v1/stats': 'GET',
+  '/v1/maintain': 'POST',
+  '/healthz': 'GET',
+  '/metrics': 'GET',
+};
+
+async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Routed> {
+  const { method, url } = req;
+  const { deadline } = deps;
+  switch (`${method} ${url.pathname}`) {
     case 'GET /v1/entries':
-      return answer('list', 200, { entries: await store.list(listFilter(url), { deadline }) });
+      return answer('list', 200, { entries: await deps.store.list(listFilter(url), { deadline }) });
     case 'GET /v1/stats':
       return answer('stats', 200, { schemaVersion: 1, ...(await deps.stats(deadline)) });
     case 'POST /v1/maintain': {
       const dryRun = (req.body as { dryRun?: unknown } | undefined)?.dryRun === true;
-      return answer('maintain', 200, {
-        schemaVersion: 1,
-        ...(await deps.maintain({ dryRun, deadline })),
-      });
+      const report = await deps.maintain({ dryRun, deadline });
+      return answer('maintain', 200, { schemaVersion: 1, ...report });
     }
     case 'GET /healthz': {
       const health = deps.health();
-      return answer('healthz', health.ok ? 200 : 503, {
-        status: health.ok ? 'ok' : 'unavailable',
-        ...health,
-      });
+      const status = health.ok ? 'ok' : 'unavailable';
+      return answer('healthz', health.ok ? 200 : 503, { status, ...health });
     }
-    case 'GET /metrics':
-      return {
-        operation: 'metrics',
-        answer: {
-          status: 200,
-          text: await deps.metricsText(deadline),
-          contentType: 'text/plain; version=0.0.4; charset=utf-8',
-        },
-      };
-    default:
-      return ['/v1/entries', '/v1/stats', '/v1/maintain', '/healthz', '/metrics'].includes(path)
-        ? notAllowed(method, path, path === '/v1/maintain' ? 'POST' : 'GET')
-        : answer('not-found', 404, {
-            error: {
-              code: 'E_NOT_FOUND',
-              message: `no route ${method} ${path}`,
-              hint: 'Routes: /v1/entries[/KEY], /v1/stats, /v1/maintain, /healthz, /metrics.',
-              exitCode: 2,
-            },
-          });
+    case 'GET /metrics': {
+      const text = await deps.metricsText(deadline);
+      const contentType = 'text/plain; version=0.0.4; charset=utf-8';
+      return { operation: 'metrics', answer: { status: 200, text, contentType } };
+    }
   }
+  const allowed = COLLECTION_METHODS[url.pathname];
+  if (allowed !== undefined) return notAllowed(method, url.pathname, allowed);
+  return answer('not-found', 404, {
+    error: {
+      code: 'E_NOT_FOUND',
+      message: `no route ${method} ${url.pathname}`,
+      hint: `Routes: /v1/entries[/KEY], ${Object.keys(COLLECTION_METHODS).slice(1).join(', ')}.`,
+      exitCode: 2,
+    },
+  });
 }
 
-function answer(
-  operation: string,
-  status: number,
-  json: unknown,
-): { operation: string; answer: RouteAnswer } {
+function answer(operation: string, status: number, json: unknown): Routed {
   return { operation, answer: { status, json } };
 }
 
-function notAllowed(
-  method: string,
-  path: string,
-  allow: string,
-): { operation: string; answer: RouteAnswer } {
+function notAllowed(method: string, path: string, allow: string): Routed {
   return {
     operation: 'not-allowed',
     answer: {

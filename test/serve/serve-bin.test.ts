@@ -118,6 +118,22 @@ describe('pgcache serve as a process', () => {
     expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
   }, 60_000);
 
+  it('refuses an idle-transaction timeout the store could not wait out, before opening anything (78)', async () => {
+    const run = await runCli([
+      'serve',
+      '--idle-transaction-timeout',
+      '10s',
+      '--data-dir',
+      emptyDir(),
+      '--json',
+    ]);
+    expect(run.exitCode).toBe(78);
+    expect(run.error()).toMatchObject({
+      code: 'E_CONFIG',
+      message: expect.stringContaining('must be shorter than operationTimeoutMs (5s)'),
+    });
+  });
+
   it('refuses a non-loopback address without a token, before opening anything (exit 2)', async () => {
     const run = await runCli(['serve', '--host', '0.0.0.0', '--data-dir', emptyDir(), '--json']);
     expect(run.exitCode).toBe(2);
