@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { isIPv6 } from 'node:net';
 import { systemClock, type Clock, type Timer } from '../clock.js';
 import type { DataDirLock } from '../db/data-dir-lock.js';
 import type { WireStats } from '../db/database.js';
@@ -10,9 +9,12 @@ import { ownedStoreOf } from '../store/owned-store.js';
 import type { StoreStats } from '../store/stats.js';
 import type { Store } from '../store/store.js';
 import { createHttpApi } from './http-api.js';
+import { isLoopback, reachable, serverAddress, urlHost } from './addresses.js';
 import { IdleWatch } from './idle-watch.js';
 import { ServeMetrics } from './metrics.js';
 import { openWireEndpoint, type WireEndpoint } from './wire-endpoint.js';
+
+export { isLoopback } from './addresses.js';
 
 /** What callers tune in {@link startServe}. */
 export interface ServeOptions {
@@ -60,11 +62,6 @@ export interface ServeHandle {
    * left open) and let HTTP requests in flight finish, within `graceMs`. Idempotent.
    */
   close(graceMs?: number): Promise<void>;
-}
-
-/** True for an address only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
 }
 
 /**
@@ -248,25 +245,4 @@ async function closeHttp(server: Server, clock: Clock, graceMs: number): Promise
   ]);
   timer?.cancel();
   await closed;
-}
-
-// A wildcard address is not somewhere to connect to: advertise loopback instead.
-function reachable(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '::1';
-  return host;
-}
-
-function urlHost(host: string): string {
-  return isIPv6(host) ? `[${host}]` : host;
-}
-
-// The PostgreSQL server a `--database-url` store runs on, for the ready line.
-function serverAddress(location: string): { host: string; port: number } | null {
-  try {
-    const url = new URL(location);
-    return { host: url.hostname, port: url.port === '' ? 5432 : Number(url.port) };
-  } catch {
-    return null;
-  }
 }

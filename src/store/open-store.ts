@@ -26,6 +26,7 @@ import {
   openSupervisedDatabase,
   type SupervisedDatabase,
 } from '../resilience/instance-supervisor.js';
+import { isLoopback } from '../serve/addresses.js';
 import { OwnerClient } from '../serve/owner-client.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
 import { registerOwnedStore, type OwnerApi } from './owned-store.js';
@@ -146,8 +147,7 @@ async function openBackend(
     lock = prepareDataDir(config.dataDir, { ...deps, onWarning: options.onWarning });
   } catch (error) {
     // A live owner that serves: go through it instead of failing with E_STORE_LOCKED.
-    const serving = error instanceof StoreLockedError && error.owner.endpoints?.pg !== undefined;
-    if (serving && options.route !== false) {
+    if (options.route !== false && reachableServe(error, deps.host)) {
       return openThroughServe(config, error, deps.clock, options.onWarning);
     }
     throw error;
@@ -167,6 +167,14 @@ async function openBackend(
     lock.release();
     throw error;
   }
+}
+
+// A live owner that serves, where this process can reach it: a loopback endpoint is only
+// reachable from the owner's own host (the lock may sit on a shared file system).
+function reachableServe(error: unknown, host: Host): error is StoreLockedError {
+  if (!(error instanceof StoreLockedError)) return false;
+  const pg = error.owner.endpoints?.pg;
+  return pg !== undefined && (error.owner.host === host.hostname || !isLoopback(pg.host));
 }
 
 async function openThroughServe(
