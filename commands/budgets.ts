@@ -10,4 +10,5 @@ export const COMMAND_BUDGET_MS = {
   maintain: 600_000,
   doctor: 120_000, // a lifecycle probe opens the store several times
   stress: 600_000, // the whole run; each of its operations has the budget of a get (30 s)
+  serve: 30_000, // the budget of each HTTP request
 } as const;

@@ -9,6 +9,7 @@ import { initCommand } from './init.js';
 import { listCommand } from './list.js';
 import { maintainCommand } from './maintain.js';
 import { migrateCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
 import { setCommand } from './set.js';
 import { statsCommand } from './stats.js';
 import { stressCommand } from './stress.js';
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
     maintainCommand,
     doctorCommand,
     stressCommand,
+    serveCommand,
   ]) {
     program.addCommand(make(ctx));
   }

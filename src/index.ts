@@ -46,3 +46,11 @@ export {
   type LoadSource,
 } from './stress/index.js';
 export { nodeProcessProbe } from './platform/process-probe.js';
+export {
+  startServe,
+  type ServeOptions,
+  type ServeHandle,
+  type ServeEndpoints,
+} from './serve/serve.js';
+export type { WireStats, WireClientStats, ServerSessionStats } from './db/database.js';
+export type { StoreHealth } from './store/health.js';

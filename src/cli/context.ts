@@ -31,4 +31,9 @@ export interface CliContext {
   readonly openStore: (options: OpenStoreOptions) => Promise<Store>;
   /** The exit code the process ends with; commands set it for a "no". */
   exitCode: number;
+  /**
+   * Set by a command for which SIGINT/SIGTERM is the normal way to end (`serve`): it shut down
+   * cleanly, so the run ends with `exitCode` rather than 130.
+   */
+  interruptHandled?: boolean;
 }

@@ -24,7 +24,7 @@ export async function runCli(
   for (const command of program.commands) command.copyInheritedSettings(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    if (ctx.signal.aborted)
+    if (ctx.signal.aborted && ctx.interruptHandled !== true)
       throw new InterruptedError('interrupted', { hint: 'Run the command again to finish it.' });
     return ctx.exitCode;
   } catch (thrown) {

@@ -40,6 +40,16 @@ export interface PgcacheConfig {
   };
   readonly breaker: { readonly threshold: number; readonly halfOpenAfterMs: number };
   readonly pool: { readonly size: number };
+  readonly serve: {
+    readonly host: string;
+    readonly pgPort: number;
+    readonly httpPort: number;
+    readonly socket: string | undefined;
+    readonly token: string | undefined;
+    readonly maxConnections: number;
+    readonly idleTransactionTimeoutMs: number;
+    readonly idleExitMs: number;
+  };
 }
 
 /** A configuration that loaded but breaks a rule (for example the timeout hierarchy). */
@@ -93,6 +103,12 @@ const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
   'breaker.threshold': 5,
   'breaker.halfOpenAfterMs': 30_000,
   'pool.size': 10,
+  'serve.host': '127.0.0.1',
+  'serve.pgPort': 0,
+  'serve.httpPort': 0,
+  'serve.maxConnections': 100,
+  'serve.idleTransactionTimeoutMs': 2000,
+  'serve.idleExitMs': 0,
 };
 
 /**
@@ -151,9 +167,24 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       halfOpenAfterMs: value('breaker.halfOpenAfterMs'),
     },
     pool: { size: value('pool.size') },
+    serve: {
+      host: value('serve.host'),
+      pgPort: value('serve.pgPort'),
+      httpPort: value('serve.httpPort'),
+      socket: optionalPath(value<string | undefined>('serve.socket'), cwd),
+      token: value<string | undefined>('serve.token') || undefined,
+      maxConnections: value('serve.maxConnections'),
+      idleTransactionTimeoutMs: value('serve.idleTransactionTimeoutMs'),
+      idleExitMs: value('serve.idleExitMs'),
+    },
   };
   const settings = [...resolved.values()];
   return { config, settings, configFile, problems: checkConfig(config, resolved) };
+}
+
+function optionalPath(path: string | undefined, cwd: string): string | undefined {
+  if (path === undefined || path === '') return undefined;
+  return isAbsolute(path) ? path : resolve(cwd, path);
 }
 
 /** Throw the first problem of a loaded configuration as a {@link ConfigError} (exit 78). */

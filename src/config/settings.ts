@@ -17,6 +17,8 @@ export interface SettingSpec {
   readonly max?: number;
   /** One line for `doctor` and the README. */
   readonly description: string;
+  /** A secret: never printed (`doctor` and messages show `***`). @default false */
+  readonly secret?: boolean;
 }
 
 /**
@@ -159,6 +161,73 @@ export const SETTINGS = [
     min: 1,
     max: 1000,
     description: 'connections in the PostgreSQL pool (--database-url)',
+  },
+  {
+    key: 'serve.host',
+    env: 'PGCACHE_SERVE_HOST',
+    flag: 'host',
+    kind: 'string',
+    description: 'address serve listens on (anything but loopback requires a token)',
+  },
+  {
+    key: 'serve.pgPort',
+    env: 'PGCACHE_PG_PORT',
+    flag: 'pgPort',
+    kind: 'integer',
+    min: 0,
+    max: 65_535,
+    description: "port of serve's Postgres wire endpoint (0 picks a free one)",
+  },
+  {
+    key: 'serve.httpPort',
+    env: 'PGCACHE_HTTP_PORT',
+    flag: 'httpPort',
+    kind: 'integer',
+    min: 0,
+    max: 65_535,
+    description: "port of serve's HTTP API (0 picks a free one)",
+  },
+  {
+    key: 'serve.socket',
+    env: 'PGCACHE_SOCKET',
+    flag: 'socket',
+    kind: 'path',
+    description: 'unix socket serve also accepts wire clients on',
+  },
+  {
+    key: 'serve.token',
+    env: 'PGCACHE_TOKEN',
+    flag: 'token',
+    kind: 'string',
+    secret: true,
+    description:
+      "serve's bearer token (HTTP) and password (wire); commands that go through serve send it",
+  },
+  {
+    key: 'serve.maxConnections',
+    env: 'PGCACHE_MAX_CONNECTIONS',
+    flag: 'maxConnections',
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    description: 'wire clients connected to serve at once',
+  },
+  {
+    key: 'serve.idleTransactionTimeoutMs',
+    env: 'PGCACHE_IDLE_TRANSACTION_TIMEOUT',
+    flag: 'idleTransactionTimeout',
+    kind: 'duration',
+    min: 1,
+    description:
+      'longest a wire client may stay idle inside a transaction (everyone else waits meanwhile)',
+  },
+  {
+    key: 'serve.idleExitMs',
+    env: 'PGCACHE_IDLE_EXIT',
+    flag: 'idleExit',
+    kind: 'duration',
+    min: 0,
+    description: 'serve exits after this long with no client and no request (0 = never)',
   },
 ] as const satisfies readonly SettingSpec[];
 

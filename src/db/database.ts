@@ -47,6 +47,41 @@ export interface ConnectionStats {
   readonly waiting: number;
 }
 
+/** One client of `serve`'s wire endpoint. */
+export interface WireClientStats {
+  readonly id: number;
+  readonly address: string;
+  readonly user: string | null;
+  readonly applicationName: string | null;
+  readonly connectedAt: string;
+  /** Milliseconds since it last sent anything. */
+  readonly idleMs: number;
+  readonly messages: number;
+  /** `holding`: its transaction (or message sequence) is open and everyone else waits. */
+  readonly state: 'authenticating' | 'idle' | 'holding' | 'closing';
+}
+
+/** The connections of `serve`'s wire endpoint. */
+export interface WireStats {
+  readonly current: number;
+  readonly peak: number;
+  readonly max: number;
+  /** Connections accepted, and refused because `max` were connected, since the start. */
+  readonly accepted: number;
+  readonly refused: number;
+  /** Messages waiting for the session. */
+  readonly waiting: number;
+  readonly clients: readonly WireClientStats[];
+}
+
+/** This tool's sessions on a PostgreSQL server (`pg_stat_activity`, by `application_name`). */
+export interface ServerSessionStats {
+  readonly applicationName: string;
+  readonly total: number;
+  /** Sessions by state: `active`, `idle`, `idle in transaction`… */
+  readonly byState: Readonly<Record<string, number>>;
+}
+
 /** What the store occupies on disk, as far as the backend can tell. */
 export interface DiskFootprint {
   /** Bytes on disk: the data directory (embedded) or the store's tables and indexes (server). */
@@ -70,6 +105,8 @@ export interface Database extends Queryable {
   connections(): ConnectionStats;
   /** Bytes on disk and WAL, for `stats` and `maintain`. */
   footprint(): Promise<DiskFootprint>;
+  /** This tool's sessions on the server, by state (a PostgreSQL server only). */
+  sessions?(): Promise<ServerSessionStats | undefined>;
   /** True once `close()` has been called. */
   readonly closed: boolean;
 }

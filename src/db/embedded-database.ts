@@ -14,6 +14,8 @@ import type {
 } from './database.js';
 import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
+import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
+import { SessionGate } from './session-gate.js';
 import { translateDriverError } from './sql-errors.js';
 
 /** The PGlite version pgcache is built and tested against (pinned to match pglite-socket). */
@@ -77,6 +79,8 @@ export class EmbeddedDatabase implements Database {
   readonly #unregister: () => void;
   readonly #closeTimeoutMs: number;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #gate = new SessionGate();
+  #completed = 0;
   #closing: Promise<void> | undefined;
 
   readonly #label: string;
@@ -93,29 +97,58 @@ export class EmbeddedDatabase implements Database {
     return this.#closing !== undefined;
   }
 
-  /** The PGlite instance, for the wire endpoint of `serve` (which must share this one instance). */
+  /** The PGlite instance (tests inspect it; `serve` goes through {@link execProtocol}). */
   get pglite(): PGlite {
     return this.#pglite;
+  }
+
+  /** Calls (store calls and wire messages) that have settled so far. */
+  progress(): number {
+    return this.#completed;
   }
 
   query<R = Record<string, unknown>>(
     sql: string,
     params: readonly unknown[] = [],
   ): Promise<QueryResult<R>> {
-    return this.#track('query', async () => {
+    return this.#store('query', async () => {
       const result = await this.#pglite.query<R>(sql, params as unknown[]);
       return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
     });
   }
 
   exec(sql: string): Promise<void> {
-    return this.#track('exec', async () => {
+    return this.#store('exec', async () => {
       await this.#pglite.exec(sql);
     });
   }
 
+  /**
+   * Send one raw protocol message of a `serve` wire client, alone on the session (see
+   * {@link SessionGate}), streaming the answer to `onData`. Resolves to where the client's session
+   * stands afterwards: anything but `idle` keeps the store's own calls waiting until the client's
+   * next message releases it.
+   */
+  execProtocol(message: Uint8Array, onData: (chunk: Uint8Array) => void): Promise<ProtocolState> {
+    return this.#track('wire message', () =>
+      this.#gate.runWire(async () => {
+        const tracker = new ProtocolStateTracker(message);
+        await this.#pglite.runExclusive(() =>
+          this.#pglite.execProtocolRawStream(message, {
+            onRawData: (chunk) => {
+              tracker.push(chunk);
+              onData(chunk);
+            },
+          }),
+        );
+        const state = tracker.state();
+        return { value: state, hold: state !== 'idle' };
+      }),
+    );
+  }
+
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.#track('transaction', () =>
+    return this.#store('transaction', () =>
       this.#pglite.transaction((pgTx) => {
         const tx: Transaction = {
           inTransaction: true,
@@ -159,6 +192,7 @@ export class EmbeddedDatabase implements Database {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#gate.close(this.#closedError('close'));
       let timer: NodeJS.Timeout | undefined;
       const settled = await Promise.race([
         Promise.allSettled([...this.#inFlight]).then(() => true),
@@ -188,17 +222,23 @@ export class EmbeddedDatabase implements Database {
   abandon(): void {
     if (this.#closing !== undefined) return;
     this.#closing = Promise.resolve();
+    this.#gate.close(this.#closedError('abandon'));
     this.#unregister();
   }
 
+  #closedError(operation: string): ClosedError {
+    return new ClosedError(`${operation} on a closed database (${this.#location})`, {
+      hint: 'Open the store again; a handle cannot be used after close().',
+    });
+  }
+
+  // A store call: it waits while a wire client of `serve` has the session.
+  #store<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return this.#track(operation, () => this.#gate.runStore(run));
+  }
+
   #track<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    if (this.#closing !== undefined) {
-      return Promise.reject(
-        new ClosedError(`${operation} on a closed database (${this.#location})`, {
-          hint: 'Open the store again; a handle cannot be used after close().',
-        }),
-      );
-    }
+    if (this.#closing !== undefined) return Promise.reject(this.#closedError(operation));
     if (transactionScope.getStore() === this) {
       return Promise.reject(
         new NestedTransactionError(
@@ -213,7 +253,10 @@ export class EmbeddedDatabase implements Database {
       throw translateDriverError(error, operation);
     });
     this.#inFlight.add(promise);
-    const forget = (): void => void this.#inFlight.delete(promise);
+    const forget = (): void => {
+      this.#inFlight.delete(promise);
+      this.#completed += 1;
+    };
     promise.then(forget, forget);
     return promise;
   }

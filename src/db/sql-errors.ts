@@ -91,8 +91,9 @@ export function translateDriverError(error: unknown, context: string): PgcacheEr
       hint: 'Check that the database server is running and reachable, then retry.',
     });
   }
+  // Class 28 is invalid authorization: a wrong password (or serve's token) is not a bug.
   if (
-    sqlState === undefined &&
+    (sqlState === undefined || sqlState.startsWith('28')) &&
     /password authentication failed|does not exist|no pg_hba/i.test(message)
   ) {
     return new StoreUnavailableError(`${context}: ${message}`, {

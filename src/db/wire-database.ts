@@ -1,11 +1,17 @@
 import pg from 'pg';
-import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
+import {
+  ClosedError,
+  InternalError,
+  NestedTransactionError,
+  StoreUnavailableError,
+} from '../errors/index.js';
 import type {
   ConnectionStats,
   Database,
   DatabaseInfo,
   DiskFootprint,
   QueryResult,
+  ServerSessionStats,
   Transaction,
 } from './database.js';
 import { registerHandle } from './handle-registry.js';
@@ -24,6 +30,8 @@ export interface WireDatabaseOptions {
   readonly connectTimeoutMs?: number;
   /** How the store is reached when it is not a server of its own, e.g. `serve, pid 4242`. */
   readonly via?: string;
+  /** What `describe()` names as the location (a data directory, through `serve`). @default the URL without its password */
+  readonly location?: string;
   /** Server-side limit per statement (a real server only; `serve` ignores it). */
   readonly statementTimeoutMs?: number;
   /** Called with connection errors of idle pool clients (they are replaced). */
@@ -97,11 +105,13 @@ export class WireDatabase implements Database {
   readonly #pool: pg.Pool;
   readonly #info: DatabaseInfo;
   readonly #unregister: () => void;
+  readonly #applicationName: string;
   #closing: Promise<void> | undefined;
 
   constructor(pool: pg.Pool, options: WireDatabaseOptions, version: string) {
     this.#pool = pool;
-    const location = redactUrl(options.url);
+    this.#applicationName = options.applicationName ?? 'pgcache';
+    const location = options.location ?? redactUrl(options.url);
     this.#info = {
       kind: 'wire',
       location,
@@ -184,6 +194,58 @@ export class WireDatabase implements Database {
         WHERE c.relkind = 'r' AND c.relname LIKE 'pgcache\\_%' AND n.nspname = current_schema()`,
     );
     return { onDiskBytes: Number(rows[0]?.bytes ?? 0), walBytes: null };
+  }
+
+  /**
+   * This tool's sessions on the server (`pg_stat_activity` rows with its `application_name`), by
+   * state; undefined through `serve`, whose one session is not a server's.
+   */
+  async sessions(): Promise<ServerSessionStats | undefined> {
+    if (this.#info.via !== undefined) return undefined;
+    const { rows } = await this.query<{ state: string; n: number }>(
+      `SELECT coalesce(state, 'hidden') AS state, count(*)::int AS n FROM pg_stat_activity
+        WHERE application_name = $1 AND datname = current_database() GROUP BY 1 ORDER BY 1`,
+      [this.#applicationName],
+    );
+    const byState = Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    const total = rows.reduce((sum, r) => sum + r.n, 0);
+    return { applicationName: this.#applicationName, total, byState };
+  }
+
+  /**
+   * Try once to take the session advisory lock (`key`, this schema) on a connection of its own (a
+   * PostgreSQL server only: through `serve` every connection shares one session, so the lock
+   * would mean nothing). Stores in other schemas of the database do not share it. Resolves to the
+   * release function, or undefined when another session holds it.
+   */
+  async trySessionLock(key: number): Promise<(() => Promise<void>) | undefined> {
+    if (this.#info.via !== undefined) {
+      throw new InternalError('a session lock through serve would be shared by every client');
+    }
+    const client = await this.#guard('lock', () => this.#pool.connect());
+    let got = false;
+    try {
+      const { rows } = await client.query<{ got: boolean }>(
+        'SELECT pg_try_advisory_lock($1::int, hashtext(current_schema())) AS got',
+        [key],
+      );
+      got = rows[0]?.got === true;
+    } catch (error) {
+      client.release(error as Error);
+      throw translateDriverError(error, 'lock');
+    }
+    if (!got) {
+      client.release();
+      return undefined;
+    }
+    return async () => {
+      try {
+        await client.query('SELECT pg_advisory_unlock($1::int, hashtext(current_schema()))', [key]);
+        client.release();
+      } catch (error) {
+        client.release(error as Error); // closing the connection releases the lock too
+      }
+    };
   }
 
   /** End the pool (idempotent). Calls after it reject with `E_CLOSED`. */

@@ -223,3 +223,24 @@ export class InvalidTargetsError extends PgcacheError {
   readonly code = 'E_INVALID_TARGETS';
   readonly exitCode = ExitCode.Usage;
 }
+
+// Reported by another process -----------------------------------------------------------------
+
+/**
+ * An error that the `serve` process this command went through reported over its HTTP API: it
+ * keeps that error's code, message, hint and exit code.
+ */
+export class RemoteError extends PgcacheError {
+  readonly code: `E_${string}`;
+  readonly exitCode: ExitCode;
+  constructor(
+    remote: { code: string; message: string; hint?: string | undefined; exitCode?: number },
+    via: string,
+  ) {
+    super(`${remote.message} (reported by ${via})`, { hint: remote.hint });
+    this.code = /^E_[A-Z_]+$/.test(remote.code) ? (remote.code as `E_${string}`) : 'E_REMOTE';
+    this.exitCode = (Object.values(ExitCode) as number[]).includes(remote.exitCode ?? -1)
+      ? (remote.exitCode as ExitCode)
+      : ExitCode.Unavailable;
+  }
+}

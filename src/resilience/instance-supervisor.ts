@@ -16,7 +16,11 @@ import {
 } from '../errors/index.js';
 
 /** A database instance that can be dropped without waiting for it (the embedded adapter). */
-export type ReplaceableDatabase = Database & { abandon(): void };
+export type ReplaceableDatabase = Database & {
+  abandon(): void;
+  /** Calls completed so far: one that keeps rising while a probe waits is busy, not hung. */
+  progress?(): number;
+};
 
 /** Options for {@link SupervisedDatabase}. */
 export interface SupervisorOptions {
@@ -65,6 +69,8 @@ export interface SupervisorStats {
 
 interface Instance {
   readonly db: ReplaceableDatabase;
+  /** 1 for the first instance, then one more for each replacement. */
+  readonly generation: number;
   /** Rejecters of the calls running on this instance. */
   readonly inFlight: Set<(error: Error) => void>;
 }
@@ -112,7 +118,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
   constructor(first: ReplaceableDatabase, deps: SupervisorDeps, options: SupervisorOptions = {}) {
     this.#deps = deps;
     this.#retireGraceMs = options.retireGraceMs ?? 1000;
-    this.#state = { kind: 'open', instance: { db: first, inFlight: new Set() } };
+    this.#state = { kind: 'open', instance: { db: first, generation: 1, inFlight: new Set() } };
     this.#info = first.describe();
   }
 
@@ -163,6 +169,23 @@ export class SupervisedDatabase implements ProbeableDatabase {
     return this.#closing;
   }
 
+  /** The generation of the instance open now (1 for the first; a replacement adds one). */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Run `fn` on the current instance (waiting for a reopen in progress), with the crash handling
+   * of every call: `serve` sends its wire clients' messages this way. `fn` learns the instance's
+   * generation, so that a client whose session began on a discarded instance can be told.
+   */
+  withInstance<T>(
+    operation: string,
+    fn: (db: ReplaceableDatabase, generation: number) => Promise<T>,
+  ): Promise<T> {
+    return this.#call(operation, fn);
+  }
+
   /** Instances opened and discarded, and calls failed because of it. */
   stats(): SupervisorStats {
     return {
@@ -177,12 +200,15 @@ export class SupervisedDatabase implements ProbeableDatabase {
     };
   }
 
-  async #call<T>(operation: string, run: (db: Database) => Promise<T>): Promise<T> {
+  async #call<T>(
+    operation: string,
+    run: (db: ReplaceableDatabase, generation: number) => Promise<T>,
+  ): Promise<T> {
     // The open instance is taken without an extra await: this is every call's hot path.
     const state = this.#state;
     const instance = state.kind === 'open' ? state.instance : await this.#acquire(operation);
     try {
-      return await this.#track(instance, () => run(instance.db));
+      return await this.#track(instance, () => run(instance.db, instance.generation));
     } catch (error) {
       if (!isPoisonError(error)) throw error;
       this.#replace(instance, 'crashed');
@@ -265,7 +291,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
     }
     this.#generation += 1;
     this.#info = db.describe();
-    const instance: Instance = { db, inFlight: new Set() };
+    const instance: Instance = { db, generation: this.#generation, inFlight: new Set() };
     this.#state = { kind: 'open', instance };
     return instance;
   }
@@ -299,6 +325,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
         break;
     }
     const { instance } = state;
+    const progressBefore = instance.db.progress?.();
     let timer: Timer | undefined;
     const outcome = await Promise.race([
       instance.db.query('SELECT 1').then(
@@ -311,6 +338,9 @@ export class SupervisedDatabase implements ProbeableDatabase {
     ]);
     timer?.cancel();
     if (outcome === 'answered') return 'healthy';
+    // Silent to the probe but answering others (a wire client of serve inside a long
+    // transaction keeps the probe waiting): busy, not hung.
+    if (outcome === 'silent' && progressBefore !== instance.db.progress?.()) return 'healthy';
     if (outcome === 'silent') this.#replace(instance, 'hung');
     else if (isPoisonError(outcome) || outcome instanceof ClosedError) {
       this.#replace(instance, 'crashed');

@@ -28,20 +28,30 @@ export async function readBreakerSnapshots(db: Queryable): Promise<BreakerSnapsh
   }));
 }
 
+/** The persistence of one breaker; `close()` stops it. */
+export interface PersistedBreaker {
+  /** Stop following the breaker, save its state if it changed since last saved, and wait. */
+  close(): Promise<void>;
+}
+
 /**
  * Write the breaker's document to the store after every transition, so that `stats` and `doctor`
  * in another process see it. Writes go straight to the database (the breaker may be open), one
  * at a time and in order; a write that fails is reported and the next transition tries again.
+ * `close()` saves the final state (failure count included) when it differs from what was saved.
  */
 export function persistBreaker(
   breaker: CircuitBreaker,
   db: Queryable,
   clock: Clock,
   onWarning: ((message: string) => void) | undefined,
-): Subscription {
+): PersistedBreaker {
   let chain: Promise<void> = Promise.resolve();
-  return breaker.onStateChange(() => {
+  const key = (s: BreakerSnapshot): string => `${s.state}/${s.failures}/${s.openedAt ?? ''}`;
+  let saved = key(breaker.snapshot());
+  const save = (): void => {
     const doc = breaker.toJSON();
+    saved = key(doc);
     chain = chain
       .then(() =>
         writeMeta(db, `${META_KEYS.breakerPrefix}${breaker.name}`, doc, new Date(clock.now())),
@@ -51,5 +61,13 @@ export function persistBreaker(
           `breaker ${breaker.name} is ${doc.state}, but that could not be recorded: ${(error as Error).message}`,
         );
       });
-  });
+  };
+  const subscription: Subscription = breaker.onStateChange(save);
+  return {
+    close: async () => {
+      subscription.dispose();
+      if (key(breaker.snapshot()) !== saved) save();
+      await chain;
+    },
+  };
 }

@@ -6,8 +6,14 @@ import type { SettingKey } from '../config/settings.js';
 import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
 import { openEmbeddedDatabase } from '../db/embedded-database.js';
-import { openWireDatabase } from '../db/wire-database.js';
-import { NotInitialisedError, StoreUnavailableError, type LockOwner } from '../errors/index.js';
+import { openWireDatabase, type WireDatabase } from '../db/wire-database.js';
+import {
+  NotInitialisedError,
+  StoreLockedError,
+  StoreUnavailableError,
+  type LockOwner,
+} from '../errors/index.js';
+import { MAINTAIN_LOCK_KEY, waitForMaintenanceLock } from '../maintain/maintenance-lock.js';
 import {
   MIGRATIONS,
   assertSchemaCurrent,
@@ -16,8 +22,14 @@ import {
 } from '../migrations/index.js';
 import { nodeHost, type Host } from '../platform/host.js';
 import { ResilientRunner } from '../resilience/operation-runner.js';
-import { openSupervisedDatabase } from '../resilience/instance-supervisor.js';
+import {
+  openSupervisedDatabase,
+  type SupervisedDatabase,
+} from '../resilience/instance-supervisor.js';
+import { isLoopback } from '../serve/addresses.js';
+import { OwnerClient } from '../serve/owner-client.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
+import { registerOwnedStore, type OwnerApi } from './owned-store.js';
 import { Store } from './store.js';
 
 /** What to do about migrations when a store opens. */
@@ -44,6 +56,11 @@ export interface OpenStoreOptions {
    * scenario of `stress`, tests). Applied after migrations.
    */
   readonly wrapDatabase?: (database: Database) => Database;
+  /**
+   * When a live `serve` owns the data directory, go through its endpoints (`false`: fail with
+   * E_STORE_LOCKED, as `serve` itself does). @default true
+   */
+  readonly route?: boolean;
   /** Problems that do not stop the store (a stale lock cleared, a flush that failed). */
   readonly onWarning?: (message: string) => void;
 }
@@ -59,35 +76,51 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const clock = options.clock ?? systemClock;
   const host = options.host ?? nodeHost;
   const config = options.config ?? resolveLibraryConfig(options);
-  const { database, lock } = await openBackend(config, options, { clock, host });
+  const backend = await openBackend(config, options, { clock, host });
+  const { database } = backend;
   try {
     await applyMigrationPolicy(database, options.migrations ?? 'apply', clock);
+    // Through serve, the owner's breaker guards the store: this one only guards the route to it.
+    const routed = backend.kind === 'serve';
     const runner = new ResilientRunner(config, {
       database: options.wrapDatabase?.(database) ?? database,
       clock,
-      breakerInitialState: await readBreakerDocument(database, 'store'),
+      breakerInitialState: routed ? undefined : await readBreakerDocument(database, 'store'),
     });
-    const persisted = persistBreaker(runner.breaker, database, clock, options.onWarning);
-    return new Store(config, {
+    const persisted = routed
+      ? undefined
+      : persistBreaker(runner.breaker, database, clock, options.onWarning);
+    const store = new Store(config, {
       database,
       runner,
       clock,
-      lock,
+      lock: backend.kind === 'embedded' ? backend.lock : undefined,
       onWarning: options.onWarning,
-      onClose: () => persisted.dispose(),
+      onClose: () => persisted?.close(),
+      owner: backend.kind === 'serve' ? backend.owner : undefined,
+      maintenanceLock:
+        backend.kind === 'server'
+          ? (deadline) =>
+              waitForMaintenanceLock(() => backend.database.trySessionLock(MAINTAIN_LOCK_KEY), {
+                clock,
+                deadline,
+              })
+          : undefined,
     });
+    if (backend.kind === 'embedded') registerOwnedStore(store, backend);
+    return store;
   } catch (error) {
     await database.close();
-    lock?.release();
+    if (backend.kind === 'embedded') backend.lock.release();
     throw error;
   }
 }
 
-/** The database a store runs on, and the data-directory lock when it is embedded. */
-interface Backend {
-  readonly database: Database;
-  readonly lock: DataDirLock | undefined;
-}
+/** The database a store runs on: its own data directory, a server, or a `serve` process. */
+type Backend =
+  | { readonly kind: 'embedded'; readonly database: SupervisedDatabase; readonly lock: DataDirLock }
+  | { readonly kind: 'server'; readonly database: WireDatabase }
+  | { readonly kind: 'serve'; readonly database: WireDatabase; readonly owner: OwnerApi };
 
 async function openBackend(
   config: PgcacheConfig,
@@ -102,14 +135,23 @@ async function openBackend(
       statementTimeoutMs: config.operationTimeoutMs,
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     });
-    return { database, lock: undefined };
+    return { kind: 'server', database };
   }
   if (options.create === false && !storeExists(config.dataDir)) {
     throw new NotInitialisedError(`there is no store in ${config.dataDir}`, {
       hint: 'Run `pgcache init` to create it, or point --data-dir / PGCACHE_DATA_DIR at an existing store.',
     });
   }
-  const lock = prepareDataDir(config.dataDir, { ...deps, onWarning: options.onWarning });
+  let lock: DataDirLock;
+  try {
+    lock = prepareDataDir(config.dataDir, { ...deps, onWarning: options.onWarning });
+  } catch (error) {
+    // A live owner that serves: go through it instead of failing with E_STORE_LOCKED.
+    if (options.route !== false && reachableServe(error, deps.host)) {
+      return openThroughServe(config, error, deps.clock, options.onWarning);
+    }
+    throw error;
+  }
   try {
     // A crashed or hung instance is replaced on the same directory; the lock stays held.
     const database = await openSupervisedDatabase({
@@ -120,11 +162,64 @@ async function openBackend(
           location: config.dataDir,
         }),
     });
-    return { database, lock };
+    return { kind: 'embedded', database, lock };
   } catch (error) {
     lock.release();
     throw error;
   }
+}
+
+// A live owner that serves, where this process can reach it: a loopback endpoint is only
+// reachable from the owner's own host (the lock may sit on a shared file system).
+function reachableServe(error: unknown, host: Host): error is StoreLockedError {
+  if (!(error instanceof StoreLockedError)) return false;
+  const pg = error.owner.endpoints?.pg;
+  return pg !== undefined && (error.owner.host === host.hostname || !isLoopback(pg.host));
+}
+
+async function openThroughServe(
+  config: PgcacheConfig,
+  locked: StoreLockedError,
+  clock: Clock,
+  onWarning: ((message: string) => void) | undefined,
+): Promise<Backend> {
+  const { owner } = locked;
+  const pg = owner.endpoints?.pg;
+  const http = owner.endpoints?.http;
+  if (pg === undefined || http === undefined) throw locked;
+  const via = `serve, pid ${owner.pid}`;
+  const token = config.serve.token;
+  let database: WireDatabase;
+  try {
+    database = await openWireDatabase({
+      url: serveUrl(pg, token),
+      poolSize: config.pool.size,
+      via,
+      location: config.dataDir,
+      ...(onWarning === undefined ? {} : { onWarning }),
+    });
+  } catch (error) {
+    if (/password/i.test((error as Error).message)) {
+      const why = token === undefined ? 'requires a token and none was given' : 'refused the token';
+      throw new StoreUnavailableError(`${via} ${why}`, {
+        cause: error,
+        hint: 'Set PGCACHE_TOKEN (or serve.token in pgcache.config.json) to the --token serve was started with.',
+      });
+    }
+    // Its endpoint did not answer: it is starting or stopping. Temporary, like a plain owner.
+    throw new StoreLockedError(
+      `data directory ${config.dataDir} is served by pid ${owner.pid}, whose endpoint ${pg.host}:${pg.port} did not answer`,
+      owner,
+      { hint: 'Retry in a moment; if it keeps failing, check that the serve process is healthy.' },
+    );
+  }
+  return { kind: 'serve', database, owner: new OwnerClient({ url: http.url, token, via }, clock) };
+}
+
+function serveUrl(pg: { host: string; port: number }, token: string | undefined): string {
+  const host = pg.host.includes(':') ? `[${pg.host}]` : pg.host;
+  const password = token === undefined ? '' : `:${encodeURIComponent(token)}`;
+  return `postgres://pgcache${password}@${host}:${pg.port}/postgres`;
 }
 
 /** True when `dataDir` holds a PGlite data directory. */

@@ -1,4 +1,11 @@
-import type { ConnectionStats, Database, DatabaseInfo, Queryable } from '../db/database.js';
+import type {
+  ConnectionStats,
+  Database,
+  DatabaseInfo,
+  Queryable,
+  ServerSessionStats,
+  WireStats,
+} from '../db/database.js';
 import { openHandleCount } from '../db/handle-registry.js';
 import { MIGRATIONS, readMigrationStatus } from '../migrations/index.js';
 import type { EntryKind } from './keys.js';
@@ -34,8 +41,16 @@ export interface StoreStats {
   readonly expiredBytes: number;
   readonly hits: number;
   readonly misses: number;
-  /** The backend's connections, plus `handles`: database handles open in this process (the registry). */
-  readonly connections: ConnectionStats & { readonly handles: number };
+  /**
+   * The backend's connections, plus `handles`: database handles open in this process (the
+   * registry); `wire`: the clients of `serve`'s wire endpoint (through `serve`); `sessions`: this
+   * tool's sessions on a PostgreSQL server, by state.
+   */
+  readonly connections: ConnectionStats & {
+    readonly handles: number;
+    readonly wire?: WireStats;
+    readonly sessions?: ServerSessionStats;
+  };
   readonly schema: { readonly version: number; readonly latest: number; readonly pending: number };
   readonly lastMaintenance: LastRun | null;
   readonly lastStress: LastRun | null;
@@ -71,6 +86,7 @@ export async function gatherStats(sources: StatsSources): Promise<StoreStats> {
   );
   const persisted = await read('stats.breakers', (db) => readBreakerSnapshots(db));
   const footprint = await sources.database.footprint();
+  const sessions = await sources.database.sessions?.();
   const { queue, breakers: live, retries, instance } = sources.runner();
   const liveNames = new Set(live.map((b) => b.name));
   const connections = sources.database.connections();
@@ -90,7 +106,11 @@ export async function gatherStats(sources: StatsSources): Promise<StoreStats> {
     expiredBytes: sizes.expired.bytes,
     hits: counters['hits'] ?? 0,
     misses: counters['misses'] ?? 0,
-    connections: { ...connections, handles: openHandleCount() },
+    connections: {
+      ...connections,
+      handles: openHandleCount(),
+      ...(sessions === undefined ? {} : { sessions }),
+    },
     schema: { version: schema.current, latest: schema.latest, pending: schema.pending.length },
     lastMaintenance: toLastRun(lastMaintenance, 'startedAt'),
     lastStress: toLastRun(lastStress, 'finishedAt'),

@@ -27,7 +27,10 @@ import {
 import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
 import { META_KEYS, readMeta, writeMeta } from './meta.js';
+import { judgeHealth, type StoreHealth } from './health.js';
+import type { OwnerApi } from './owned-store.js';
 import { gatherStats, type StoreStats } from './stats.js';
+import type { ReleaseLock } from '../maintain/maintenance-lock.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
 import type { OperationRunner } from '../resilience/operation-runner.js';
 
@@ -55,8 +58,15 @@ export interface StoreDeps {
   readonly lock?: DataDirLock | undefined;
   /** Called with problems that do not fail a call (a flush that failed on close). */
   readonly onWarning?: ((message: string) => void) | undefined;
-  /** Called once on close, before the database closes (to end subscriptions). */
-  readonly onClose?: (() => void) | undefined;
+  /** Called once on close, before the database closes (to end subscriptions, save the breaker). */
+  readonly onClose?: (() => void | Promise<void>) | undefined;
+  /**
+   * The process that owns the data directory, when this store reaches it through `serve`: the
+   * figures of `stats` and maintenance runs belong to it, so they are asked of it.
+   */
+  readonly owner?: OwnerApi | undefined;
+  /** Serialises maintenance runs across processes (a PostgreSQL server's advisory lock). */
+  readonly maintenanceLock?: ((deadline: Deadline) => Promise<ReleaseLock>) | undefined;
 }
 
 /** Per-call options. */
@@ -263,6 +273,12 @@ export class Store {
   async stats(options: CallOptions = {}): Promise<StoreStats> {
     // Best effort: with the breaker open the write fails, and stats must still answer.
     await this.flush(options).catch(() => undefined);
+    const owner = this.#deps.owner;
+    if (owner !== undefined) {
+      const stats = await owner.stats({ deadline: this.#deadline(options) });
+      const via = this.describe().via;
+      return { ...stats, backend: { ...stats.backend, ...(via === undefined ? {} : { via }) } };
+    }
     const now = this.#now();
     return gatherStats({
       read: (name, fn) => this.#run('read', name, options, fn, { bypassBreaker: true }),
@@ -279,24 +295,14 @@ export class Store {
     this.#maintaining = (async () => {
       await this.flush(options);
       const deadline = this.#deadline(options);
-      const report = await runMaintenance(
-        {
-          dryRun: options.dryRun,
-          maxSizeBytes: this.#options.maxSizeBytes,
-          lowWaterPercent: this.#options.lowWaterPercent,
-        },
-        {
-          run: (name, fn) => this.#run('write', name, { deadline }, fn),
-          exclusive: (name, fn) =>
-            this.#deps.runner.exclusive({ kind: 'write', name, deadline }, fn),
-          footprint: () => this.#deps.database.footprint(),
-          reclaimDisk: this.#deps.database.describe().kind === 'embedded',
-          now: () => this.#now(),
-          shouldStop: () => deadline.check('attempt'),
-        },
-      );
-      if (!report.dryRun) await this.writeMeta(META_KEYS.lastMaintenance, report, { deadline });
-      return report;
+      const dryRun = options.dryRun === true;
+      if (this.#deps.owner !== undefined) return this.#deps.owner.maintain({ dryRun, deadline });
+      const release = await this.#deps.maintenanceLock?.(deadline);
+      try {
+        return await this.#maintain(dryRun, deadline);
+      } finally {
+        await release?.();
+      }
     })();
     try {
       return await this.#maintaining;
@@ -329,6 +335,26 @@ export class Store {
       bypassBreaker: true,
     };
     return this.#deps.runner.exclusive(op, fn);
+  }
+
+  async #maintain(dryRun: boolean, deadline: Deadline): Promise<MaintainReport> {
+    const report = await runMaintenance(
+      {
+        dryRun,
+        maxSizeBytes: this.#options.maxSizeBytes,
+        lowWaterPercent: this.#options.lowWaterPercent,
+      },
+      {
+        run: (name, fn) => this.#run('write', name, { deadline }, fn),
+        exclusive: (name, fn) => this.#deps.runner.exclusive({ kind: 'write', name, deadline }, fn),
+        footprint: () => this.#deps.database.footprint(),
+        reclaimDisk: this.#deps.database.describe().kind === 'embedded',
+        now: () => this.#now(),
+        shouldStop: () => deadline.check('attempt'),
+      },
+    );
+    if (!report.dryRun) await this.writeMeta(META_KEYS.lastMaintenance, report, { deadline });
+    return report;
   }
 
   /** Read a bookkeeping document (last maintenance, last stress run…). */
@@ -374,11 +400,16 @@ export class Store {
         );
       }
       await this.#deps.runner.close(deadline).catch(() => undefined);
-      this.#deps.onClose?.();
+      await this.#deps.onClose?.();
       await this.#deps.database.close().catch(() => undefined);
       this.#deps.lock?.release();
     })();
     return this.#closing;
+  }
+
+  /** Whether the store takes calls, its breakers and its instance, without a database call. */
+  health(): StoreHealth {
+    return judgeHealth(this.#deps.runner.stats(), this.#closing !== undefined);
   }
 
   /** True once `close()` was called. */

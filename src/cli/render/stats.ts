@@ -1,4 +1,4 @@
-import { formatBytes } from '../../config/units.js';
+import { formatBytes, formatDuration } from '../../config/units.js';
 import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
 import type { StoreStats } from '../../store/stats.js';
 import { renderPairs, renderTable } from './table.js';
@@ -32,6 +32,7 @@ export function renderStats(stats: StoreStats, term: TerminalFeatures, now: numb
       'connections',
       `open ${stats.connections.open}, active ${stats.connections.active}, idle ${stats.connections.idle}, waiting ${stats.connections.waiting} (handles in this process: ${stats.connections.handles})`,
     ],
+    ...connectionDetails(stats, now),
     [
       'schema',
       `version ${stats.schema.version} of ${stats.schema.latest}, ${stats.schema.pending} pending`,
@@ -71,6 +72,34 @@ export function renderStats(stats: StoreStats, term: TerminalFeatures, now: numb
   );
   const rest = pairs.filter(([k]) => !k.startsWith('entries') && !k.startsWith('bytes'));
   return `${byKind}${renderPairs(rest)}`;
+}
+
+function connectionDetails(stats: StoreStats, now: number): [string, string][] {
+  const { wire, sessions } = stats.connections;
+  const lines: [string, string][] = [];
+  if (sessions !== undefined) {
+    const states = Object.entries(sessions.byState).map(([state, n]) => `${state} ${n}`);
+    lines.push([
+      'server sessions',
+      `${sessions.total} (${states.join(', ') || 'none'}; application_name ${sessions.applicationName})`,
+    ]);
+  }
+  if (wire !== undefined) {
+    lines.push([
+      'wire clients',
+      `${wire.current} connected (peak ${wire.peak}, max ${wire.max}); ${wire.accepted} accepted, ${wire.refused} refused, ${wire.waiting} messages waiting`,
+    ]);
+    for (const c of wire.clients) {
+      const who = `${c.applicationName ?? '-'} ${c.user ?? '?'}@${c.address}`;
+      const state =
+        c.state === 'holding' ? 'in a transaction, ' : c.state === 'idle' ? '' : `${c.state}, `;
+      lines.push([
+        `  client ${c.id}`,
+        `${who}, ${state}idle for ${formatDuration(c.idleMs)}, ${c.messages} messages, connected ${relativeTime(c.connectedAt, now)}`,
+      ]);
+    }
+  }
+  return lines;
 }
 
 function queueLine(stats: StoreStats): string {

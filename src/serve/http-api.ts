@@ -1,0 +1,175 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../clock.js';
+import {
+  InvalidJsonError,
+  ValueTooLargeError,
+  isPgcacheError,
+  type PgcacheError,
+} from '../errors/index.js';
+import { Deadline } from '../resilience/deadline.js';
+import type { ServeMetrics } from './metrics.js';
+import { routeRequest, type RouteDeps, type Routed } from './http-routes.js';
+
+/** Options of {@link createHttpApi}. */
+export interface HttpApiOptions {
+  /** Bearer token every request must carry; none when undefined. */
+  readonly token?: string | undefined;
+  /** Budget of one request. */
+  readonly requestTimeoutMs: number;
+  /** Largest request body accepted (413 above it). */
+  readonly maxBodyBytes: number;
+}
+
+/** What {@link createHttpApi} needs injected. */
+export interface HttpApiDeps extends Omit<RouteDeps, 'deadline'> {
+  readonly clock: Clock;
+  readonly metrics: ServeMetrics;
+  /** Called on every request (for `--idle-exit`). */
+  readonly onActivity?: () => void;
+}
+
+/** What a route answers: a status and a JSON body, or Prometheus text. */
+export type RouteAnswer =
+  | { readonly status: number; readonly json: unknown; readonly headers?: Record<string, string> }
+  | { readonly status: number; readonly text: string; readonly contentType: string };
+
+/** The `node:http` request listener of `serve`'s HTTP API (see the README for the routes). */
+export function createHttpApi(
+  options: HttpApiOptions,
+  deps: HttpApiDeps,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    deps.onActivity?.();
+    const started = performance.now();
+    void handle(req, options, deps).then(({ operation, answer }) => {
+      send(res, answer);
+      deps.metrics.observe(operation, performance.now() - started, answer.status);
+    });
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  options: HttpApiOptions,
+  deps: HttpApiDeps,
+): Promise<Routed> {
+  if (!authorised(req, options.token)) {
+    req.resume();
+    return {
+      operation: 'unauthorised',
+      answer: {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer realm="pgcache"' },
+        json: errorBody({
+          code: 'E_UNAUTHORIZED',
+          message: 'this pgcache serve requires a bearer token',
+          hint: 'Send "Authorization: Bearer <token>" (the --token given to serve).',
+          exitCode: 69,
+        }),
+      },
+    };
+  }
+  const url = new URL(req.url ?? '/', 'http://pgcache');
+  const deadline = Deadline.after(deps.clock, options.requestTimeoutMs);
+  try {
+    const body = await readBody(req, options.maxBodyBytes);
+    return await routeRequest(
+      { method: req.method ?? 'GET', url, body },
+      { ...deps, deadline },
+      req.headers,
+    );
+  } catch (error) {
+    return { operation: 'error', answer: errorAnswer(error) };
+  }
+}
+
+/** The HTTP answer for a thrown error: its code, message, hint and exit code. */
+export function errorAnswer(thrown: unknown): RouteAnswer {
+  const error: PgcacheError | undefined = isPgcacheError(thrown) ? thrown : undefined;
+  if (error === undefined) {
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    return {
+      status: 500,
+      json: errorBody({ code: 'E_INTERNAL', message, hint: undefined, exitCode: 70 }),
+    };
+  }
+  const status = statusOf(error);
+  return {
+    status,
+    ...(status === 503 && error.exitCode === 75 ? { headers: { 'retry-after': '1' } } : {}),
+    json: errorBody({ ...error.toJSON(), exitCode: error.exitCode }),
+  };
+}
+
+function statusOf(error: PgcacheError): number {
+  if (error.code === 'E_VALUE_TOO_LARGE') return 413;
+  switch (error.exitCode) {
+    case 2:
+    case 65:
+      return 400;
+    case 69:
+    case 75:
+    case 130:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+function errorBody(error: {
+  code: string;
+  message: string;
+  hint: string | undefined;
+  exitCode: number;
+}): unknown {
+  return { error };
+}
+
+function authorised(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (match?.[1] === undefined) return false;
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(match[1].trim()), digest(token));
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      req.resume();
+      throw new ValueTooLargeError(`the request body is over ${maxBytes} bytes`, {
+        hint: 'Send a smaller value; maxEntryBytes limits one entry.',
+      });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InvalidJsonError(`the request body is not valid JSON: ${(error as Error).message}`, {
+      hint: 'Send {"value": <JSON>, "ttl": "30s"} with content-type application/json.',
+    });
+  }
+}
+
+function send(res: ServerResponse, answer: RouteAnswer): void {
+  if (res.headersSent) return;
+  if ('text' in answer) {
+    res.writeHead(answer.status, { 'content-type': answer.contentType });
+    res.end(answer.text);
+    return;
+  }
+  const body = `${JSON.stringify(answer.json)}\n`;
+  res.writeHead(answer.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    ...answer.headers,
+  });
+  res.end(body);
+}

@@ -1,0 +1,228 @@
+import { parseDuration } from '../config/units.js';
+import { UsageError } from '../errors/index.js';
+import type { MaintainReport } from '../maintain/maintain.js';
+import type { Deadline } from '../resilience/deadline.js';
+import { ENTRY_KINDS, type EntryKind } from '../store/keys.js';
+import { MAX_LIST_LIMIT, parseWhere, type ListFilter } from '../store/list-query.js';
+import type { StoreStats } from '../store/stats.js';
+import type { StoreHealth } from '../store/health.js';
+import type { Store } from '../store/store.js';
+import type { RouteAnswer } from './http-api.js';
+
+/** What the routes reach. */
+export interface RouteDeps {
+  readonly store: Store;
+  /** The request's budget. */
+  readonly deadline: Deadline;
+  /** The `stats --json` document: the store's figures and the wire endpoint's connections. */
+  readonly stats: (deadline: Deadline) => Promise<StoreStats>;
+  /** One maintenance run, after any run already going (runs never overlap). */
+  readonly maintain: (options: { dryRun: boolean; deadline: Deadline }) => Promise<MaintainReport>;
+  /** Cheap liveness: no database call. */
+  readonly health: () => StoreHealth;
+  /** The Prometheus text of `/metrics`. */
+  readonly metricsText: (deadline: Deadline) => Promise<string>;
+}
+
+/** One request as the routes see it (the body already parsed as JSON). */
+export interface RouteRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly body: unknown;
+}
+
+/** The HTTP header that may carry a TTL: `30s`, `5m`, `0`/`never`, or milliseconds. */
+export const TTL_HEADER = 'x-pgcache-ttl';
+
+/** What one route answers, and the operation it counts as in the metrics. */
+export interface Routed {
+  readonly operation: string;
+  readonly answer: RouteAnswer;
+}
+
+/** Answer one request. */
+export function routeRequest(
+  req: RouteRequest,
+  deps: RouteDeps,
+  headers: Readonly<Record<string, string | string[] | undefined>> = {},
+): Promise<Routed> {
+  const entry = /^\/v1\/entries\/(.+)$/.exec(req.url.pathname);
+  return entry?.[1] === undefined
+    ? collectionRoute(req, deps)
+    : entryRoute(req, decodeURIComponent(entry[1]), deps, headers[TTL_HEADER]);
+}
+
+async function entryRoute(
+  req: RouteRequest,
+  key: string,
+  { store, deadline }: RouteDeps,
+  ttlHeader: string | string[] | undefined,
+): Promise<Routed> {
+  switch (req.method) {
+    case 'GET': {
+      const found = await store.get(key, { deadline });
+      return answer('get', found === undefined ? 404 : 200, {
+        key,
+        found: found !== undefined,
+        value: found?.value ?? null,
+        ...(found === undefined
+          ? {}
+          : { kind: found.kind, sizeBytes: found.sizeBytes, expiresAt: found.expiresAt }),
+      });
+    }
+    case 'PUT': {
+      const { value, ttlMs } = readPutBody(req.body, ttlHeader);
+      return answer('set', 200, await store.set(key, value, { ttlMs, deadline }));
+    }
+    case 'DELETE': {
+      const removed = await store.delete([key], { deadline });
+      return answer('delete', removed === 0 ? 404 : 200, { removed, requested: 1 });
+    }
+    default:
+      return notAllowed(req.method, req.url.pathname, 'GET, PUT, DELETE');
+  }
+}
+
+const COLLECTION_METHODS: Readonly<Record<string, string>> = {
+  '/v1/entries': 'GET',
+  '/v1/stats': 'GET',
+  '/v1/maintain': 'POST',
+  '/healthz': 'GET',
+  '/metrics': 'GET',
+};
+
+async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Routed> {
+  const { method, url } = req;
+  const { deadline } = deps;
+  switch (`${method} ${url.pathname}`) {
+    case 'GET /v1/entries':
+      return answer('list', 200, { entries: await deps.store.list(listFilter(url), { deadline }) });
+    case 'GET /v1/stats':
+      return answer('stats', 200, { schemaVersion: 1, ...(await deps.stats(deadline)) });
+    case 'POST /v1/maintain': {
+      const dryRun = (req.body as { dryRun?: unknown } | undefined)?.dryRun === true;
+      const report = await deps.maintain({ dryRun, deadline });
+      return answer('maintain', 200, { schemaVersion: 1, ...report });
+    }
+    case 'GET /healthz': {
+      const health = deps.health();
+      const status = health.ok ? 'ok' : 'unavailable';
+      return answer('healthz', health.ok ? 200 : 503, { status, ...health });
+    }
+    case 'GET /metrics': {
+      const text = await deps.metricsText(deadline);
+      const contentType = 'text/plain; version=0.0.4; charset=utf-8';
+      return { operation: 'metrics', answer: { status: 200, text, contentType } };
+    }
+  }
+  const allowed = COLLECTION_METHODS[url.pathname];
+  if (allowed !== undefined) return notAllowed(method, url.pathname, allowed);
+  return answer('not-found', 404, {
+    error: {
+      code: 'E_NOT_FOUND',
+      message: `no route ${method} ${url.pathname}`,
+      hint: `Routes: /v1/entries[/KEY], ${Object.keys(COLLECTION_METHODS).slice(1).join(', ')}.`,
+      exitCode: 2,
+    },
+  });
+}
+
+function answer(operation: string, status: number, json: unknown): Routed {
+  return { operation, answer: { status, json } };
+}
+
+function notAllowed(method: string, path: string, allow: string): Routed {
+  return {
+    operation: 'not-allowed',
+    answer: {
+      status: 405,
+      headers: { allow },
+      json: {
+        error: {
+          code: 'E_USAGE',
+          message: `${method} is not allowed on ${path}`,
+          hint: `Use ${allow}.`,
+          exitCode: 2,
+        },
+      },
+    },
+  };
+}
+
+/** The value and TTL of a PUT: `{"value": <JSON>, "ttl"?: "30s"}`, or the TTL in the header. */
+export function readPutBody(
+  body: unknown,
+  header: string | string[] | undefined,
+): { value: unknown; ttlMs: number | undefined } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('value' in body)) {
+    throw new UsageError('the body must be a JSON object with a "value" field', {
+      hint: 'Send {"value": <JSON>, "ttl": "30s"}; the TTL may also go in the x-pgcache-ttl header.',
+    });
+  }
+  const field = (body as { ttl?: unknown }).ttl;
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  if (field !== undefined && fromHeader !== undefined) {
+    throw new UsageError(
+      'give the TTL in the "ttl" field or in the x-pgcache-ttl header, not both',
+      {
+        hint: 'Drop one of them.',
+      },
+    );
+  }
+  const ttl = field ?? fromHeader;
+  return {
+    value: (body as { value: unknown }).value,
+    ttlMs: ttl === undefined ? undefined : parseTtl(ttl),
+  };
+}
+
+/** A TTL: milliseconds as a number, `0`/`never`, or a duration such as `30s`. */
+export function parseTtl(ttl: unknown): number {
+  if (typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0) return ttl;
+  if (typeof ttl === 'string') {
+    const text = ttl.trim();
+    if (text === '0' || text === 'never' || text === 'none') return 0;
+    try {
+      return parseDuration(text);
+    } catch (error) {
+      throw new UsageError(`ttl: ${(error as Error).message}`, {
+        hint: 'For example "30s", "7d" or "never".',
+      });
+    }
+  }
+  throw new UsageError(
+    `ttl must be a duration such as "30s", or milliseconds, got ${JSON.stringify(ttl)}`,
+    {
+      hint: 'For example "30s", "7d" or "never".',
+    },
+  );
+}
+
+/** The filter of `GET /v1/entries?prefix=&kind=&where=field=value&limit=`. */
+export function listFilter(url: URL): ListFilter {
+  const q = url.searchParams;
+  const text = (name: string): string | undefined => q.get(name) ?? undefined;
+  const kind = text('kind');
+  if (kind !== undefined && !(ENTRY_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`kind must be one of ${ENTRY_KINDS.join(', ')}, got "${kind}"`, {
+      hint: 'For example ?kind=component.',
+    });
+  }
+  const limitText = text('limit');
+  const limit = limitText === undefined ? undefined : Number(limitText);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)) {
+    throw new UsageError(`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`, {
+      hint: 'For example ?limit=100.',
+    });
+  }
+  return {
+    kind: kind as EntryKind | undefined,
+    namespace: text('namespace'),
+    framework: text('framework'),
+    category: text('category'),
+    prefix: text('prefix'),
+    where: q.getAll('where').map(parseWhere),
+    limit,
+    includeExpired: q.get('includeExpired') === 'true',
+  };
+}

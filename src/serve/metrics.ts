@@ -1,0 +1,145 @@
+import type { StoreStats } from '../store/stats.js';
+import type { WireStats } from '../db/database.js';
+
+/** Upper bounds (seconds) of the latency histogram buckets. */
+export const LATENCY_BUCKETS_S = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+interface Histogram {
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * Latency histograms per operation and request counts per operation and status, recorded by
+ * the HTTP API, rendered in Prometheus text format together with the store's figures.
+ */
+export class ServeMetrics {
+  readonly #latency = new Map<string, Histogram>();
+  readonly #requests = new Map<string, number>();
+
+  /** Record one operation that took `ms` and answered with HTTP `status`. */
+  observe(operation: string, ms: number, status: number): void {
+    let h = this.#latency.get(operation);
+    if (h === undefined) {
+      h = { counts: LATENCY_BUCKETS_S.map(() => 0), sum: 0, count: 0 };
+      this.#latency.set(operation, h);
+    }
+    const seconds = ms / 1000;
+    const bucket = LATENCY_BUCKETS_S.findIndex((le) => seconds <= le);
+    if (bucket >= 0) h.counts[bucket] = (h.counts[bucket] ?? 0) + 1;
+    h.sum += seconds;
+    h.count += 1;
+    const key = `${operation}\u0000${status}`;
+    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+  }
+
+  /** Everything in Prometheus text exposition format (0.0.4). */
+  render(stats: StoreStats, wire: WireStats | undefined): string {
+    const out = new PrometheusText();
+    const kinds = Object.keys(stats.entries.byKind) as (keyof StoreStats['entries']['byKind'])[];
+    out.family('pgcache_entries', 'gauge', 'Live and expired entries in the store, by kind.');
+    for (const kind of kinds) out.sample('pgcache_entries', { kind }, stats.entries.byKind[kind]);
+    out.family('pgcache_bytes', 'gauge', 'Logical bytes (compact JSON) in the store, by kind.');
+    for (const kind of kinds) out.sample('pgcache_bytes', { kind }, stats.bytes.byKind[kind]);
+    out.gauge('pgcache_max_bytes', 'Logical size maintain evicts down from.', stats.bytes.max);
+    out.gauge('pgcache_disk_bytes', 'Bytes of the store on disk.', stats.bytes.onDisk);
+    if (stats.bytes.wal !== null) {
+      out.gauge('pgcache_wal_bytes', 'Bytes of write-ahead log on disk.', stats.bytes.wal);
+    }
+    out.gauge('pgcache_expired_entries', 'Expired entries not purged yet.', stats.expired);
+    out.counter('pgcache_hits_total', 'Reads that found a live entry.', stats.hits);
+    out.counter('pgcache_misses_total', 'Reads that found nothing.', stats.misses);
+    this.#queue(out, stats);
+    out.family('pgcache_breaker_state', 'gauge', 'Circuit breakers: 1 for the current state.');
+    for (const b of stats.breakers) {
+      for (const state of ['closed', 'open', 'half-open'] as const) {
+        out.sample('pgcache_breaker_state', { name: b.name, state }, b.state === state ? 1 : 0);
+      }
+    }
+    if (stats.instance !== undefined) {
+      out.counter(
+        'pgcache_instance_restarts_total',
+        'Embedded instances replaced after a crash or a hang.',
+        stats.instance.restarts,
+      );
+    }
+    if (wire !== undefined) this.#wire(out, wire);
+    this.#histograms(out);
+    return out.text();
+  }
+
+  #queue(out: PrometheusText, stats: StoreStats): void {
+    const q = stats.queue;
+    out.gauge('pgcache_queue_pending', 'Store calls waiting for a queue slot.', q.pending);
+    out.gauge('pgcache_queue_active', 'Store calls running.', q.active);
+    out.counter('pgcache_queue_completed_total', 'Store calls that succeeded.', q.completed);
+    out.counter('pgcache_queue_failed_total', 'Store calls that failed.', q.failed);
+    out.counter('pgcache_queue_rejected_total', 'Store calls turned away.', q.rejected);
+    out.counter('pgcache_retries_total', 'Retries of transient failures.', stats.retries.retried);
+  }
+
+  #wire(out: PrometheusText, wire: WireStats): void {
+    out.gauge('pgcache_wire_connections', 'Postgres wire clients connected now.', wire.current);
+    out.gauge('pgcache_wire_connections_peak', 'Most wire clients at once.', wire.peak);
+    out.gauge('pgcache_wire_connections_max', 'Wire clients allowed at once.', wire.max);
+    out.counter('pgcache_wire_connections_accepted_total', 'Wire connections.', wire.accepted);
+    out.counter('pgcache_wire_connections_refused_total', 'Refused (over max).', wire.refused);
+    out.gauge('pgcache_wire_messages_waiting', 'Wire messages waiting.', wire.waiting);
+  }
+
+  #histograms(out: PrometheusText): void {
+    const name = 'pgcache_operation_duration_seconds';
+    out.family(name, 'histogram', 'Duration of the store operations served over HTTP.');
+    for (const [operation, h] of [...this.#latency].sort(([a], [b]) => a.localeCompare(b))) {
+      let cumulative = 0;
+      LATENCY_BUCKETS_S.forEach((le, i) => {
+        cumulative += h.counts[i] ?? 0;
+        out.sample(`${name}_bucket`, { operation, le: String(le) }, cumulative);
+      });
+      out.sample(`${name}_bucket`, { operation, le: '+Inf' }, h.count);
+      out.sample(`${name}_sum`, { operation }, h.sum);
+      out.sample(`${name}_count`, { operation }, h.count);
+    }
+    out.family('pgcache_http_requests_total', 'counter', 'HTTP requests by operation and status.');
+    for (const [key, n] of [...this.#requests].sort(([a], [b]) => a.localeCompare(b))) {
+      const [operation = '', status = ''] = key.split('\u0000');
+      out.sample('pgcache_http_requests_total', { operation, status }, n);
+    }
+  }
+}
+
+/** A Prometheus text document under construction. */
+class PrometheusText {
+  readonly #lines: string[] = [];
+
+  family(name: string, type: 'gauge' | 'counter' | 'histogram', help: string): void {
+    this.#lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  }
+
+  sample(name: string, labels: Record<string, string>, value: number): void {
+    const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+    const suffix = pairs.length === 0 ? '' : `{${pairs.join(',')}}`;
+    this.#lines.push(`${name}${suffix} ${Number.isFinite(value) ? value : 0}`);
+  }
+
+  gauge(name: string, help: string, value: number): void {
+    this.family(name, 'gauge', help);
+    this.sample(name, {}, value);
+  }
+
+  counter(name: string, help: string, value: number): void {
+    this.family(name, 'counter', help);
+    this.sample(name, {}, value);
+  }
+
+  text(): string {
+    return `${this.#lines.join('\n')}\n`;
+  }
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}

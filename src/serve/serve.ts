@@ -1,0 +1,248 @@
+import { createServer, type Server } from 'node:http';
+import { systemClock, type Clock, type Timer } from '../clock.js';
+import type { DataDirLock } from '../db/data-dir-lock.js';
+import type { WireStats } from '../db/database.js';
+import { StoreUnavailableError, UsageError } from '../errors/index.js';
+import type { MaintainReport } from '../maintain/maintain.js';
+import type { Deadline } from '../resilience/deadline.js';
+import { ownedStoreOf } from '../store/owned-store.js';
+import type { StoreStats } from '../store/stats.js';
+import type { Store } from '../store/store.js';
+import { createHttpApi } from './http-api.js';
+import { isLoopback, reachable, serverAddress, urlHost } from './addresses.js';
+import { IdleWatch } from './idle-watch.js';
+import { ServeMetrics } from './metrics.js';
+import { openWireEndpoint, type WireEndpoint } from './wire-endpoint.js';
+
+export { isLoopback } from './addresses.js';
+
+/** What callers tune in {@link startServe}. */
+export interface ServeOptions {
+  /** Address both endpoints listen on; anything but loopback requires `token`. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port of the Postgres wire endpoint; 0 picks a free one. @default 0 */
+  readonly pgPort?: number;
+  /** Port of the HTTP API; 0 picks a free one. @default 0 */
+  readonly httpPort?: number;
+  /** Also accept wire clients on this unix socket (`DIR/.s.PGSQL.PORT` suits `psql -h DIR`). */
+  readonly socketPath?: string | undefined;
+  /** Bearer token of every HTTP request, and the password of every wire client. */
+  readonly token?: string | undefined;
+  /** Wire clients connected at once. @default 100 */
+  readonly maxConnections?: number;
+  /** Longest a wire client may stay idle inside a transaction while others wait. @default 2000 */
+  readonly idleTransactionTimeoutMs?: number;
+  /** Budget of one HTTP request. @default 30000 */
+  readonly requestTimeoutMs?: number;
+  /** Largest HTTP request body. @default 2 MiB + 64 KiB */
+  readonly maxBodyBytes?: number;
+  /** Call `onIdle` once nobody has been connected or sent a request for this long. */
+  readonly idleExitMs?: number | undefined;
+  readonly onIdle?: (() => void) | undefined;
+  readonly clock?: Clock;
+}
+
+/** Where clients reach a running `serve` (wildcard addresses are given as loopback). */
+export interface ServeEndpoints {
+  /** The Postgres wire endpoint, or the PostgreSQL server itself for a `--database-url` store. */
+  readonly pg: { readonly host: string; readonly port: number } | null;
+  readonly http: { readonly url: string };
+  readonly socket?: string;
+}
+
+/** A running `serve`; `close()` stops it (the store stays open: its opener closes it). */
+export interface ServeHandle {
+  readonly endpoints: ServeEndpoints;
+  /** The `stats --json` document, with the wire endpoint's connections. */
+  stats(deadline?: Deadline): Promise<StoreStats>;
+  /** The wire endpoint's connections (undefined for a `--database-url` store). */
+  wireStats(): WireStats | undefined;
+  /**
+   * Stop accepting, stop advertising in the lock file, end wire clients (rolling back what they
+   * left open) and let HTTP requests in flight finish, within `graceMs`. Idempotent.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Start `serve`'s endpoints on an open store: the Postgres wire endpoint (an embedded store
+ * only: the owner's one PGlite session, shared with the store's own calls) and the HTTP API
+ * (every call on the store's resilience path). The data-directory lock advertises them, so that
+ * other commands go through this process instead of failing with E_STORE_LOCKED.
+ */
+export async function startServe(store: Store, options: ServeOptions = {}): Promise<ServeHandle> {
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host) && (options.token ?? '') === '') {
+    throw new UsageError(`serving on ${host} (not loopback) requires a token`, {
+      hint: 'Pass --token (or PGCACHE_TOKEN): HTTP clients send it as a bearer token, wire clients as their password.',
+    });
+  }
+  const owned = ownedStoreOf(store);
+  const via = store.describe().via;
+  if (via !== undefined) {
+    throw new UsageError(
+      `this store is reached through another process (${via}); it cannot serve`,
+      {
+        hint: 'Use the running serve, or stop it first.',
+      },
+    );
+  }
+  const idle = new IdleWatch(clock, options.idleExitMs, options.onIdle);
+  const wire =
+    owned === undefined
+      ? undefined
+      : await openWireEndpoint(
+          {
+            host,
+            port: options.pgPort ?? 0,
+            socketPath: options.socketPath,
+            token: options.token,
+            maxConnections: options.maxConnections ?? 100,
+            idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000,
+          },
+          { database: owned.database, clock, onActivity: () => idle.touch() },
+        );
+  idle.connected = () => wire?.connected ?? 0;
+  const serve = new RunningServe(store, { clock, wire, lock: owned?.lock, idle, options });
+  try {
+    await serve.listen(host, options.httpPort ?? 0, options.socketPath);
+  } catch (error) {
+    await serve.close(0);
+    throw error;
+  }
+  return serve;
+}
+
+interface RunningServeDeps {
+  readonly clock: Clock;
+  readonly wire: WireEndpoint | undefined;
+  readonly lock: DataDirLock | undefined;
+  readonly idle: IdleWatch;
+  readonly options: ServeOptions;
+}
+
+class RunningServe implements ServeHandle {
+  readonly #store: Store;
+  readonly #deps: RunningServeDeps;
+  readonly #metrics = new ServeMetrics();
+  readonly #http: Server;
+  #endpoints: ServeEndpoints | undefined;
+  #maintaining: Promise<unknown> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+
+  constructor(store: Store, deps: RunningServeDeps) {
+    this.#store = store;
+    this.#deps = deps;
+    const { options, clock, wire, idle } = deps;
+    this.#http = createServer(
+      createHttpApi(
+        {
+          token: options.token,
+          requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+          maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 + 65_536,
+        },
+        {
+          store,
+          clock,
+          metrics: this.#metrics,
+          stats: (deadline) => this.stats(deadline),
+          maintain: (o) => this.#maintain(o),
+          health: () => store.health(),
+          metricsText: async (deadline) =>
+            this.#metrics.render(await store.stats({ deadline }), wire?.stats()),
+          onActivity: () => idle.touch(),
+        },
+      ),
+    );
+  }
+
+  get endpoints(): ServeEndpoints {
+    if (this.#endpoints === undefined) throw new Error('serve is not listening yet');
+    return this.#endpoints;
+  }
+
+  /** @internal Listen for HTTP, then advertise both endpoints in the lock file. */
+  async listen(host: string, httpPort: number, socketPath: string | undefined): Promise<void> {
+    const port = await listen(this.#http, host, httpPort);
+    const wire = this.#deps.wire;
+    const pg =
+      wire === undefined
+        ? serverAddress(this.#store.describe().location)
+        : { host: reachable(host), port: wire.address.port };
+    const http = { url: `http://${urlHost(reachable(host))}:${port}` };
+    const socket = socketPath === undefined || wire === undefined ? {} : { socket: socketPath };
+    this.#endpoints = { pg, http, ...socket };
+    this.#deps.lock?.advertise({ ...(pg === null ? {} : { pg }), http, ...socket });
+    this.#deps.idle.start();
+  }
+
+  async stats(deadline?: Deadline): Promise<StoreStats> {
+    const stats = await this.#store.stats({ deadline });
+    const wire = this.#deps.wire?.stats();
+    return wire === undefined ? stats : { ...stats, connections: { ...stats.connections, wire } };
+  }
+
+  wireStats(): WireStats | undefined {
+    return this.#deps.wire?.stats();
+  }
+
+  close(graceMs = 5000): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#deps.idle.stop();
+      // Commands starting now find an owner that does not serve: exit 75, "retry in a moment".
+      if (this.#endpoints !== undefined) this.#deps.lock?.advertise({});
+      const http = this.#http.listening
+        ? closeHttp(this.#http, this.#deps.clock, graceMs)
+        : undefined;
+      await this.#deps.wire?.close(graceMs);
+      await http;
+    })();
+    return this.#closing;
+  }
+
+  // Maintenance runs one after another, never overlapping (and never joining a dry run).
+  #maintain(options: { dryRun: boolean; deadline: Deadline }): Promise<MaintainReport> {
+    const run = this.#maintaining.then(() => this.#store.maintain(options));
+    this.#maintaining = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new StoreUnavailableError(`cannot listen on ${host}:${port}: ${error.message}`, {
+          cause: error,
+          hint:
+            error.code === 'EADDRINUSE'
+              ? 'Choose another --http-port (0 picks a free one) or stop what uses it.'
+              : 'Check the address and your permissions.',
+        }),
+      ),
+    );
+    server.listen({ host, port }, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
+
+// Stop accepting, let requests in flight finish, then drop what is left after `graceMs`.
+async function closeHttp(server: Server, clock: Clock, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  let timer: Timer | undefined;
+  await Promise.race([
+    closed,
+    new Promise<void>((resolve) => {
+      timer = clock.setTimer(graceMs, () => {
+        server.closeAllConnections();
+        resolve();
+      });
+    }),
+  ]);
+  timer?.cancel();
+  await closed;
+}
