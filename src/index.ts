@@ -31,3 +31,26 @@ export { systemClock, ManualClock, type Clock } from './clock.js';
 export { openHandleCount, listOpenHandles, type OpenHandle } from './db/handle-registry.js';
 export * from './errors/index.js';
 export { VERSION } from './version.js';
+export {
+  openTieredCache,
+  TieredCache,
+  STRATEGY_NAMES,
+  type OpenTieredCacheOptions,
+  type TieredCacheOptions,
+  type TieredGetOptions,
+  type TieredRead,
+  type StrategyName,
+  type Tier,
+  type TierStats,
+  type OutboxFlushReport,
+} from './tiers/index.js';
+export {
+  NamespaceRateLimiter,
+  TokenBucket,
+  retryAfterSeconds,
+  scopeKey,
+  type NamespacePolicy,
+  type NamespacePolicies,
+  type RateDecision,
+} from './namespaces/index.js';
+export type { GetOptions } from './store/store.js';

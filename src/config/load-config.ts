@@ -1,8 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
+import { parseNamespacePolicies, type NamespacePolicies } from '../namespaces/namespace-policy.js';
+import { checkOriginTemplate } from '../tiers/origin-url.js';
+import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../tiers/strategy-name.js';
+import { parseHeaderTemplates, redactHeaders, type HeaderTemplates } from './headers.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
 import { formatDuration, parseBytes, parseDuration } from './units.js';
+
+/** A setting's value: text, a number, or an object for map settings (`namespaces`, `origin.headers`). */
+export type SettingValue = string | number | Readonly<Record<string, unknown>>;
 
 /** Where an effective setting came from. */
 export type SettingSource = 'flag' | 'env' | 'file' | 'default';
@@ -10,7 +17,8 @@ export type SettingSource = 'flag' | 'env' | 'file' | 'default';
 /** One setting's effective value and its origin, for `doctor` and error messages. */
 export interface ResolvedSetting {
   readonly key: SettingKey;
-  readonly value: string | number | undefined;
+  /** The value as it may be shown: `origin.headers` values are redacted here. */
+  readonly value: SettingValue | undefined;
   readonly source: SettingSource;
   /** The flag, variable or file it came from, e.g. `--timeout` or `PGCACHE_TIMEOUT`. */
   readonly origin: string;
@@ -40,6 +48,20 @@ export interface PgcacheConfig {
   };
   readonly breaker: { readonly threshold: number; readonly halfOpenAfterMs: number };
   readonly pool: { readonly size: number };
+  /** The origin (L3); `url` undefined when none is configured. */
+  readonly origin: {
+    readonly url: string | undefined;
+    readonly timeoutMs: number;
+    readonly softTimeoutMs: number;
+    /** Header templates; `${NAME}` is expanded from the environment only when a request is made. */
+    readonly headers: HeaderTemplates;
+  };
+  readonly strategy: StrategyName;
+  /** How long an expired entry may still be served while the origin fails (and is kept by maintain). */
+  readonly graceMs: number;
+  /** The in-process memory tier (L1). */
+  readonly memory: { readonly maxBytes: number; readonly ttlMs: number };
+  readonly namespaces: NamespacePolicies;
 }
 
 /** A configuration that loaded but breaks a rule (for example the timeout hierarchy). */
@@ -70,7 +92,7 @@ export interface LoadConfigOptions {
   /** The command's own budget, used when no timeout is configured. @default 30000 */
   readonly commandTimeoutMs?: number;
   /** Values by config-file key that win over everything (a library caller's options). */
-  readonly overrides?: Readonly<Partial<Record<SettingKey, string | number>>>;
+  readonly overrides?: Readonly<Partial<Record<SettingKey, SettingValue>>>;
   /** Look for `pgcache.config.json` in `cwd` when no file is named. @default true */
   readonly readConfigFile?: boolean;
 }
@@ -78,7 +100,7 @@ export interface LoadConfigOptions {
 /** The name of the config file looked up in the working directory. */
 export const CONFIG_FILE_NAME = 'pgcache.config.json';
 
-const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
+const DEFAULTS: Partial<Record<SettingKey, SettingValue>> = {
   dataDir: '.pgcache',
   defaultTtlMs: 86_400_000,
   maxEntryBytes: 1024 * 1024,
@@ -93,6 +115,14 @@ const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
   'breaker.threshold': 5,
   'breaker.halfOpenAfterMs': 30_000,
   'pool.size': 10,
+  'origin.timeoutMs': 5000,
+  'origin.softTimeoutMs': 1000,
+  'origin.headers': {},
+  strategy: 'read-through',
+  grace: 0,
+  'memory.maxBytes': 64 * 1024 * 1024,
+  'memory.ttlMs': 30_000,
+  namespaces: {},
 };
 
 /**
@@ -123,7 +153,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     );
   }
   deriveDefaults(resolved, options.commandTimeoutMs ?? 30_000);
-  const value = <T extends string | number | undefined>(key: SettingKey): T =>
+  const value = <T extends SettingValue | undefined>(key: SettingKey): T =>
     resolved.get(key)?.value as T;
   const dataDir = value<string>('dataDir');
   const config: PgcacheConfig = {
@@ -151,8 +181,20 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       halfOpenAfterMs: value('breaker.halfOpenAfterMs'),
     },
     pool: { size: value('pool.size') },
+    origin: {
+      url: value<string | undefined>('origin.url'),
+      timeoutMs: value('origin.timeoutMs'),
+      softTimeoutMs: value('origin.softTimeoutMs'),
+      headers: value<HeaderTemplates>('origin.headers'),
+    },
+    strategy: value<StrategyName>('strategy'),
+    graceMs: value('grace'),
+    memory: { maxBytes: value('memory.maxBytes'), ttlMs: value('memory.ttlMs') },
+    namespaces: value<NamespacePolicies>('namespaces'),
   };
-  const settings = [...resolved.values()];
+  const settings = [...resolved.values()].map((s) =>
+    s.key === 'origin.headers' ? { ...s, value: redactHeaders(config.origin.headers) } : s,
+  );
   return { config, settings, configFile, problems: checkConfig(config, resolved) };
 }
 
@@ -191,7 +233,7 @@ function readConfigFile(path: string): Record<string, unknown> {
       hint: 'Write the settings as {"maxSizeBytes": "100MB", "queue": {"waitTimeoutMs": 2000}}.',
     });
   }
-  const flat = flatten(parsed as Record<string, unknown>);
+  const flat = flatten(parsed as Record<string, unknown>, MAP_SETTINGS);
   const known = new Set<string>(SETTINGS.map((s) => s.key));
   for (const key of Object.keys(flat)) {
     if (!known.has(key)) {
@@ -203,12 +245,24 @@ function readConfigFile(path: string): Record<string, unknown> {
   return flat;
 }
 
-function flatten(object: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+// Settings whose value is an object of their own (kept whole, not flattened into dotted keys).
+const MAP_SETTINGS: ReadonlySet<string> = new Set(
+  (SETTINGS as readonly SettingSpec[])
+    .filter((s) => s.kind === 'headers' || s.kind === 'namespaces')
+    .map((s) => s.key),
+);
+
+function flatten(
+  object: Record<string, unknown>,
+  maps: ReadonlySet<string>,
+  prefix = '',
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      Object.assign(out, flatten(value as Record<string, unknown>, path));
+    const nested = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (nested && !maps.has(path)) {
+      Object.assign(out, flatten(value as Record<string, unknown>, maps, path));
     } else {
       out[path] = value;
     }
@@ -249,13 +303,13 @@ function resolveOne(
   return { ...base, value: DEFAULTS[spec.key as SettingKey], source: 'default', origin: 'default' };
 }
 
-function readValue(spec: SettingSpec, raw: unknown, origin: string): string | number {
+function readValue(spec: SettingSpec, raw: unknown, origin: string): SettingValue {
   const fail = (why: string): never => {
     throw new ConfigError(`${spec.key} from ${origin}: ${why}`, {
       hint: `Set ${spec.key} to a valid value (${spec.description}).`,
     });
   };
-  let value: string | number;
+  let value: SettingValue;
   try {
     value = parseKind(spec.kind, raw);
   } catch (error) {
@@ -270,7 +324,9 @@ function readValue(spec: SettingSpec, raw: unknown, origin: string): string | nu
   return value;
 }
 
-function parseKind(kind: SettingSpec['kind'], raw: unknown): string | number {
+function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
+  if (kind === 'headers') return parseHeaderTemplates(raw);
+  if (kind === 'namespaces') return parseNamespacePolicies(raw);
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) throw new RangeError(`${raw} is not a finite number`);
     if (kind === 'integer' && !Number.isInteger(raw))
@@ -294,9 +350,14 @@ function parseKind(kind: SettingSpec['kind'], raw: unknown): string | number {
       if (!/^postgres(ql)?:\/\//.test(raw))
         throw new RangeError(`"${raw}" is not a postgres:// URL`);
       return raw;
+    case 'strategy':
+      if (!isStrategyName(raw))
+        throw new RangeError(`"${raw}" is not a strategy; use ${STRATEGY_NAMES.join(', ')}`);
+      return raw;
+    case 'origin-url':
+      return checkOriginTemplate(raw);
     case 'path':
     case 'string':
-    case 'strategy':
       return raw;
   }
 }
@@ -349,6 +410,13 @@ function checkConfig(
         `${show('operationTimeoutMs', operationTimeoutMs)} = ${formatDuration(inner)} does not fit in ` +
         `${show('timeoutMs', timeoutMs)}`,
       hint: `Raise --timeout to at least ${formatDuration(inner)}, or lower the queue wait, the attempts or the operation timeout.`,
+    });
+  }
+  const { origin } = config;
+  if (origin.softTimeoutMs > 0 && origin.softTimeoutMs >= origin.timeoutMs) {
+    problems.push({
+      message: `${show('origin.softTimeoutMs', origin.softTimeoutMs)} must be shorter than ${show('origin.timeoutMs', origin.timeoutMs)}`,
+      hint: 'Lower origin.softTimeoutMs (or set it to 0), or raise origin.timeoutMs.',
     });
   }
   if (retry.baseDelayMs > retry.maxDelayMs) {
