@@ -251,7 +251,7 @@ export class TieredCache {
     deadline: Deadline,
   ): Promise<TieredRead | undefined> {
     // A flight that finished between our L2 read and now has filled L1.
-    const filled = this.#memory.get(key);
+    const filled = this.#memory.get(key, this.#options.graceMs);
     if (filled?.state === 'live') return { entry: filled.entry, tier: 'l1', stale: false };
     const flight = this.#flights.run(key, () => this.#fetchAndFill(key, ttlMs, deadline));
     if (flight.joined) this.#metrics.count('singleflight.joins');
