@@ -139,12 +139,14 @@ export class TieredCache {
 
   /** Read `key` through the tiers (or from `options.tier` only); `undefined` when no tier has it. */
   async get(key: string, options: TieredGetOptions = {}): Promise<TieredRead | undefined> {
+    // Only checked keys enter L1, so a hit needs no check (it costs more than the hit itself).
+    const l1 =
+      options.tier === undefined ? this.#lookupMemory(key, this.#options.graceMs) : undefined;
+    if (l1?.state === 'live') return { entry: l1.entry, tier: 'l1', stale: false };
     parseKey(key);
     const deadline = options.deadline ?? this.#deadline();
     if (options.tier !== undefined) return this.#getFrom(options.tier, key, deadline);
     let fallback: TieredRead | undefined;
-    const l1 = this.#lookupMemory(key, this.#options.graceMs);
-    if (l1?.state === 'live') return { entry: l1.entry, tier: 'l1', stale: false };
     if (l1 !== undefined) fallback = { entry: l1.entry, tier: 'l1', stale: true };
     const l2 = await this.#lookupStore(key, deadline, this.#options.graceMs);
     if (l2 !== undefined && this.#isLive(l2)) {
