@@ -40,17 +40,13 @@ export class GuardedOrigin {
     return this.#origin.describe();
   }
 
-  /** Read `key` (an L3 lookup: found is a hit, 404 a miss). */
+  /** Read `key` (an L3 lookup: found is a hit, 404 a miss; a failure is neither). */
   get(key: string, deadline: Deadline): Promise<OriginReply> {
     return this.#call(async () => {
       const started = performance.now();
-      let reply: OriginReply | undefined;
-      try {
-        reply = await this.#origin.get(key, deadline);
-        return reply;
-      } finally {
-        this.#metrics.lookup('l3', reply?.found === true, performance.now() - started);
-      }
+      const reply = await this.#origin.get(key, deadline);
+      this.#metrics.lookup('l3', reply.found, performance.now() - started);
+      return reply;
     });
   }
 
