@@ -38,7 +38,7 @@ export async function readNamespaceReport(
     'read',
     'stats.namespaces',
     (db) => readNamespaceUsage(db, now, names),
-    options,
+    { ...options, bypassBreaker: true },
   );
   const percent = (n: number, of: number | undefined): number | null =>
     of === undefined ? null : Math.round((n / of) * 10_000) / 100;

@@ -284,14 +284,15 @@ export class Store {
   /**
    * Run `fn` with the database on the resilience path (deadline, queue, breaker, retry, timeout):
    * for modules built on the store, such as the tiers' outbox. `fn` may run more than once.
+   * `bypassBreaker` is for introspection that must work while the breaker is open (`stats`).
    */
   execute<T>(
     kind: OperationKind,
     name: string,
     fn: (db: Database) => Promise<T>,
-    options: CallOptions = {},
+    options: CallOptions & { readonly bypassBreaker?: boolean } = {},
   ): Promise<T> {
-    return this.#run(kind, name, options, fn);
+    return this.#run(kind, name, options, fn, { bypassBreaker: options.bypassBreaker === true });
   }
 
   /** Add `n` to the persisted counter `name`; written with the next flush. */

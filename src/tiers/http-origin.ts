@@ -90,7 +90,8 @@ export class HttpOrigin {
   ): Promise<T> {
     const url = this.url(key);
     const limit = deadline.cap(this.#timeoutMs);
-    if (limit <= 0) throw this.#error(method, key, 'no time was left in the deadline');
+    // Out of time before asking: the caller's budget, not the origin's failure.
+    if (limit <= 0) throw deadline.exceeded('attempt', `origin ${method} ${redactUrl(url)}`);
     const controller = new AbortController();
     const timer = this.#clock.setTimer(limit, () => controller.abort(), { background: true });
     try {

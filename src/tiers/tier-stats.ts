@@ -44,13 +44,10 @@ export interface OriginFigures {
 
 /** Read the tiers' persisted counters and the outbox figures from `store`. */
 export async function readTierStats(store: Store, options: CallOptions = {}): Promise<TierStats> {
-  const counters = await store.execute('read', 'stats.tiers', (db) => readCounters(db), options);
-  const outbox = await store.execute(
-    'read',
-    'stats.outbox',
-    (db) => readOutboxFigures(db),
-    options,
-  );
+  // Like the store's own stats, these must answer while the store's breaker is open.
+  const introspect = { ...options, bypassBreaker: true };
+  const counters = await store.execute('read', 'stats.tiers', readCounters, introspect);
+  const outbox = await store.execute('read', 'stats.outbox', readOutboxFigures, introspect);
   const n = (name: string): number => counters[name] ?? 0;
   const figures = (tier: Tier): TierFigures => ({
     hits: n(counterName.hits(tier)),

@@ -139,16 +139,19 @@ export class TieredCache {
 
   /** Read `key` through the tiers (or from `options.tier` only); `undefined` when no tier has it. */
   async get(key: string, options: TieredGetOptions = {}): Promise<TieredRead | undefined> {
+    if (options.tier !== undefined) {
+      parseKey(key);
+      return this.#getFrom(options.tier, key, options.deadline ?? this.#deadline());
+    }
     // Only checked keys enter L1, so a hit needs no check (it costs more than the hit itself).
-    const l1 =
-      options.tier === undefined ? this.#lookupMemory(key, this.#options.graceMs) : undefined;
-    if (l1?.state === 'live') return { entry: l1.entry, tier: 'l1', stale: false };
+    const l1 = this.#lookupMemory(key, this.#options.graceMs);
+    if (l1.found?.state === 'live') return { entry: l1.found.entry, tier: 'l1', stale: false };
     parseKey(key);
     const deadline = options.deadline ?? this.#deadline();
-    if (options.tier !== undefined) return this.#getFrom(options.tier, key, deadline);
     let fallback: TieredRead | undefined;
-    if (l1 !== undefined) fallback = { entry: l1.entry, tier: 'l1', stale: true };
+    if (l1.found !== undefined) fallback = { entry: l1.found.entry, tier: 'l1', stale: true };
     const l2 = await this.#lookupStore(key, deadline, this.#options.graceMs);
+    l1.miss();
     if (l2 !== undefined && this.#isLive(l2)) {
       this.#memory.set(l2);
       return { entry: l2, tier: 'l2', stale: false };
@@ -191,7 +194,10 @@ export class TieredCache {
 
   /** Depth, oldest write and retries of the write-behind outbox. */
   outboxFigures(options: CallOptions = {}): Promise<OutboxFigures> {
-    return this.#deps.store.execute('read', 'outbox.figures', readOutboxFigures, options);
+    return this.#deps.store.execute('read', 'outbox.figures', readOutboxFigures, {
+      ...options,
+      bypassBreaker: true,
+    });
   }
 
   /** Flush the outbox every `intervalMs` in the background until `close()` (for `serve`). */
@@ -226,8 +232,10 @@ export class TieredCache {
   async #getFrom(tier: Tier, key: string, deadline: Deadline): Promise<TieredRead | undefined> {
     switch (tier) {
       case 'l1': {
-        const found = this.#lookupMemory(key, 0);
-        return found === undefined ? undefined : { entry: found.entry, tier, stale: false };
+        const { found, miss } = this.#lookupMemory(key, this.#options.graceMs);
+        if (found?.state === 'live') return { entry: found.entry, tier, stale: false };
+        miss();
+        return undefined;
       }
       case 'l2': {
         const entry = await this.#lookupStore(key, deadline, 0);
@@ -319,13 +327,22 @@ export class TieredCache {
     }
   }
 
-  #lookupMemory(key: string, graceMs: number): ReturnType<MemoryTier['get']> {
-    if (!this.#memory.enabled) return undefined;
+  // Looks in L1 and records a hit at once; a miss is recorded by `miss()`, once the read got an
+  // answer, so that a read that fails (store breaker open) counts in no tier, as in the store.
+  #lookupMemory(
+    key: string,
+    graceMs: number,
+  ): { found: ReturnType<MemoryTier['get']>; miss: () => void } {
+    if (!this.#memory.enabled) return { found: undefined, miss: () => undefined };
     const started = performance.now();
     const found = this.#memory.get(key, graceMs);
-    this.#metrics.lookup('l1', found?.state === 'live', performance.now() - started);
-    this.#noteMetrics();
-    return found;
+    const ms = performance.now() - started;
+    const record = (hit: boolean): void => {
+      this.#metrics.lookup('l1', hit, ms);
+      this.#noteMetrics();
+    };
+    if (found?.state === 'live') record(true);
+    return { found, miss: () => record(false) };
   }
 
   async #lookupStore(key: string, deadline: Deadline, graceMs: number): Promise<Entry | undefined> {
