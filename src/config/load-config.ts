@@ -1,11 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
-import { parseNamespacePolicies, type NamespacePolicies } from '../namespaces/namespace-policy.js';
-import { checkOriginTemplate } from '../tiers/origin-url.js';
-import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../tiers/strategy-name.js';
-import { parseHeaderTemplates, redactHeaders, type HeaderTemplates } from './headers.js';
+import { redactHeaders } from './headers.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
+import {
+  MAP_KINDS,
+  parseTierKind,
+  readTierConfig,
+  TIER_DEFAULTS,
+  tierProblems,
+  type TierConfig,
+} from './tier-config.js';
 import { formatDuration, parseBytes, parseDuration } from './units.js';
 
 /** A setting's value: text, a number, or an object for map settings (`namespaces`, `origin.headers`). */
@@ -26,7 +31,7 @@ export interface ResolvedSetting {
 }
 
 /** The resolved configuration every part of pgcache reads. */
-export interface PgcacheConfig {
+export interface PgcacheConfig extends TierConfig {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly defaultTtlMs: number;
@@ -48,20 +53,6 @@ export interface PgcacheConfig {
   };
   readonly breaker: { readonly threshold: number; readonly halfOpenAfterMs: number };
   readonly pool: { readonly size: number };
-  /** The origin (L3); `url` undefined when none is configured. */
-  readonly origin: {
-    readonly url: string | undefined;
-    readonly timeoutMs: number;
-    readonly softTimeoutMs: number;
-    /** Header templates; `${NAME}` is expanded from the environment only when a request is made. */
-    readonly headers: HeaderTemplates;
-  };
-  readonly strategy: StrategyName;
-  /** How long an expired entry may still be served while the origin fails (and is kept by maintain). */
-  readonly graceMs: number;
-  /** The in-process memory tier (L1). */
-  readonly memory: { readonly maxBytes: number; readonly ttlMs: number };
-  readonly namespaces: NamespacePolicies;
 }
 
 /** A configuration that loaded but breaks a rule (for example the timeout hierarchy). */
@@ -115,14 +106,7 @@ const DEFAULTS: Partial<Record<SettingKey, SettingValue>> = {
   'breaker.threshold': 5,
   'breaker.halfOpenAfterMs': 30_000,
   'pool.size': 10,
-  'origin.timeoutMs': 5000,
-  'origin.softTimeoutMs': 1000,
-  'origin.headers': {},
-  strategy: 'read-through',
-  grace: 0,
-  'memory.maxBytes': 64 * 1024 * 1024,
-  'memory.ttlMs': 30_000,
-  namespaces: {},
+  ...TIER_DEFAULTS,
 };
 
 /**
@@ -181,16 +165,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       halfOpenAfterMs: value('breaker.halfOpenAfterMs'),
     },
     pool: { size: value('pool.size') },
-    origin: {
-      url: value<string | undefined>('origin.url'),
-      timeoutMs: value('origin.timeoutMs'),
-      softTimeoutMs: value('origin.softTimeoutMs'),
-      headers: value<HeaderTemplates>('origin.headers'),
-    },
-    strategy: value<StrategyName>('strategy'),
-    graceMs: value('grace'),
-    memory: { maxBytes: value('memory.maxBytes'), ttlMs: value('memory.ttlMs') },
-    namespaces: value<NamespacePolicies>('namespaces'),
+    ...readTierConfig(value),
   };
   const settings = [...resolved.values()].map((s) =>
     s.key === 'origin.headers' ? { ...s, value: redactHeaders(config.origin.headers) } : s,
@@ -247,9 +222,7 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 // Settings whose value is an object of their own (kept whole, not flattened into dotted keys).
 const MAP_SETTINGS: ReadonlySet<string> = new Set(
-  (SETTINGS as readonly SettingSpec[])
-    .filter((s) => s.kind === 'headers' || s.kind === 'namespaces')
-    .map((s) => s.key),
+  (SETTINGS as readonly SettingSpec[]).filter((s) => MAP_KINDS.has(s.kind)).map((s) => s.key),
 );
 
 function flatten(
@@ -325,8 +298,8 @@ function readValue(spec: SettingSpec, raw: unknown, origin: string): SettingValu
 }
 
 function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
-  if (kind === 'headers') return parseHeaderTemplates(raw);
-  if (kind === 'namespaces') return parseNamespacePolicies(raw);
+  const tier = parseTierKind(kind, raw);
+  if (tier !== undefined) return tier;
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) throw new RangeError(`${raw} is not a finite number`);
     if (kind === 'integer' && !Number.isInteger(raw))
@@ -350,14 +323,9 @@ function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
       if (!/^postgres(ql)?:\/\//.test(raw))
         throw new RangeError(`"${raw}" is not a postgres:// URL`);
       return raw;
-    case 'strategy':
-      if (!isStrategyName(raw))
-        throw new RangeError(`"${raw}" is not a strategy; use ${STRATEGY_NAMES.join(', ')}`);
-      return raw;
-    case 'origin-url':
-      return checkOriginTemplate(raw);
     case 'path':
     case 'string':
+    default: // the tier kinds were read above
       return raw;
   }
 }
@@ -412,13 +380,7 @@ function checkConfig(
       hint: `Raise --timeout to at least ${formatDuration(inner)}, or lower the queue wait, the attempts or the operation timeout.`,
     });
   }
-  const { origin } = config;
-  if (origin.softTimeoutMs > 0 && origin.softTimeoutMs >= origin.timeoutMs) {
-    problems.push({
-      message: `${show('origin.softTimeoutMs', origin.softTimeoutMs)} must be shorter than ${show('origin.timeoutMs', origin.timeoutMs)}`,
-      hint: 'Lower origin.softTimeoutMs (or set it to 0), or raise origin.timeoutMs.',
-    });
-  }
+  problems.push(...tierProblems(config, (key, value) => show(key, value)));
   if (retry.baseDelayMs > retry.maxDelayMs) {
     problems.push({
       message: `${show('retry.baseDelayMs', retry.baseDelayMs)} is above ${show('retry.maxDelayMs', retry.maxDelayMs)}`,

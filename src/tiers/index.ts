@@ -2,6 +2,7 @@ export * from './guarded-origin.js';
 export * from './http-origin.js';
 export * from './memory-tier.js';
 export * from './open-tiered-cache.js';
+export * from './origin-loader.js';
 export * from './origin-url.js';
 export * from './outbox-flusher.js';
 export type { OutboxFigures, OutboxItem } from './outbox.js';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../clock.js';
-import { ConfigError, OriginUnavailableError } from '../errors/index.js';
+import { ConfigError } from '../errors/index.js';
 import { Deadline } from '../resilience/deadline.js';
 import type { Entry, EntryInput, EntrySummary } from '../store/entry.js';
 import { parseKey } from '../store/keys.js';
@@ -13,7 +13,7 @@ import {
   type OutboxFlusherOptions,
 } from './outbox-flusher.js';
 import { readOutboxFigures, type OutboxFigures } from './outbox.js';
-import { SingleFlight } from './single-flight.js';
+import { OriginLoader } from './origin-loader.js';
 import { strategyNamed, type CacheStrategy, type WriteTiers } from './strategies/index.js';
 import type { StrategyName } from './strategy-name.js';
 import { TierMetrics, type Tier } from './tier-metrics.js';
@@ -69,12 +69,6 @@ export interface TieredRead {
   readonly stale: boolean;
 }
 
-type Loaded = { readonly found: true; readonly entry: Entry } | { readonly found: false };
-type Race =
-  | { readonly kind: 'done'; readonly loaded: Loaded }
-  | { readonly kind: 'failed'; readonly error: unknown }
-  | { readonly kind: 'slow' };
-
 const METRICS_FLUSH_MS = 1000;
 
 /**
@@ -88,7 +82,7 @@ export class TieredCache {
   readonly #options: Required<Omit<TieredCacheOptions, 'strategy' | 'memory' | 'outbox'>>;
   readonly #deps: TieredCacheDeps;
   readonly #memory: MemoryTier;
-  readonly #flights = new SingleFlight<Loaded>();
+  readonly #loader: OriginLoader | undefined;
   readonly #metrics: TierMetrics;
   readonly #flusher: OutboxFlusher | undefined;
   readonly #writeTiers: WriteTiers;
@@ -107,6 +101,19 @@ export class TieredCache {
     this.#metrics = deps.metrics ?? new TierMetrics();
     this.#memory = new MemoryTier(options.memory ?? {}, { clock: deps.clock });
     const origin = deps.origin;
+    this.#loader =
+      origin === undefined
+        ? undefined
+        : new OriginLoader({
+            origin,
+            store: deps.store,
+            memory: this.#memory,
+            metrics: this.#metrics,
+            clock: deps.clock,
+            softTimeoutMs: this.#options.softTimeoutMs,
+            graceMs: this.#options.graceMs,
+            onWarning: deps.onWarning,
+          });
     this.#flusher =
       origin === undefined
         ? undefined
@@ -157,8 +164,10 @@ export class TieredCache {
       return { entry: l2, tier: 'l2', stale: false };
     }
     if (l2 !== undefined) fallback = { entry: l2, tier: 'l2', stale: true };
-    if (!this.strategy.readsOrigin || this.#deps.origin === undefined) return undefined;
-    return this.#load(key, fallback, options.ttlMs, deadline);
+    if (!this.strategy.readsOrigin || this.#loader === undefined) return undefined;
+    const read = await this.#loader.load(key, fallback, options.ttlMs, deadline);
+    this.#noteMetrics();
+    return read;
   }
 
   /** Write `value` under `key` as the strategy says. */
@@ -222,7 +231,7 @@ export class TieredCache {
       this.#metricsTimer?.cancel();
       this.#metricsTimer = undefined;
       await this.#flusher?.stop();
-      await this.#flights.settled();
+      await this.#loader?.settled();
       this.#drainMetrics();
       await this.#deps.onClose?.();
     })();
@@ -251,79 +260,6 @@ export class TieredCache {
           stale: false,
         };
       }
-    }
-  }
-
-  async #load(
-    key: string,
-    fallback: TieredRead | undefined,
-    ttlMs: number | undefined,
-    deadline: Deadline,
-  ): Promise<TieredRead | undefined> {
-    // A flight that finished between our L2 read and now has filled L1.
-    const filled = this.#memory.get(key, this.#options.graceMs);
-    if (filled?.state === 'live') return { entry: filled.entry, tier: 'l1', stale: false };
-    const flight = this.#flights.run(key, () => this.#fetchAndFill(key, ttlMs, deadline));
-    if (flight.joined) this.#metrics.count('singleflight.joins');
-    const race = await this.#race(flight.promise, fallback !== undefined);
-    this.#noteMetrics();
-    switch (race.kind) {
-      case 'done':
-        return race.loaded.found
-          ? { entry: race.loaded.entry, tier: 'l3', stale: false }
-          : undefined;
-      case 'slow':
-        this.#metrics.count('refresh.background');
-        this.#metrics.count('stale.served');
-        return fallback;
-      case 'failed':
-        if (!(race.error instanceof OriginUnavailableError)) throw race.error;
-        if (fallback === undefined) throw noCachedCopy(key, race.error);
-        this.#metrics.count('stale.served');
-        return fallback;
-    }
-  }
-
-  // Wait for the origin; with a stale copy at hand, no longer than the soft timeout.
-  #race(promise: Promise<Loaded>, haveFallback: boolean): Promise<Race> {
-    const soft = this.#options.softTimeoutMs;
-    return new Promise<Race>((resolve) => {
-      const timer =
-        haveFallback && soft > 0
-          ? this.#deps.clock.setTimer(soft, () => resolve({ kind: 'slow' }))
-          : undefined;
-      promise.then(
-        (loaded) => {
-          timer?.cancel();
-          resolve({ kind: 'done', loaded });
-        },
-        (error: unknown) => {
-          timer?.cancel();
-          resolve({ kind: 'failed', error });
-        },
-      );
-    });
-  }
-
-  async #fetchAndFill(key: string, ttlMs: number | undefined, deadline: Deadline): Promise<Loaded> {
-    const reply = await this.#requireOrigin().get(key, deadline);
-    if (!reply.found) {
-      this.#memory.delete(key);
-      return { found: false };
-    }
-    try {
-      const summary = await this.#deps.store.set(key, reply.value, { ttlMs, deadline });
-      const entry: Entry = { ...summary, value: reply.value };
-      this.#memory.set(entry);
-      return { found: true, entry };
-    } catch (error) {
-      this.#deps.onWarning?.(
-        `${key} came from the origin but was not cached: ${(error as Error).message}`,
-      );
-      return {
-        found: true,
-        entry: transientEntry(key, reply.value, new Date(this.#deps.clock.now())),
-      };
     }
   }
 
@@ -387,15 +323,4 @@ export class TieredCache {
     if (this.#deps.store.closed) return;
     this.#metrics.drain((name, n) => this.#deps.store.addToCounter(name, n));
   }
-}
-
-function noCachedCopy(key: string, error: OriginUnavailableError): OriginUnavailableError {
-  return new OriginUnavailableError(
-    `${error.message}; there is no cached copy of ${key} to serve`,
-    {
-      cause: error,
-      breakerOpen: error.breakerOpen,
-      hint: error.hint,
-    },
-  );
 }
