@@ -74,8 +74,12 @@ export class OutboxFlusher {
     return this.#running;
   }
 
-  /** Flush every `intervalMs` in the background (for `serve`) until {@link stop}. */
+  /**
+   * Flush every `intervalMs` in the background (for `serve`) until {@link stop}, each flush within
+   * `budgetMs`. Calling it while started changes nothing.
+   */
   start(intervalMs: number, budgetMs = intervalMs * 10): void {
+    if (!this.#stopped) return;
     this.#stopped = false;
     const tick = (): void => {
       this.#timer = undefined;

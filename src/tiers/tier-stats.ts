@@ -10,6 +10,11 @@ export interface TierLatency {
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
+  /**
+   * Lookups at or under each bound of `LATENCY_BUCKETS_MS`, cumulative (a Prometheus histogram's
+   * `le` buckets; `+Inf` is `count`).
+   */
+  readonly cumulative: readonly number[];
 }
 
 /** Hits, misses and latency of one tier. */
@@ -75,14 +80,18 @@ export async function readTierStats(store: Store, options: CallOptions = {}): Pr
 }
 
 function latency(count: number, sumUs: number, buckets: readonly number[]): TierLatency {
-  if (count === 0) return { count: 0, mean: 0, p50: 0, p95: 0, p99: 0 };
-  const at = (q: number): number => {
-    let seen = 0;
-    for (const [b, inBucket] of buckets.entries()) {
-      seen += inBucket;
-      if (seen >= q * count) return LATENCY_BUCKETS_MS[b] ?? Number.POSITIVE_INFINITY;
-    }
-    return Number.POSITIVE_INFINITY;
+  let seen = 0;
+  const cumulative = buckets.slice(0, LATENCY_BUCKETS_MS.length).map((n) => (seen += n));
+  if (count === 0) return { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, cumulative };
+  // The bound of the first bucket that holds the quantile (Infinity: above the last bound).
+  const at = (q: number): number =>
+    LATENCY_BUCKETS_MS[cumulative.findIndex((c) => c >= q * count)] ?? Number.POSITIVE_INFINITY;
+  return {
+    count,
+    mean: sumUs / 1000 / count,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    cumulative,
   };
-  return { count, mean: sumUs / 1000 / count, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }

@@ -73,7 +73,9 @@ describe('the tiered cache', () => {
     expect(origin.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /react/button.json']);
     expect(await cache.get('component:react:nope')).toBeUndefined();
     const stats = await cache.stats();
-    expect(stats.tiers.l3).toMatchObject({ hits: 1, misses: 1 });
+    expect(stats.tiers.l3).toMatchObject({ hits: 1, misses: 1, latencyMs: { count: 2 } });
+    expect(stats.tiers.l3.latencyMs.cumulative.at(-1)).toBe(2);
+    expect(stats.tiers.l1).toMatchObject({ hits: 1, misses: 2 });
     expect(stats.origin).toMatchObject({ requests: 2, failures: 0 });
   });
 
