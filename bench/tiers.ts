@@ -67,6 +67,7 @@ const cases = {
   'bare lru-cache get, awaited': () => nsPerOp(MEMORY_OPS, async (i) => lru.get(key(i))),
   'L1 hit: TieredCache.get': () => nsPerOp(MEMORY_OPS, (i) => withL1.get(key(i))),
   'bare PGlite select': () => nsPerOp(DB_OPS, (i) => raw.pglite.query(SELECT, [key(i), now])),
+  'Store.get (no tiers)': () => nsPerOp(DB_OPS, (i) => store.get(key(i))),
   'L2 hit: TieredCache.get (no L1)': () => nsPerOp(DB_OPS, (i) => withoutL1.get(key(i))),
 };
 const results = new Map<string, number[]>(Object.keys(cases).map((name) => [name, []]));
@@ -84,7 +85,9 @@ process.stdout.write(
     line('L1 hit: TieredCache.get', 'bare lru-cache get (sync)') +
     line('L1 hit: TieredCache.get', 'bare lru-cache get, awaited') +
     line('bare PGlite select', 'bare PGlite select') +
-    line('L2 hit: TieredCache.get (no L1)', 'bare PGlite select'),
+    line('Store.get (no tiers)', 'bare PGlite select') +
+    line('L2 hit: TieredCache.get (no L1)', 'bare PGlite select') +
+    line('L2 hit: TieredCache.get (no L1)', 'Store.get (no tiers)'),
 );
 await withL1.close();
 await withoutL1.close();

@@ -151,14 +151,20 @@ export class TieredCache {
       return this.#getFrom(options.tier, key, options.deadline ?? this.#deadline());
     }
     // Only checked keys enter L1, so a hit needs no check (it costs more than the hit itself).
-    const l1 = this.#lookupMemory(key, this.#options.graceMs);
-    if (l1.found?.state === 'live') return { entry: l1.found.entry, tier: 'l1', stale: false };
+    const started = performance.now();
+    const l1 = this.#memory.get(key, this.#options.graceMs);
+    const l1Ms = performance.now() - started;
+    if (l1?.state === 'live') {
+      this.#recordL1(true, l1Ms);
+      return { entry: l1.entry, tier: 'l1', stale: false };
+    }
     parseKey(key);
     const deadline = options.deadline ?? this.#deadline();
     let fallback: TieredRead | undefined;
-    if (l1.found !== undefined) fallback = { entry: l1.found.entry, tier: 'l1', stale: true };
+    if (l1 !== undefined) fallback = { entry: l1.entry, tier: 'l1', stale: true };
     const l2 = await this.#lookupStore(key, deadline, this.#options.graceMs);
-    l1.miss();
+    // The L1 miss counts once the read got an answer: a read that fails counts in no tier.
+    this.#recordL1(false, l1Ms);
     if (l2 !== undefined && this.#isLive(l2)) {
       this.#memory.set(l2);
       return { entry: l2, tier: 'l2', stale: false };
@@ -241,10 +247,11 @@ export class TieredCache {
   async #getFrom(tier: Tier, key: string, deadline: Deadline): Promise<TieredRead | undefined> {
     switch (tier) {
       case 'l1': {
-        const { found, miss } = this.#lookupMemory(key, this.#options.graceMs);
-        if (found?.state === 'live') return { entry: found.entry, tier, stale: false };
-        miss();
-        return undefined;
+        const started = performance.now();
+        const found = this.#memory.get(key, this.#options.graceMs);
+        const live = found?.state === 'live';
+        this.#recordL1(live, performance.now() - started);
+        return live ? { entry: found.entry, tier, stale: false } : undefined;
       }
       case 'l2': {
         const entry = await this.#lookupStore(key, deadline, 0);
@@ -263,22 +270,10 @@ export class TieredCache {
     }
   }
 
-  // Looks in L1 and records a hit at once; a miss is recorded by `miss()`, once the read got an
-  // answer, so that a read that fails (store breaker open) counts in no tier, as in the store.
-  #lookupMemory(
-    key: string,
-    graceMs: number,
-  ): { found: ReturnType<MemoryTier['get']>; miss: () => void } {
-    if (!this.#memory.enabled) return { found: undefined, miss: () => undefined };
-    const started = performance.now();
-    const found = this.#memory.get(key, graceMs);
-    const ms = performance.now() - started;
-    const record = (hit: boolean): void => {
-      this.#metrics.lookup('l1', hit, ms);
-      this.#noteMetrics();
-    };
-    if (found?.state === 'live') record(true);
-    return { found, miss: () => record(false) };
+  #recordL1(hit: boolean, ms: number): void {
+    if (!this.#memory.enabled) return;
+    this.#metrics.lookup('l1', hit, ms);
+    this.#noteMetrics();
   }
 
   async #lookupStore(key: string, deadline: Deadline, graceMs: number): Promise<Entry | undefined> {
