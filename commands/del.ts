@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import type { CliContext } from '../src/cli/context.js';
 import type { GlobalFlags } from '../src/cli/flags.js';
+import { namespaceArg } from '../src/cli/tier-flags.js';
+import { scopeKey } from '../src/namespaces/namespace-policy.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { withStore } from '../src/cli/with-store.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
@@ -10,9 +12,10 @@ export function delCommand(ctx: CliContext): Command {
   return new Command('del')
     .description('delete entries; reports how many live entries were removed')
     .argument('<keys...>', 'entry keys')
+    .option('--namespace <ns>', 'the keys are inside this namespace (<ns>:KEY)', namespaceArg)
     .action(async (keys: string[], _flags: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<GlobalFlags>();
-      const unique = [...new Set(keys)];
+      const flags = cmd.optsWithGlobals<GlobalFlags & { namespace?: string }>();
+      const unique = [...new Set(keys.map((key) => scopeKey(flags.namespace, key)))];
       const removed = await withStore(
         ctx,
         flags,

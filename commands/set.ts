@@ -1,17 +1,28 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from '../src/cli/context.js';
-import { ttlArg, type GlobalFlags } from '../src/cli/flags.js';
+import { ttlArg } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { readInputFile } from '../src/cli/read-input.js';
-import { withStore } from '../src/cli/with-store.js';
+import { addTierOptions, type TierFlags } from '../src/cli/tier-flags.js';
+import { withTieredCache } from '../src/cli/with-tiered-cache.js';
 import { formatBytes, formatDuration } from '../src/config/units.js';
 import { UsageError } from '../src/errors/index.js';
 import { parseBatch } from '../src/store/batch-file.js';
 import { parseJsonInput } from '../src/store/json-input.js';
 import { parseKey } from '../src/store/keys.js';
+import { scopeKey } from '../src/namespaces/namespace-policy.js';
+import type { StrategyName } from '../src/tiers/strategy-name.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
-interface SetFlags extends GlobalFlags {
+// What became of the origin, by strategy.
+const ORIGIN_NOTE: Record<StrategyName, string> = {
+  'read-through': '',
+  'cache-aside': '',
+  'write-through': '; the origin has it',
+  'write-behind': '; queued for the origin (sent by `pgcache maintain` or `serve`)',
+};
+
+interface SetFlags extends TierFlags {
   ttl?: number;
   file?: string;
   batch?: string;
@@ -19,9 +30,9 @@ interface SetFlags extends GlobalFlags {
 
 /** `pgcache set KEY VALUE|-`, `--file F`, or `--batch FILE.ndjson` (all or nothing). */
 export function setCommand(ctx: CliContext): Command {
-  return new Command('set')
+  return addTierOptions(new Command('set'), { grace: false })
     .description(
-      'store a JSON value under KEY (VALUE, "-" for stdin, --file, or --batch FILE.ndjson)',
+      'store a JSON value under KEY (VALUE, "-" for stdin, --file, or --batch FILE.ndjson), as the strategy says',
     )
     .argument('[key]', 'entry key, e.g. component:react:button')
     .argument('[value]', 'the JSON value, or "-" to read it from stdin')
@@ -45,12 +56,14 @@ export function setCommand(ctx: CliContext): Command {
             throw new UsageError('--batch takes no KEY or VALUE', {
               hint: 'Run `pgcache set --batch FILE.ndjson`.',
             });
-          const items = parseBatch(readInputFile(ctx.cwd, flags.batch, '--batch'), flags.batch);
-          const result = await withStore(
+          const items = parseBatch(readInputFile(ctx.cwd, flags.batch, '--batch'), flags.batch).map(
+            (item) => ({ ...item, key: scopeKey(flags.namespace, item.key) }),
+          );
+          const result = await withTieredCache(
             ctx,
             flags,
             { commandTimeoutMs: COMMAND_BUDGET_MS.set },
-            (store, deadline) => store.setMany(items, { deadline }),
+            (cache, deadline) => cache.setMany(items, { deadline }),
           );
           ctx.stdout.write(
             flags.json === true
@@ -63,25 +76,30 @@ export function setCommand(ctx: CliContext): Command {
           throw new UsageError('set needs a KEY', {
             hint: 'Run `pgcache set KEY VALUE`, `pgcache set KEY -` or `pgcache set --batch FILE`.',
           });
-        parseKey(key);
+        const scoped = scopeKey(flags.namespace, key);
+        parseKey(scoped);
         const text = await readValueText(ctx, value, flags.file);
         const parsed = parseJsonInput(
           text,
           value === undefined || value === '-' ? (flags.file ?? 'stdin') : 'VALUE',
         );
-        const summary = await withStore(
+        const { summary, strategy } = await withTieredCache(
           ctx,
           flags,
           { commandTimeoutMs: COMMAND_BUDGET_MS.set },
-          (store, deadline) => store.set(key, parsed, { ttlMs: flags.ttl, deadline }),
+          async (cache, deadline) => ({
+            summary: await cache.set(scoped, parsed, { ttlMs: flags.ttl, deadline }),
+            strategy: cache.strategy.name,
+          }),
         );
         if (flags.json === true) {
           ctx.stdout.write(
             jsonDocument({
-              key,
+              key: scoped,
               kind: summary.kind,
               sizeBytes: summary.sizeBytes,
               expiresAt: summary.expiresAt?.toISOString() ?? null,
+              strategy,
             }),
           );
           return;
@@ -90,7 +108,9 @@ export function setCommand(ctx: CliContext): Command {
           summary.expiresAt === null
             ? 'never expires'
             : `expires in ${formatDuration(summary.expiresAt.getTime() - ctx.clock.now())}`;
-        ctx.stdout.write(`stored ${key} (${summary.sizeBytes} bytes, ${expiry})\n`);
+        ctx.stdout.write(
+          `stored ${scoped} (${summary.sizeBytes} bytes, ${expiry})${ORIGIN_NOTE[strategy]}\n`,
+        );
       },
     );
 }

@@ -54,3 +54,26 @@ export {
 } from './serve/serve.js';
 export type { WireStats, WireClientStats, ServerSessionStats } from './db/database.js';
 export type { StoreHealth } from './store/health.js';
+export {
+  openTieredCache,
+  TieredCache,
+  STRATEGY_NAMES,
+  type OpenTieredCacheOptions,
+  type TieredCacheOptions,
+  type TieredGetOptions,
+  type TieredRead,
+  type StrategyName,
+  type Tier,
+  type TierStats,
+  type OutboxFlushReport,
+} from './tiers/index.js';
+export {
+  NamespaceRateLimiter,
+  TokenBucket,
+  retryAfterSeconds,
+  scopeKey,
+  type NamespacePolicy,
+  type NamespacePolicies,
+  type RateDecision,
+} from './namespaces/index.js';
+export type { GetOptions } from './store/store.js';

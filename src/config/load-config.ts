@@ -1,8 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
+import { redactHeaders } from './headers.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
+import {
+  MAP_KINDS,
+  parseTierKind,
+  readTierConfig,
+  TIER_DEFAULTS,
+  tierProblems,
+  type TierConfig,
+} from './tier-config.js';
 import { formatDuration, parseBytes, parseDuration } from './units.js';
+
+/** A setting's value: text, a number, or an object for map settings (`namespaces`, `origin.headers`). */
+export type SettingValue = string | number | Readonly<Record<string, unknown>>;
 
 /** Where an effective setting came from. */
 export type SettingSource = 'flag' | 'env' | 'file' | 'default';
@@ -10,7 +22,8 @@ export type SettingSource = 'flag' | 'env' | 'file' | 'default';
 /** One setting's effective value and its origin, for `doctor` and error messages. */
 export interface ResolvedSetting {
   readonly key: SettingKey;
-  readonly value: string | number | undefined;
+  /** The value as it may be shown: `origin.headers` values are redacted here. */
+  readonly value: SettingValue | undefined;
   readonly source: SettingSource;
   /** The flag, variable or file it came from, e.g. `--timeout` or `PGCACHE_TIMEOUT`. */
   readonly origin: string;
@@ -18,7 +31,7 @@ export interface ResolvedSetting {
 }
 
 /** The resolved configuration every part of pgcache reads. */
-export interface PgcacheConfig {
+export interface PgcacheConfig extends TierConfig {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly defaultTtlMs: number;
@@ -80,7 +93,7 @@ export interface LoadConfigOptions {
   /** The command's own budget, used when no timeout is configured. @default 30000 */
   readonly commandTimeoutMs?: number;
   /** Values by config-file key that win over everything (a library caller's options). */
-  readonly overrides?: Readonly<Partial<Record<SettingKey, string | number>>>;
+  readonly overrides?: Readonly<Partial<Record<SettingKey, SettingValue>>>;
   /** Look for `pgcache.config.json` in `cwd` when no file is named. @default true */
   readonly readConfigFile?: boolean;
 }
@@ -88,7 +101,7 @@ export interface LoadConfigOptions {
 /** The name of the config file looked up in the working directory. */
 export const CONFIG_FILE_NAME = 'pgcache.config.json';
 
-const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
+const DEFAULTS: Partial<Record<SettingKey, SettingValue>> = {
   dataDir: '.pgcache',
   defaultTtlMs: 86_400_000,
   maxEntryBytes: 1024 * 1024,
@@ -109,6 +122,7 @@ const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
   'serve.maxConnections': 100,
   'serve.idleTransactionTimeoutMs': 2000,
   'serve.idleExitMs': 0,
+  ...TIER_DEFAULTS,
 };
 
 /**
@@ -139,7 +153,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     );
   }
   deriveDefaults(resolved, options.commandTimeoutMs ?? 30_000);
-  const value = <T extends string | number | undefined>(key: SettingKey): T =>
+  const value = <T extends SettingValue | undefined>(key: SettingKey): T =>
     resolved.get(key)?.value as T;
   const dataDir = value<string>('dataDir');
   const config: PgcacheConfig = {
@@ -177,8 +191,11 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       idleTransactionTimeoutMs: value('serve.idleTransactionTimeoutMs'),
       idleExitMs: value('serve.idleExitMs'),
     },
+    ...readTierConfig(value),
   };
-  const settings = [...resolved.values()];
+  const settings = [...resolved.values()].map((s) =>
+    s.key === 'origin.headers' ? { ...s, value: redactHeaders(config.origin.headers) } : s,
+  );
   return { config, settings, configFile, problems: checkConfig(config, resolved) };
 }
 
@@ -222,7 +239,7 @@ function readConfigFile(path: string): Record<string, unknown> {
       hint: 'Write the settings as {"maxSizeBytes": "100MB", "queue": {"waitTimeoutMs": 2000}}.',
     });
   }
-  const flat = flatten(parsed as Record<string, unknown>);
+  const flat = flatten(parsed as Record<string, unknown>, MAP_SETTINGS);
   const known = new Set<string>(SETTINGS.map((s) => s.key));
   for (const key of Object.keys(flat)) {
     if (!known.has(key)) {
@@ -234,12 +251,22 @@ function readConfigFile(path: string): Record<string, unknown> {
   return flat;
 }
 
-function flatten(object: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+// Settings whose value is an object of their own (kept whole, not flattened into dotted keys).
+const MAP_SETTINGS: ReadonlySet<string> = new Set(
+  (SETTINGS as readonly SettingSpec[]).filter((s) => MAP_KINDS.has(s.kind)).map((s) => s.key),
+);
+
+function flatten(
+  object: Record<string, unknown>,
+  maps: ReadonlySet<string>,
+  prefix = '',
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      Object.assign(out, flatten(value as Record<string, unknown>, path));
+    const nested = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (nested && !maps.has(path)) {
+      Object.assign(out, flatten(value as Record<string, unknown>, maps, path));
     } else {
       out[path] = value;
     }
@@ -280,13 +307,13 @@ function resolveOne(
   return { ...base, value: DEFAULTS[spec.key as SettingKey], source: 'default', origin: 'default' };
 }
 
-function readValue(spec: SettingSpec, raw: unknown, origin: string): string | number {
+function readValue(spec: SettingSpec, raw: unknown, origin: string): SettingValue {
   const fail = (why: string): never => {
     throw new ConfigError(`${spec.key} from ${origin}: ${why}`, {
       hint: `Set ${spec.key} to a valid value (${spec.description}).`,
     });
   };
-  let value: string | number;
+  let value: SettingValue;
   try {
     value = parseKind(spec.kind, raw);
   } catch (error) {
@@ -301,7 +328,9 @@ function readValue(spec: SettingSpec, raw: unknown, origin: string): string | nu
   return value;
 }
 
-function parseKind(kind: SettingSpec['kind'], raw: unknown): string | number {
+function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
+  const tier = parseTierKind(kind, raw);
+  if (tier !== undefined) return tier;
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) throw new RangeError(`${raw} is not a finite number`);
     if (kind === 'integer' && !Number.isInteger(raw))
@@ -327,7 +356,7 @@ function parseKind(kind: SettingSpec['kind'], raw: unknown): string | number {
       return raw;
     case 'path':
     case 'string':
-    case 'strategy':
+    default: // the tier kinds were read above
       return raw;
   }
 }
@@ -382,6 +411,7 @@ function checkConfig(
       hint: `Raise --timeout to at least ${formatDuration(inner)}, or lower the queue wait, the attempts or the operation timeout.`,
     });
   }
+  problems.push(...tierProblems(config, (key, value) => show(key, value)));
   if (retry.baseDelayMs > retry.maxDelayMs) {
     problems.push({
       message: `${show('retry.baseDelayMs', retry.baseDelayMs)} is above ${show('retry.maxDelayMs', retry.maxDelayMs)}`,

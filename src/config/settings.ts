@@ -1,6 +1,16 @@
 /** How a setting's text (from a flag, the environment or the config file) is read. */
 export type SettingKind =
-  'duration' | 'bytes' | 'integer' | 'percent' | 'path' | 'url' | 'string' | 'strategy';
+  | 'duration'
+  | 'bytes'
+  | 'integer'
+  | 'percent'
+  | 'path'
+  | 'url'
+  | 'string'
+  | 'strategy'
+  | 'origin-url'
+  | 'headers'
+  | 'namespaces';
 
 /** One configurable value: where it can come from and what it defaults to. */
 export interface SettingSpec {
@@ -228,6 +238,68 @@ export const SETTINGS = [
     kind: 'duration',
     min: 0,
     description: 'serve exits after this long with no client and no request (0 = never)',
+  },
+  {
+    key: 'origin.url',
+    env: 'PGCACHE_ORIGIN',
+    flag: 'origin',
+    kind: 'origin-url',
+    description: 'origin (L3) URL template, e.g. https://host/{framework}/{name}.json',
+  },
+  {
+    key: 'origin.timeoutMs',
+    env: 'PGCACHE_ORIGIN_TIMEOUT',
+    kind: 'duration',
+    min: 1,
+    description: 'hard timeout of one origin request',
+  },
+  {
+    key: 'origin.softTimeoutMs',
+    env: 'PGCACHE_ORIGIN_SOFT_TIMEOUT',
+    kind: 'duration',
+    min: 0,
+    description: 'serve a stale copy when the origin takes longer (0 = wait for the hard timeout)',
+  },
+  {
+    key: 'origin.headers',
+    kind: 'headers',
+    description: 'origin request headers; values may read ${ENV_VARS}; never printed',
+  },
+  {
+    key: 'strategy',
+    env: 'PGCACHE_STRATEGY',
+    flag: 'strategy',
+    kind: 'strategy',
+    description: 'read-through, write-through, write-behind or cache-aside',
+  },
+  {
+    key: 'grace',
+    env: 'PGCACHE_GRACE',
+    flag: 'grace',
+    kind: 'duration',
+    min: 0,
+    description: 'how long an expired entry may be served while the origin fails',
+  },
+  {
+    key: 'memory.maxBytes',
+    env: 'PGCACHE_MEMORY_MAX_SIZE',
+    kind: 'bytes',
+    min: 0,
+    description: 'bytes the in-process memory tier (L1) holds (0 = no L1)',
+  },
+  {
+    key: 'memory.ttlMs',
+    env: 'PGCACHE_MEMORY_TTL',
+    kind: 'duration',
+    min: 0,
+    description:
+      'longest an entry stays in L1 before it is read from the store again (0 = its own TTL)',
+  },
+  {
+    key: 'namespaces',
+    kind: 'namespaces',
+    description:
+      'per-namespace quotas and rate limits: {"user-42": {maxBytes, maxEntries, ratePerSec}}',
   },
 ] as const satisfies readonly SettingSpec[];
 

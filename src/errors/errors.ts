@@ -1,5 +1,5 @@
 import { ExitCode } from './exit-code.js';
-import { PgcacheError } from './pgcache-error.js';
+import { PgcacheError, type PgcacheErrorOptions } from './pgcache-error.js';
 
 // Usage (exit 2) ----------------------------------------------------------------------------
 
@@ -242,5 +242,36 @@ export class RemoteError extends PgcacheError {
     this.exitCode = (Object.values(ExitCode) as number[]).includes(remote.exitCode ?? -1)
       ? (remote.exitCode as ExitCode)
       : ExitCode.Unavailable;
+  }
+}
+
+// Tiers and namespaces ----------------------------------------------------------------------
+
+/** The origin (L3) could not answer: down, slow, refusing, or its breaker is open. */
+export class OriginUnavailableError extends PgcacheError {
+  readonly code = 'E_ORIGIN_UNAVAILABLE';
+  readonly exitCode = ExitCode.Unavailable;
+  /** True when the origin was not asked at all, because its circuit breaker is open. */
+  readonly breakerOpen: boolean;
+  constructor(message: string, options: PgcacheErrorOptions & { breakerOpen?: boolean } = {}) {
+    super(message, options);
+    this.breakerOpen = options.breakerOpen ?? false;
+  }
+}
+
+/** A write would take a namespace over its quota (max bytes or max entries); nothing was written. */
+export class QuotaExceededError extends PgcacheError {
+  readonly code = 'E_QUOTA_EXCEEDED';
+  readonly exitCode = ExitCode.TempFail;
+}
+
+/** A namespace used up its rate limit; `retryAfterMs` says when a call will be let through. */
+export class RateLimitedError extends PgcacheError {
+  readonly code = 'E_RATE_LIMITED';
+  readonly exitCode = ExitCode.TempFail;
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number, options: { hint?: string } = {}) {
+    super(message, options);
+    this.retryAfterMs = retryAfterMs;
   }
 }

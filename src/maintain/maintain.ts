@@ -1,6 +1,8 @@
 import type { DiskFootprint } from '../db/database.js';
+import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
 import { readSizeFigures } from '../store/size-query.js';
 import { countEviction, evictLeastRecentlyUsed } from './evict-lru.js';
+import { evictNamespacesOverQuota, type NamespaceEviction } from './evict-namespace.js';
 import { countExpired, purgeExpired, type RunStep, type StepResult } from './purge-expired.js';
 
 /** What callers tune in a maintenance run. */
@@ -13,6 +15,10 @@ export interface MaintainOptions {
   readonly lowWaterPercent: number;
   /** Rows per delete statement. @default 500 */
   readonly batchSize?: number;
+  /** Namespaces over their quota are evicted first, down to the same low-water share. @default {} */
+  readonly namespaces?: NamespacePolicies;
+  /** Expired entries are kept this long (grace reads) before they are purged. @default 0 */
+  readonly graceMs?: number;
 }
 
 /** What a maintenance run needs from the store. */
@@ -36,7 +42,9 @@ export interface MaintainReport {
   readonly expiredBytes: number;
   readonly evicted: number;
   readonly evictedBytes: number;
-  /** Logical bytes freed by purge and eviction together. */
+  /** Namespaces that were over their quota, and what was evicted in each (before global LRU). */
+  readonly namespaces: readonly NamespaceEviction[];
+  /** Logical bytes freed by purge and evictions together. */
   readonly bytesFreed: number;
   readonly sizeBefore: number;
   readonly sizeAfter: number;
@@ -66,11 +74,21 @@ export async function runMaintenance(
   const batch = options.batchSize ?? 500;
   const before = await deps.footprint();
   const sizes = await deps.run('maintain.size', (db) => readSizeFigures(db, started));
+  const cutoff = new Date(started.getTime() - (options.graceMs ?? 0));
   const purged: StepResult = dryRun
-    ? await countExpired(deps.run, started)
-    : await purgeExpired(deps.run, started, batch, deps.shouldStop);
+    ? await countExpired(deps.run, cutoff)
+    : await purgeExpired(deps.run, cutoff, batch, deps.shouldStop);
+  const namespaces = await evictNamespacesOverQuota(deps.run, {
+    now: started,
+    namespaces: options.namespaces ?? {},
+    lowWaterPercent: options.lowWaterPercent,
+    batchSize: batch,
+    dryRun,
+    shouldStop: deps.shouldStop,
+  });
+  const namespaceBytes = namespaces.reduce((sum, n) => sum + n.bytes, 0);
   const lowWaterBytes = Math.floor((options.maxSizeBytes * options.lowWaterPercent) / 100);
-  const live = sizes.bytes.total - purged.bytes;
+  const live = sizes.bytes.total - purged.bytes - namespaceBytes;
   const need = live > options.maxSizeBytes ? live - lowWaterBytes : 0;
   const evicted: StepResult =
     need === 0
@@ -94,9 +112,10 @@ export async function runMaintenance(
     expiredBytes: purged.bytes,
     evicted: evicted.entries,
     evictedBytes: evicted.bytes,
-    bytesFreed: purged.bytes + evicted.bytes,
+    namespaces,
+    bytesFreed: purged.bytes + namespaceBytes + evicted.bytes,
     sizeBefore: sizes.bytes.total,
-    sizeAfter: sizes.bytes.total - purged.bytes - evicted.bytes,
+    sizeAfter: sizes.bytes.total - purged.bytes - namespaceBytes - evicted.bytes,
     maxSizeBytes: options.maxSizeBytes,
     lowWaterBytes,
     diskBytesBefore: before.onDiskBytes,

@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
-import { loadConfig, assertValidConfig, type PgcacheConfig } from '../config/load-config.js';
+import {
+  loadConfig,
+  assertValidConfig,
+  type PgcacheConfig,
+  type SettingValue,
+} from '../config/load-config.js';
 import type { SettingKey } from '../config/settings.js';
 import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
@@ -42,7 +47,7 @@ export interface OpenStoreOptions {
   /** A PostgreSQL server instead of the embedded store. */
   readonly databaseUrl?: string;
   /** Any setting by its config-file key, e.g. `{ maxSizeBytes: '50MB', 'queue.maxLength': 100 }`. */
-  readonly settings?: Partial<Record<SettingKey, string | number>>;
+  readonly settings?: Partial<Record<SettingKey, SettingValue>>;
   /** A fully resolved configuration (the CLI passes its own); overrides the three options above. */
   readonly config?: PgcacheConfig;
   /** `apply` pending migrations, `require` none pending (exit 78 otherwise), or `skip` the check. @default 'apply' */
@@ -228,7 +233,7 @@ export function storeExists(dataDir: string): boolean {
 }
 
 function resolveLibraryConfig(options: OpenStoreOptions): PgcacheConfig {
-  const settings: Record<string, string | number> = { ...options.settings };
+  const settings: Record<string, SettingValue> = { ...options.settings };
   if (options.dataDir !== undefined) settings['dataDir'] = options.dataDir;
   if (options.databaseUrl !== undefined) settings['databaseUrl'] = options.databaseUrl;
   return assertValidConfig(loadConfig({ cwd: '.', overrides: settings, readConfigFile: false }));

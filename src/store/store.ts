@@ -1,6 +1,5 @@
-import type { Clock, Timer } from '../clock.js';
+import type { Timer } from '../clock.js';
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
-import type { DataDirLock } from '../db/data-dir-lock.js';
 import { ClosedError, UsageError } from '../errors/index.js';
 import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
 import {
@@ -22,69 +21,31 @@ import {
   scanEntries,
   selectLiveEntries,
   selectLiveEntry,
-  upsertEntry,
 } from './entry-queries.js';
 import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
 import { META_KEYS, readMeta, writeMeta } from './meta.js';
 import { judgeHealth, type StoreHealth } from './health.js';
-import type { OwnerApi } from './owned-store.js';
 import { gatherStats, type StoreStats } from './stats.js';
-import type { ReleaseLock } from '../maintain/maintenance-lock.js';
+import { writeEntries, type EntryWrite } from './write-entries.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
-import type { OperationRunner } from '../resilience/operation-runner.js';
+import type {
+  CallOptions,
+  GetOptions,
+  SetOptions,
+  StoreDeps,
+  StoreMaintainOptions,
+  StoreOptions,
+} from './store-options.js';
 
-/** What callers tune in a store. */
-export interface StoreOptions {
-  /** TTL of entries written without one; 0 = never expire. */
-  readonly defaultTtlMs: number;
-  readonly maxEntryBytes: number;
-  readonly maxSizeBytes: number;
-  readonly lowWaterPercent: number;
-  /** Budget of one call when the caller gives no deadline. */
-  readonly timeoutMs: number;
-  /** How often buffered access times and counters are written. @default 1000 */
-  readonly flushIntervalMs?: number;
-  /** Buffered reads that trigger a write before the interval. @default 500 */
-  readonly flushThreshold?: number;
-}
-
-/** What a store is built from; it owns and closes all of it. */
-export interface StoreDeps {
-  readonly database: Database;
-  readonly runner: OperationRunner;
-  readonly clock: Clock;
-  /** The data-directory lock, released on close (embedded store only). */
-  readonly lock?: DataDirLock | undefined;
-  /** Called with problems that do not fail a call (a flush that failed on close). */
-  readonly onWarning?: ((message: string) => void) | undefined;
-  /** Called once on close, before the database closes (to end subscriptions, save the breaker). */
-  readonly onClose?: (() => void | Promise<void>) | undefined;
-  /**
-   * The process that owns the data directory, when this store reaches it through `serve`: the
-   * figures of `stats` and maintenance runs belong to it, so they are asked of it.
-   */
-  readonly owner?: OwnerApi | undefined;
-  /** Serialises maintenance runs across processes (a PostgreSQL server's advisory lock). */
-  readonly maintenanceLock?: ((deadline: Deadline) => Promise<ReleaseLock>) | undefined;
-}
-
-/** Per-call options. */
-export interface CallOptions {
-  /** When the call must be finished; defaults to `timeoutMs` from now. */
-  readonly deadline?: Deadline | undefined;
-}
-
-/** Options of {@link Store.set}. */
-export interface SetOptions extends CallOptions {
-  /** Time to live in ms; 0 = never expires. @default the store's defaultTtlMs */
-  readonly ttlMs?: number | undefined;
-}
-
-/** Options of {@link Store.maintain}. */
-export interface StoreMaintainOptions extends CallOptions {
-  readonly dryRun?: boolean | undefined;
-}
+export type {
+  CallOptions,
+  GetOptions,
+  SetOptions,
+  StoreDeps,
+  StoreMaintainOptions,
+  StoreOptions,
+} from './store-options.js';
 
 /**
  * The cache store: entries with TTL, exact size accounting, atomic batches, LRU maintenance and
@@ -100,7 +61,13 @@ export class Store {
   #closing: Promise<void> | undefined;
 
   constructor(options: StoreOptions, deps: StoreDeps) {
-    this.#options = { flushIntervalMs: 1000, flushThreshold: 500, ...options };
+    this.#options = {
+      flushIntervalMs: 1000,
+      flushThreshold: 500,
+      namespaces: {},
+      graceMs: 0,
+      ...options,
+    };
     this.#deps = deps;
   }
 
@@ -110,11 +77,13 @@ export class Store {
   }
 
   /** The live entry under `key`, or `undefined` when absent or expired. Counts a hit or a miss. */
-  async get(key: string, options: CallOptions = {}): Promise<Entry | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<Entry | undefined> {
     parseKey(key);
     const now = this.#now();
-    const entry = await this.#run('read', 'get', options, (db) => selectLiveEntry(db, key, now));
-    if (entry === undefined) this.#log.count('misses');
+    const since = new Date(now.getTime() - (options.graceMs ?? 0));
+    const entry = await this.#run('read', 'get', options, (db) => selectLiveEntry(db, key, since));
+    if (entry === undefined || (entry.expiresAt !== null && entry.expiresAt <= now))
+      this.#log.count('misses');
     else {
       this.#log.count('hits');
       this.#log.touch(key, now);
@@ -151,9 +120,11 @@ export class Store {
     const encoded = encodeEntry(key, value, this.#options.maxEntryBytes);
     const expiresAt = this.#expiry(options.ttlMs);
     const now = this.#now();
-    return this.#run('write', 'set', options, (db) =>
-      upsertEntry(db, encoded, now, expiresAt(now)),
-    );
+    const [written] = await this.#write('set', [{ entry: encoded, expiresAt: expiresAt(now) }], {
+      ...options,
+      now,
+    });
+    return written as EntrySummary;
   }
 
   /**
@@ -162,7 +133,7 @@ export class Store {
    */
   async setMany(
     items: readonly EntryInput[],
-    options: CallOptions = {},
+    options: Omit<SetOptions, 'ttlMs'> = {},
   ): Promise<{ written: number; bytes: number }> {
     const encoded: { entry: EncodedEntry; ttlMs: number | undefined }[] = items.map(
       (item, index) => {
@@ -178,15 +149,11 @@ export class Store {
       },
     );
     const now = this.#now();
-    const rows = encoded.map(({ entry, ttlMs }) => ({
+    const writes = encoded.map(({ entry, ttlMs }) => ({
       entry,
       expiresAt: this.#expiry(ttlMs)(now),
     }));
-    await this.#run('write', 'set-many', options, (db) =>
-      db.transaction(async (tx) => {
-        for (const { entry, expiresAt } of rows) await upsertEntry(tx, entry, now, expiresAt);
-      }),
-    );
+    await this.#write('set-many', writes, { ...options, now });
     return {
       written: encoded.length,
       bytes: encoded.reduce((sum, e) => sum + e.entry.sizeBytes, 0),
@@ -343,6 +310,8 @@ export class Store {
         dryRun,
         maxSizeBytes: this.#options.maxSizeBytes,
         lowWaterPercent: this.#options.lowWaterPercent,
+        namespaces: this.#options.namespaces,
+        graceMs: this.#options.graceMs,
       },
       {
         run: (name, fn) => this.#run('write', name, { deadline }, fn),
@@ -415,6 +384,35 @@ export class Store {
   /** True once `close()` was called. */
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /**
+   * Run `fn` with the database on the resilience path (deadline, queue, breaker, retry, timeout):
+   * for modules built on the store, such as the tiers' outbox. `fn` may run more than once.
+   * `bypassBreaker` is for introspection that must work while the breaker is open (`stats`).
+   */
+  execute<T>(
+    kind: OperationKind,
+    name: string,
+    fn: (db: Database) => Promise<T>,
+    options: CallOptions & { readonly bypassBreaker?: boolean } = {},
+  ): Promise<T> {
+    return this.#run(kind, name, options, fn, { bypassBreaker: options.bypassBreaker === true });
+  }
+
+  /** Add `n` to the persisted counter `name`; written with the next flush. */
+  addToCounter(name: string, n = 1): void {
+    this.#log.count(name, n);
+    this.#flushIfFull();
+  }
+
+  #write(
+    name: string,
+    writes: readonly EntryWrite[],
+    options: SetOptions & { now: Date },
+  ): Promise<EntrySummary[]> {
+    const rules = { namespaces: this.#options.namespaces, also: options.also };
+    return this.#run('write', name, options, (db) => writeEntries(db, writes, options.now, rules));
   }
 
   #run<T>(

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
+import type { SettingValue } from '../../src/config/load-config.js';
 import type { SettingKey } from '../../src/config/settings.js';
 import type { Store } from '../../src/store/store.js';
+import { openTieredCache } from '../../src/tiers/open-tiered-cache.js';
+import { TestOrigin } from '../support/test-origin.js';
 
 /** A store to run the contract against, and how to clean up after it. */
 export interface ContractStore {
@@ -12,7 +15,7 @@ export interface ContractStore {
 
 /** Opens a fresh, empty, migrated store with `settings` for one contract run. */
 export type OpenContractStore = (
-  settings: Partial<Record<SettingKey, string | number>>,
+  settings: Partial<Record<SettingKey, SettingValue>>,
 ) => Promise<ContractStore>;
 
 /**
@@ -25,7 +28,11 @@ export function storeContract(name: string, open: OpenContractStore): void {
     let clock: ManualClock;
     let dispose: () => Promise<void>;
     beforeAll(async () => {
-      ({ store, clock, dispose } = await open({ defaultTtlMs: '1h', maxEntryBytes: 1000 }));
+      ({ store, clock, dispose } = await open({
+        defaultTtlMs: '1h',
+        maxEntryBytes: 1000,
+        namespaces: { quota: { maxEntries: 2 } },
+      }));
     });
     afterAll(async () => {
       await store.close();
@@ -226,6 +233,38 @@ export function storeContract(name: string, open: OpenContractStore): void {
       ]);
       expect(await keys({ limit: 2 })).toEqual(['block:react:dash', 'component:react:b']);
       await expect(store.list({ limit: 0 })).rejects.toMatchObject({ code: 'E_USAGE' });
+    });
+
+    it('enforces namespace quotas on write, all or nothing', async () => {
+      await store.setMany([
+        { key: 'quota:a', value: 1 },
+        { key: 'quota:b', value: 2 },
+      ]);
+      await store.set('quota:b', 3);
+      await expect(store.set('quota:c', 4)).rejects.toMatchObject({ code: 'E_QUOTA_EXCEEDED' });
+      expect((await store.list({ namespace: 'quota' })).map((e) => e.key)).toEqual([
+        'quota:a',
+        'quota:b',
+      ]);
+    });
+
+    it('keeps the write-behind outbox with its entries and sends the newest write per key', async () => {
+      const origin = await TestOrigin.start();
+      const cache = await openTieredCache(store, {
+        settings: { 'origin.url': origin.template, strategy: 'write-behind' },
+        clock,
+      });
+      try {
+        await cache.set('component:react:wb', { v: 1 });
+        await cache.set('component:react:wb', { v: 2 });
+        expect(await cache.outboxFigures()).toMatchObject({ depth: 2, keys: 1 });
+        expect(await cache.flushOutbox()).toEqual({ sent: 1, failed: 0, breakerOpen: false });
+        expect(origin.stored.get('/react/wb.json')).toBe('{"v":2}');
+        expect((await cache.outboxFigures()).depth).toBe(0);
+      } finally {
+        await cache.close();
+        await origin.close();
+      }
     });
   });
 }

@@ -88,3 +88,21 @@ describe('maintain', () => {
     expect((await store.stats()).entries.total).toBe(0);
   });
 });
+
+describe('maintain with a grace period', () => {
+  it('keeps expired entries for the grace period, then purges them', async () => {
+    const { store, clock } = await openTestStore({ grace: '1h' });
+    try {
+      await store.set('g:1', 1, { ttlMs: 1000 });
+      clock.advance(2000);
+      expect(await store.maintain()).toMatchObject({ expiredPurged: 0 });
+      expect((await store.get('g:1', { graceMs: 3_600_000 }))?.value).toBe(1);
+      expect(await store.get('g:1')).toBeUndefined();
+      await store.flush(); // nothing in flight while the manual clock jumps an hour
+      clock.advance(3_600_000);
+      expect(await store.maintain()).toMatchObject({ expiredPurged: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -21,8 +21,8 @@ export function renderTable(
   return `${table.toString()}\n`;
 }
 
-/** `key: value` lines, aligned, for piped output and summaries. */
-export function renderPairs(pairs: readonly (readonly [string, string])[]): string {
-  const width = Math.max(0, ...pairs.map(([k]) => k.length));
+/** `key: value` lines, aligned (keys padded to at least `minWidth`), for piped output and summaries. */
+export function renderPairs(pairs: readonly (readonly [string, string])[], minWidth = 0): string {
+  const width = Math.max(minWidth, ...pairs.map(([k]) => k.length));
   return pairs.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`).join('\n') + '\n';
 }

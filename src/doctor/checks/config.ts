@@ -65,9 +65,12 @@ function describeSettings(loaded: LoadedConfig): string {
 }
 
 function shown(setting: ResolvedSetting): string | number | undefined {
-  return setting.key === 'databaseUrl' && typeof setting.value === 'string'
-    ? redactUrl(setting.value)
-    : setting.value;
+  const spec = (SETTINGS as readonly SettingSpec[]).find((s) => s.key === setting.key);
+  const { value } = setting;
+  if (value === undefined) return undefined;
+  if (spec?.secret === true) return '***';
+  if (setting.key === 'databaseUrl' && typeof value === 'string') return redactUrl(value);
+  return typeof value === 'object' ? JSON.stringify(value) : value;
 }
 
 function formatted(setting: ResolvedSetting): string {

@@ -1,0 +1,75 @@
+import type { Clock } from '../clock.js';
+import type { Database, Transaction } from '../db/database.js';
+import type { DataDirLock } from '../db/data-dir-lock.js';
+import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
+import type { Deadline } from '../resilience/deadline.js';
+import type { OperationRunner } from '../resilience/operation-runner.js';
+import type { ReleaseLock } from '../maintain/maintenance-lock.js';
+import type { OwnerApi } from './owned-store.js';
+
+/** What callers tune in a store. */
+export interface StoreOptions {
+  /** TTL of entries written without one; 0 = never expire. */
+  readonly defaultTtlMs: number;
+  readonly maxEntryBytes: number;
+  readonly maxSizeBytes: number;
+  readonly lowWaterPercent: number;
+  /** Budget of one call when the caller gives no deadline. */
+  readonly timeoutMs: number;
+  /** How often buffered access times and counters are written. @default 1000 */
+  readonly flushIntervalMs?: number;
+  /** Buffered reads that trigger a write before the interval. @default 500 */
+  readonly flushThreshold?: number;
+  /** Per-namespace quotas, enforced on every write and by `maintain`. @default {} */
+  readonly namespaces?: NamespacePolicies;
+  /** How long `maintain` keeps expired entries, for grace reads. @default 0 */
+  readonly graceMs?: number;
+}
+
+/** What a store is built from; it owns and closes all of it. */
+export interface StoreDeps {
+  readonly database: Database;
+  readonly runner: OperationRunner;
+  readonly clock: Clock;
+  /** The data-directory lock, released on close (embedded store only). */
+  readonly lock?: DataDirLock | undefined;
+  /** Called with problems that do not fail a call (a flush that failed on close). */
+  readonly onWarning?: ((message: string) => void) | undefined;
+  /** Called once on close, before the database closes (to end subscriptions, save the breaker). */
+  readonly onClose?: (() => void | Promise<void>) | undefined;
+  /**
+   * The process that owns the data directory, when this store reaches it through `serve`: the
+   * figures of `stats` and maintenance runs belong to it, so they are asked of it.
+   */
+  readonly owner?: OwnerApi | undefined;
+  /** Serialises maintenance runs across processes (a PostgreSQL server's advisory lock). */
+  readonly maintenanceLock?: ((deadline: Deadline) => Promise<ReleaseLock>) | undefined;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** When the call must be finished; defaults to `timeoutMs` from now. */
+  readonly deadline?: Deadline | undefined;
+}
+
+/** Options of {@link Store.get}. */
+export interface GetOptions extends CallOptions {
+  /**
+   * Also return an entry that expired less than this long ago (its `expiresAt` tells); such a
+   * stale entry counts as a miss. @default 0
+   */
+  readonly graceMs?: number | undefined;
+}
+
+/** Options of {@link Store.set} and {@link Store.setMany}. */
+export interface SetOptions extends CallOptions {
+  /** Time to live in ms; 0 = never expires. @default the store's defaultTtlMs */
+  readonly ttlMs?: number | undefined;
+  /** Run in the write's own transaction, after it (the write-behind outbox). */
+  readonly also?: ((tx: Transaction) => Promise<void>) | undefined;
+}
+
+/** Options of {@link Store.maintain}. */
+export interface StoreMaintainOptions extends CallOptions {
+  readonly dryRun?: boolean | undefined;
+}

@@ -1,0 +1,14 @@
+export * from './guarded-origin.js';
+export * from './http-origin.js';
+export * from './memory-tier.js';
+export * from './open-tiered-cache.js';
+export * from './origin-loader.js';
+export * from './origin-url.js';
+export * from './outbox-flusher.js';
+export type { OutboxFigures, OutboxItem } from './outbox.js';
+export * from './single-flight.js';
+export * from './strategies/index.js';
+export * from './strategy-name.js';
+export * from './tier-metrics.js';
+export * from './tier-stats.js';
+export * from './tiered-cache.js';
