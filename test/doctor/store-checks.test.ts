@@ -46,7 +46,7 @@ describe('doctor: the checks that read the store', () => {
       maintenance: 'pass',
       'last-stress': 'pass',
     });
-    expect(run.check('schema').detail).toBe('schema version 2 of 2, 2 applied');
+    expect(run.check('schema').detail).toBe('schema version 3 of 3, 3 applied');
     expect(run.check('integrity').detail).toMatch(
       /^2 entries, \d+ B; totals by kind match; 2 of 2 sizes recounted; 5 of 5 indexes present$/,
     );
@@ -84,7 +84,7 @@ describe('doctor: the checks that read the store', () => {
       'last-stress': 'warn',
     });
     expect(before.check('schema')).toMatchObject({
-      detail: '1 pending migration(s): 2 bookkeeping — schema version 1 of 2, 1 applied',
+      detail: '2 pending migration(s): 2 bookkeeping, 3 outbox — schema version 1 of 3, 1 applied',
       fix: 'Run `pgcache migrate up` (or `pgcache doctor --fix --migrate`).',
     });
     expect(before.check('breakers').detail).toBe(
@@ -93,7 +93,7 @@ describe('doctor: the checks that read the store', () => {
     const fixed = await runTestDoctor(dataDir, { checks: ['schema'], fix: true, migrate: true });
     expect(fixed.check('schema')).toMatchObject({
       status: 'pass',
-      fixed: 'applied migration(s) 2 bookkeeping',
+      fixed: 'applied migration(s) 2 bookkeeping, 3 outbox',
     });
     const again = await runTestDoctor(dataDir, { checks: ['schema'], fix: true, migrate: true });
     expect(again.check('schema')).toMatchObject({ status: 'pass' });
