@@ -13,13 +13,14 @@
  * ```
  */
 export { openStore, type OpenStoreOptions, type MigrationPolicy } from './store/open-store.js';
+export type { Store } from './store/store.js';
 export type {
-  Store,
   StoreOptions,
   SetOptions,
+  GetOptions,
   CallOptions,
   StoreMaintainOptions,
-} from './store/store.js';
+} from './store/store-options.js';
 export type { Entry, EntrySummary, EntryInput } from './store/entry.js';
 export type { EntryKind, ParsedKey } from './store/keys.js';
 export { parseKey } from './store/keys.js';
@@ -76,4 +77,3 @@ export {
   type NamespacePolicies,
   type RateDecision,
 } from './namespaces/index.js';
-export type { GetOptions } from './store/store.js';

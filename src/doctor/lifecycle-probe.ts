@@ -1,4 +1,5 @@
 import { sleep } from '../clock.js';
+import { inspect } from './store-access.js';
 import { listOpenHandles, type OpenHandle } from '../db/handle-registry.js';
 import { isPgcacheError } from '../errors/index.js';
 import type { Host } from '../platform/host.js';
@@ -54,7 +55,7 @@ export async function runLifecycleProbe(ctx: DoctorContext): Promise<ProbeReport
     }
     openMs.push(ctx.now() - started);
     try {
-      await store.inspect('doctor.probe', (db) => db.query('SELECT 1'));
+      await inspect(store, 'doctor.probe', (db) => db.query('SELECT 1'));
     } catch (thrown) {
       error = `cycle ${cycle}: a statement failed: ${describe(thrown)}`;
     } finally {

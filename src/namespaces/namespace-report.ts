@@ -1,5 +1,6 @@
 import { readNamespaceUsage } from '../store/namespace-quota.js';
-import type { CallOptions, Store } from '../store/store.js';
+import type { CallOptions } from '../store/store-options.js';
+import type { Store } from '../store/store.js';
 import {
   DEFAULT_NAMESPACE_POLICY,
   policyFor,

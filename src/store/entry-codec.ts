@@ -42,6 +42,21 @@ export function encodeEntry(key: string, value: unknown, maxEntryBytes: number):
   };
 }
 
+/** Encode every item of a batch; an invalid one throws, its message naming its position. */
+export function encodeBatch(
+  items: readonly { key: string; value: unknown; ttlMs?: number | undefined }[],
+  maxEntryBytes: number,
+): { entry: EncodedEntry; ttlMs: number | undefined }[] {
+  return items.map((item, index) => {
+    try {
+      return { entry: encodeEntry(item.key, item.value, maxEntryBytes), ttlMs: item.ttlMs };
+    } catch (error) {
+      if (error instanceof Error) error.message = `item ${index + 1}: ${error.message}`;
+      throw error;
+    }
+  });
+}
+
 function toJson(key: string, value: unknown): string {
   let json: string | undefined;
   try {

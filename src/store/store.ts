@@ -1,4 +1,3 @@
-import type { Timer } from '../clock.js';
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import { ClosedError, UsageError } from '../errors/index.js';
 import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
@@ -12,9 +11,10 @@ import {
   type PendingMigration,
 } from '../migrations/index.js';
 import { Deadline } from '../resilience/deadline.js';
-import { AccessLog, writeAccessBatch } from './access-log.js';
+import { AccessRecorder } from './access-recorder.js';
+import { writeAccessBatch } from './access-log.js';
 import type { Entry, EntryInput, EntrySummary } from './entry.js';
-import { encodeEntry, type EncodedEntry } from './entry-codec.js';
+import { encodeBatch, encodeEntry } from './entry-codec.js';
 import {
   deleteEntries,
   deletePrefixBatch,
@@ -38,15 +38,6 @@ import type {
   StoreOptions,
 } from './store-options.js';
 
-export type {
-  CallOptions,
-  GetOptions,
-  SetOptions,
-  StoreDeps,
-  StoreMaintainOptions,
-  StoreOptions,
-} from './store-options.js';
-
 /**
  * The cache store: entries with TTL, exact size accounting, atomic batches, LRU maintenance and
  * stats, every statement on the resilience path. Open one with `openStore()`; `close()` it.
@@ -54,9 +45,7 @@ export type {
 export class Store {
   readonly #options: Required<StoreOptions>;
   readonly #deps: StoreDeps;
-  readonly #log = new AccessLog();
-  #flushTimer: Timer | undefined;
-  #flushing: Promise<void> | undefined;
+  readonly #access: AccessRecorder;
   #maintaining: Promise<MaintainReport> | undefined;
   #closing: Promise<void> | undefined;
 
@@ -69,6 +58,17 @@ export class Store {
       ...options,
     };
     this.#deps = deps;
+    this.#access = new AccessRecorder(
+      { intervalMs: this.#options.flushIntervalMs, threshold: this.#options.flushThreshold },
+      {
+        clock: deps.clock,
+        onWarning: deps.onWarning,
+        write: (batch, deadline) =>
+          this.#run('write', 'flush', { deadline }, (db) =>
+            db.transaction((tx) => writeAccessBatch(tx, batch)),
+          ),
+      },
+    );
   }
 
   /** What the store runs on (embedded directory or server). */
@@ -82,13 +82,11 @@ export class Store {
     const now = this.#now();
     const since = new Date(now.getTime() - (options.graceMs ?? 0));
     const entry = await this.#run('read', 'get', options, (db) => selectLiveEntry(db, key, since));
-    if (entry === undefined || (entry.expiresAt !== null && entry.expiresAt <= now))
-      this.#log.count('misses');
-    else {
-      this.#log.count('hits');
-      this.#log.touch(key, now);
-    }
-    this.#flushIfFull();
+    this.#recordRead(
+      key,
+      entry !== undefined && (entry.expiresAt === null || entry.expiresAt > now),
+      now,
+    );
     return entry;
   }
 
@@ -103,16 +101,8 @@ export class Store {
     const found = await this.#run('read', 'get-many', options, (db) =>
       selectLiveEntries(db, keys, now),
     );
-    const entries = keys.map((key) => found.get(key));
-    for (const [i, entry] of entries.entries()) {
-      if (entry === undefined) this.#log.count('misses');
-      else {
-        this.#log.count('hits');
-        this.#log.touch(keys[i] as string, now);
-      }
-    }
-    this.#flushIfFull();
-    return entries;
+    for (const key of keys) this.#recordRead(key, found.has(key), now);
+    return keys.map((key) => found.get(key));
   }
 
   /** Store `value` under `key` (replacing any entry). Invalid keys and values change nothing. */
@@ -135,19 +125,7 @@ export class Store {
     items: readonly EntryInput[],
     options: Omit<SetOptions, 'ttlMs'> = {},
   ): Promise<{ written: number; bytes: number }> {
-    const encoded: { entry: EncodedEntry; ttlMs: number | undefined }[] = items.map(
-      (item, index) => {
-        try {
-          return {
-            entry: encodeEntry(item.key, item.value, this.#options.maxEntryBytes),
-            ttlMs: item.ttlMs,
-          };
-        } catch (error) {
-          if (error instanceof Error) error.message = `item ${index + 1}: ${error.message}`;
-          throw error;
-        }
-      },
-    );
+    const encoded = encodeBatch(items, this.#options.maxEntryBytes);
     const now = this.#now();
     const writes = encoded.map(({ entry, ttlMs }) => ({
       entry,
@@ -204,34 +182,22 @@ export class Store {
 
   /** Where the schema stands against the migrations this pgcache ships. */
   migrationStatus(options: CallOptions = {}): Promise<MigrationStatus> {
-    return this.#run(
-      'read',
-      'migrate.status',
-      options,
-      (db) => readMigrationStatus(db, MIGRATIONS),
-      {
-        bypassBreaker: true,
-      },
-    );
+    const read = (db: Queryable): Promise<MigrationStatus> => readMigrationStatus(db, MIGRATIONS);
+    return this.#run('read', 'migrate.status', options, read, { bypassBreaker: true });
   }
 
   /** Apply pending migrations (up to `to`), alone on the database. */
   migrateUp(options: CallOptions & { to?: number | undefined } = {}): Promise<PendingMigration[]> {
-    const op = { kind: 'write' as const, name: 'migrate.up', deadline: this.#deadline(options) };
-    const to = options.to;
-    return this.#deps.runner.exclusive(op, (db) =>
-      migrateUp(db, {
-        migrations: MIGRATIONS,
-        clock: this.#deps.clock,
-        ...(to === undefined ? {} : { to }),
-      }),
+    const { to } = options;
+    const upTo = to === undefined ? {} : { to };
+    return this.#exclusive('migrate.up', options, (db) =>
+      migrateUp(db, { migrations: MIGRATIONS, clock: this.#deps.clock, ...upTo }),
     );
   }
 
   /** Undo applied migrations above `to`, alone on the database. */
   migrateDown(to: number, options: CallOptions = {}): Promise<AppliedMigration[]> {
-    const op = { kind: 'write' as const, name: 'migrate.down', deadline: this.#deadline(options) };
-    return this.#deps.runner.exclusive(op, (db) =>
+    return this.#exclusive('migrate.down', options, (db) =>
       migrateDown(db, { migrations: MIGRATIONS, clock: this.#deps.clock, to }),
     );
   }
@@ -278,51 +244,20 @@ export class Store {
     }
   }
 
-  /**
-   * Run a read of a diagnostic tool (`doctor`) on the database: on the resilience path (queue,
-   * retry, timeout) but past the breaker, so that a store whose breaker is open can be examined.
-   */
-  inspect<T>(
-    name: string,
-    fn: (db: Queryable) => Promise<T>,
-    options: CallOptions = {},
-  ): Promise<T> {
-    return this.#run('read', name, options, fn, { bypassBreaker: true });
-  }
-
-  /**
-   * Run a repair of a diagnostic tool (an index build, a purge) alone on the database, past the
-   * breaker and bound only by the deadline (an index build can outlast one attempt's timeout).
-   */
-  repair<T>(name: string, fn: (db: Database) => Promise<T>, options: CallOptions = {}): Promise<T> {
-    const op = {
-      kind: 'write' as const,
-      name,
-      deadline: this.#deadline(options),
-      bypassBreaker: true,
-    };
-    return this.#deps.runner.exclusive(op, fn);
-  }
-
   async #maintain(dryRun: boolean, deadline: Deadline): Promise<MaintainReport> {
+    const { maxSizeBytes, lowWaterPercent, namespaces, graceMs } = this.#options;
     const report = await runMaintenance(
-      {
-        dryRun,
-        maxSizeBytes: this.#options.maxSizeBytes,
-        lowWaterPercent: this.#options.lowWaterPercent,
-        namespaces: this.#options.namespaces,
-        graceMs: this.#options.graceMs,
-      },
+      { dryRun, maxSizeBytes, lowWaterPercent, namespaces, graceMs },
       {
         run: (name, fn) => this.#run('write', name, { deadline }, fn),
-        exclusive: (name, fn) => this.#deps.runner.exclusive({ kind: 'write', name, deadline }, fn),
+        exclusive: (name, fn) => this.#exclusive(name, { deadline }, fn),
         footprint: () => this.#deps.database.footprint(),
-        reclaimDisk: this.#deps.database.describe().kind === 'embedded',
+        reclaimDisk: this.describe().kind === 'embedded',
         now: () => this.#now(),
         shouldStop: () => deadline.check('attempt'),
       },
     );
-    if (!report.dryRun) await this.writeMeta(META_KEYS.lastMaintenance, report, { deadline });
+    if (!dryRun) await this.writeMeta(META_KEYS.lastMaintenance, report, { deadline });
     return report;
   }
 
@@ -338,19 +273,8 @@ export class Store {
   }
 
   /** Write buffered access times and hit/miss counters now. */
-  async flush(options: CallOptions = {}): Promise<void> {
-    while (this.#flushing !== undefined) await this.#flushing;
-    if (this.#log.size === 0) return;
-    const batch = this.#log.take();
-    this.#flushing = this.#run('write', 'flush', options, (db) =>
-      db.transaction((tx) => writeAccessBatch(tx, batch)),
-    )
-      .catch((error: unknown) => {
-        this.#log.restore(batch);
-        throw error;
-      })
-      .finally(() => (this.#flushing = undefined));
-    await this.#flushing;
+  flush(options: CallOptions = {}): Promise<void> {
+    return this.#access.flush(options.deadline);
   }
 
   /**
@@ -359,7 +283,7 @@ export class Store {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#flushTimer?.cancel();
+      this.#access.stop();
       const deadline = Deadline.after(this.#deps.clock, Math.min(this.#options.timeoutMs, 5000));
       try {
         await this.flush({ deadline });
@@ -387,23 +311,27 @@ export class Store {
   }
 
   /**
-   * Run `fn` with the database on the resilience path (deadline, queue, breaker, retry, timeout):
-   * for modules built on the store, such as the tiers' outbox. `fn` may run more than once.
-   * `bypassBreaker` is for introspection that must work while the breaker is open (`stats`).
+   * Run `fn` with the database on the resilience path (deadline, queue, breaker, retry, timeout),
+   * for modules built on the store (the tiers' outbox, `doctor`). `fn` may run more than once.
+   * `bypassBreaker` is for introspection and repairs that must work while the breaker is open;
+   * `exclusive` runs `fn` alone, bound by the deadline only (an index build, VACUUM).
    */
   execute<T>(
     kind: OperationKind,
     name: string,
     fn: (db: Database) => Promise<T>,
-    options: CallOptions & { readonly bypassBreaker?: boolean } = {},
+    options: CallOptions & { readonly bypassBreaker?: boolean; readonly exclusive?: boolean } = {},
   ): Promise<T> {
-    return this.#run(kind, name, options, fn, { bypassBreaker: options.bypassBreaker === true });
+    const extra = { bypassBreaker: options.bypassBreaker === true };
+    return options.exclusive === true
+      ? this.#exclusive(name, options, fn, extra)
+      : this.#run(kind, name, options, fn, extra);
   }
 
   /** Add `n` to the persisted counter `name`; written with the next flush. */
   addToCounter(name: string, n = 1): void {
-    this.#log.count(name, n);
-    this.#flushIfFull();
+    this.#access.count(name, n);
+    this.#access.schedule();
   }
 
   #write(
@@ -432,6 +360,23 @@ export class Store {
     return this.#deps.runner.run({ kind, name, deadline: this.#deadline(options), ...extra }, fn);
   }
 
+  // A hit records the read (access time and count, written in a batch) as well as the counter.
+  #recordRead(key: string, hit: boolean, now: Date): void {
+    this.#access.count(hit ? 'hits' : 'misses');
+    if (hit) this.#access.touch(key, now);
+    this.#access.schedule();
+  }
+
+  #exclusive<T>(
+    name: string,
+    options: CallOptions,
+    fn: (db: Database) => Promise<T>,
+    extra: { bypassBreaker?: boolean } = {},
+  ): Promise<T> {
+    const op = { kind: 'write' as const, name, deadline: this.#deadline(options), ...extra };
+    return this.#deps.runner.exclusive(op, fn);
+  }
+
   #deadline(options: CallOptions): Deadline {
     return options.deadline ?? Deadline.after(this.#deps.clock, this.#options.timeoutMs);
   }
@@ -448,31 +393,5 @@ export class Store {
       });
     }
     return (now) => (ttl === 0 ? null : new Date(now.getTime() + ttl));
-  }
-
-  // One background timer while reads are buffered; none when idle.
-  #scheduleFlush(): void {
-    if (this.#flushTimer !== undefined) return;
-    this.#flushTimer = this.#deps.clock.setTimer(
-      this.#options.flushIntervalMs,
-      () => {
-        this.#flushTimer = undefined;
-        if (this.#closing === undefined && this.#log.size > 0) this.#flushInBackground();
-      },
-      { background: true },
-    );
-  }
-
-  #flushIfFull(): void {
-    if (this.#log.size >= this.#options.flushThreshold) this.#flushInBackground();
-    else this.#scheduleFlush();
-  }
-
-  #flushInBackground(): void {
-    this.flush().catch((error: unknown) => {
-      this.#deps.onWarning?.(
-        `access times and counters will be retried: ${(error as Error).message}`,
-      );
-    });
   }
 }

@@ -1,5 +1,6 @@
 import { readCounters } from '../store/meta.js';
-import type { CallOptions, Store } from '../store/store.js';
+import type { CallOptions } from '../store/store-options.js';
+import type { Store } from '../store/store.js';
 import { readOutboxFigures, type OutboxFigures } from './outbox.js';
 import { counterName, LATENCY_BUCKETS_MS, type Tier } from './tier-metrics.js';
 

@@ -4,7 +4,8 @@ import { ConfigError } from '../errors/index.js';
 import { Deadline } from '../resilience/deadline.js';
 import type { Entry, EntryInput, EntrySummary } from '../store/entry.js';
 import { parseKey } from '../store/keys.js';
-import type { CallOptions, SetOptions, Store } from '../store/store.js';
+import type { CallOptions, SetOptions } from '../store/store-options.js';
+import type { Store } from '../store/store.js';
 import type { GuardedOrigin } from './guarded-origin.js';
 import { MemoryTier, type MemoryTierOptions } from './memory-tier.js';
 import {

@@ -142,7 +142,7 @@ describe('pgcache doctor', () => {
       { key: 'old:1', value: 'x'.repeat(500), ttlMs: 1000 },
       { key: 'app:live', value: 'x'.repeat(100), ttlMs: 0 },
     ]);
-    await store.inspect('test', (db) => db.exec('DROP INDEX pgcache_entries_value'));
+    await store.execute('write', 'test', (db) => db.exec('DROP INDEX pgcache_entries_value'));
     await store.close();
     writeFileSync(
       join(dataDir, LOCK_FILE_NAME),

@@ -21,7 +21,9 @@ async function storeWith(
   try {
     if (entries.length > 0) await store.setMany(entries);
     if (options.sql !== undefined)
-      await store.repair('test.break', (db) => db.exec(options.sql ?? ''));
+      await store.execute('write', 'test.break', (db) => db.exec(options.sql ?? ''), {
+        exclusive: true,
+      });
   } finally {
     await store.close();
   }

@@ -1,4 +1,5 @@
 import { readBreakerSnapshots } from '../../store/breaker-persistence.js';
+import { inspect } from '../store-access.js';
 import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
 import { judge, relative, type Check, type Finding } from '../check.js';
 import { withSessionStore } from '../with-session-store.js';
@@ -9,7 +10,7 @@ export const breakersCheck: Check = {
   title: 'circuit breakers persisted by any process',
   run(ctx) {
     return withSessionStore(ctx, 2, async (store) => {
-      const snapshots = await store.inspect('doctor.breakers', readBreakerSnapshots);
+      const snapshots = await inspect(store, 'doctor.breakers', readBreakerSnapshots);
       const now = ctx.now();
       const findings = snapshots.flatMap((b): Finding[] => {
         switch (b.state) {

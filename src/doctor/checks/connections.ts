@@ -1,4 +1,5 @@
 import { formatBytes, formatDuration } from '../../config/units.js';
+import { inspect } from '../store-access.js';
 import type { OpenHandle } from '../../db/handle-registry.js';
 import { judge, plural, type Check, type CheckResult, type Finding } from '../check.js';
 import type { DoctorContext } from '../doctor-context.js';
@@ -22,7 +23,7 @@ export const connectionsCheck: Check = {
     const t = ctx.thresholds;
     const idle = ctx.embedded
       ? undefined
-      : await session.store.inspect('doctor.sessions', (db) =>
+      : await inspect(session.store, 'doctor.sessions', (db) =>
           readIdleSessions(db, Math.min(t.idleSessionMs, t.idleInTransactionMs)),
         );
     // The probe measures from a clean slate: the doctor's own store is closed first.

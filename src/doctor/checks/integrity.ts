@@ -1,4 +1,5 @@
 import { formatBytes, formatDuration } from '../../config/units.js';
+import { inspect, repair } from '../store-access.js';
 import type { Queryable } from '../../db/database.js';
 import { readSizeFigures } from '../../store/size-query.js';
 import type { Store } from '../../store/store.js';
@@ -20,9 +21,9 @@ export const integrityCheck: Check = {
     const session = await ctx.session();
     if (session.state !== 'open') return undefined;
     const { store } = session;
-    const missing = await store.inspect('doctor.indexes', missingEntryIndexes);
+    const missing = await inspect(store, 'doctor.indexes', missingEntryIndexes);
     for (const index of missing) {
-      await store.repair('doctor.create-index', (db) => db.exec(createIndexStatement(index)));
+      await repair(store, 'doctor.create-index', (db) => db.exec(createIndexStatement(index)));
     }
     return missing.length === 0
       ? undefined
@@ -43,7 +44,7 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
   const now = new Date(ctx.now());
   const horizon = new Date(now.getTime() + ctx.thresholds.clockSkewMs);
   const read = <T>(fn: (db: Queryable) => Promise<T>): Promise<T> =>
-    store.inspect('doctor.integrity', fn);
+    inspect(store, 'doctor.integrity', fn);
   const table = await read((db) => tableFigures(db, horizon));
   const byKind = await read((db) => readSizeFigures(db, now));
   const recount = await recountSizes(read, { maxEntries: ctx.thresholds.recountEntries });

@@ -1,4 +1,5 @@
 import { META_KEYS, readMeta } from '../../store/meta.js';
+import { inspect } from '../store-access.js';
 import { pass, problem, relative, type Check } from '../check.js';
 import { withSessionStore } from '../with-session-store.js';
 
@@ -8,7 +9,7 @@ export const lastStressCheck: Check = {
   title: 'the verdict of the last stress run',
   run(ctx) {
     return withSessionStore(ctx, 2, async (store) => {
-      const doc = await store.inspect('doctor.last-stress', (db) =>
+      const doc = await inspect(store, 'doctor.last-stress', (db) =>
         readMeta<Record<string, unknown>>(db, META_KEYS.lastStress),
       );
       if (doc === undefined) return pass('no stress run recorded');

@@ -1,4 +1,5 @@
 import { formatBytes, formatDuration } from '../../config/units.js';
+import { inspect, repair } from '../store-access.js';
 import { isPgcacheError } from '../../errors/index.js';
 import { purgeExpired } from '../../maintain/purge-expired.js';
 import type { Store } from '../../store/store.js';
@@ -19,7 +20,7 @@ export const maintenanceCheck: Check = {
     const session = await ctx.session();
     if (session.state !== 'open') return undefined;
     const purged = await purgeExpired(
-      (name, fn) => session.store.repair(name, fn),
+      (name, fn) => repair(session.store, name, fn),
       new Date(ctx.now()),
       500,
       () => undefined,
@@ -33,7 +34,7 @@ export const maintenanceCheck: Check = {
 async function inspectMaintenance(ctx: DoctorContext, store: Store): Promise<CheckResult> {
   const t = ctx.thresholds;
   const stats = await store.stats();
-  const rows = await store.inspect('doctor.dead-rows', (db) =>
+  const rows = await inspect(store, 'doctor.dead-rows', (db) =>
     readRowCounts(db, { analyze: ctx.embedded }),
   );
   const findings: Finding[] = [];

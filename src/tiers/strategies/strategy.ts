@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Deadline } from '../../resilience/deadline.js';
 import type { EntryInput, EntrySummary } from '../../store/entry.js';
-import type { SetOptions } from '../../store/store.js';
+import type { SetOptions } from '../../store/store-options.js';
 import type { StrategyName } from '../strategy-name.js';
 
 /** The tiers as a strategy writes to them. */
