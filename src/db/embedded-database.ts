@@ -14,6 +14,7 @@ import type {
 } from './database.js';
 import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
 import { translateDriverError } from './sql-errors.js';
@@ -80,6 +81,7 @@ export class EmbeddedDatabase implements Database {
   readonly #closeTimeoutMs: number;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #gate = new SessionGate();
+  readonly #statements: PreparedStatements;
   #completed = 0;
   #closing: Promise<void> | undefined;
 
@@ -87,6 +89,7 @@ export class EmbeddedDatabase implements Database {
 
   constructor(pglite: PGlite, location: string, closeTimeoutMs = 5000, label = location) {
     this.#pglite = pglite;
+    this.#statements = new PreparedStatements(pglite);
     this.#location = location;
     this.#label = label;
     this.#closeTimeoutMs = closeTimeoutMs;
@@ -111,10 +114,7 @@ export class EmbeddedDatabase implements Database {
     sql: string,
     params: readonly unknown[] = [],
   ): Promise<QueryResult<R>> {
-    return this.#store('query', async () => {
-      const result = await this.#pglite.query<R>(sql, params as unknown[]);
-      return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
-    });
+    return this.#store('query', () => this.#statements.query<R>(sql, params));
   }
 
   exec(sql: string): Promise<void> {
@@ -133,14 +133,11 @@ export class EmbeddedDatabase implements Database {
     return this.#track('wire message', () =>
       this.#gate.runWire(async () => {
         const tracker = new ProtocolStateTracker(message);
-        await this.#pglite.runExclusive(() =>
-          this.#pglite.execProtocolRawStream(message, {
-            onRawData: (chunk) => {
-              tracker.push(chunk);
-              onData(chunk);
-            },
-          }),
-        );
+        // Not execProtocolRawStream: PGlite keeps its data callback after the call, so the next
+        // call's answer (a store query's) would go to this wire client and be lost to its caller.
+        const answer = await this.#pglite.runExclusive(() => this.#pglite.execProtocolRaw(message));
+        tracker.push(answer);
+        onData(answer);
         const state = tracker.state();
         return { value: state, hold: state !== 'idle' };
       }),
