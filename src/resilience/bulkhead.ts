@@ -4,6 +4,7 @@ import { formatDuration } from '../config/units.js';
 import { QueueFullError, QueueTimeoutError } from '../errors/index.js';
 import type { Deadline } from './deadline.js';
 import { LatencyStats, type LatencySummary } from './latency-stats.js';
+import { LoopTurns } from './loop-turns.js';
 
 /** Which queue an operation waits in: reads never wait behind writes. */
 export type OperationKind = 'read' | 'write';
@@ -21,6 +22,11 @@ export interface BulkheadOptions {
   readonly maxLength?: number;
   /** Longest a call waits for a slot before it is rejected. @default 2000 */
   readonly waitTimeoutMs?: number;
+  /**
+   * Let the event loop turn (timers, sockets) before starting a call when the last turn is this
+   * old; `Infinity` never does (deterministic tests). @default 10
+   */
+  readonly loopTurnEveryMs?: number;
 }
 
 /** What {@link Bulkhead} needs injected. */
@@ -83,6 +89,7 @@ export class Bulkhead {
   readonly #waiting = new Map<AbortController, Timer | undefined>();
   readonly #waitStats = new LatencyStats();
   readonly #execStats = new LatencyStats();
+  readonly #turns: LoopTurns;
   #completed = 0;
   #failed = 0;
   #rejected = 0;
@@ -106,6 +113,7 @@ export class Bulkhead {
       throw new RangeError(`Expected \`waitTimeoutMs\` to be above 0, got ${this.#waitTimeoutMs}`);
     }
     this.#clock = deps.clock;
+    this.#turns = new LoopTurns(options.loopTurnEveryMs ?? 10);
   }
 
   /** Run `fn` in the `kind` queue once a slot is free, within the queue-wait limit. */
@@ -238,6 +246,8 @@ export class Bulkhead {
           this.#waiting.get(controller)?.cancel();
           this.#waiting.delete(controller);
         }
+        const turn = this.#turns.maybeTurn();
+        if (turn !== undefined) await turn;
         const startedAt = this.#clock.now();
         this.#waitStats.record(startedAt - enqueuedAt);
         try {

@@ -55,6 +55,8 @@ describe('ResilientRunner under load', () => {
           writeConcurrency: 5,
           maxLength: MAX_LENGTH,
           waitTimeoutMs: 2000,
+          // No loop turns: which calls are in flight at the crash stays the same on every run.
+          loopTurnEveryMs: Infinity,
         },
         retry: { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 },
         breaker: { threshold: 5, halfOpenAfterMs: 30_000 },

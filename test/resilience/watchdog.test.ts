@@ -33,3 +33,27 @@ describe('Watchdog', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe('LoopTurns', () => {
+  it('lets timers and sockets in during a long run of promise-only work', async () => {
+    const { Bulkhead } = await import('../../src/resilience/bulkhead.js');
+    const { Deadline } = await import('../../src/resilience/deadline.js');
+    const { systemClock } = await import('../../src/clock.js');
+    const bulkhead = new Bulkhead({ readConcurrency: 1, maxLength: 1000 }, { clock: systemClock });
+    const order: string[] = [];
+    setImmediate(() => order.push('loop turned'));
+    // Each job keeps the CPU for about 1 ms and settles through microtasks only, like PGlite.
+    const busy = async (i: number): Promise<void> => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      order.push(`job ${i}`);
+    };
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        bulkhead.run('read', Deadline.after(systemClock, 60_000), () => busy(i)),
+      ),
+    );
+    expect(order.indexOf('loop turned')).toBeGreaterThan(0);
+    expect(order.indexOf('loop turned')).toBeLessThan(50);
+  });
+});
