@@ -19,8 +19,9 @@ import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
 import { translateDriverError } from './sql-errors.js';
 
-/** The PGlite version pgcache is built and tested against (pinned to match pglite-socket). */
-export const PGLITE_VERSION = '0.5.14';
+import { PGLITE_VERSION } from './pglite-version.js';
+
+export { PGLITE_VERSION };
 
 /** Options for {@link openEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {

@@ -15,7 +15,10 @@ import type {
   Transaction,
 } from './database.js';
 import { registerHandle } from './handle-registry.js';
+import { redactUrl } from './redact-url.js';
 import { translateDriverError } from './sql-errors.js';
+
+export { redactUrl };
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Options of {@link openWireDatabase}. */
@@ -48,17 +51,6 @@ const types = {
 };
 
 const transactionScope = new AsyncLocalStorage<WireDatabase>();
-
-/** Redact the password of a connection URL for messages and `describe()`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
-}
 
 /**
  * Connect to a PostgreSQL server (or a `pgcache serve` endpoint) with a `pg` pool and check that

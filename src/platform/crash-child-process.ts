@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { StoreUnavailableError } from '../errors/index.js';
 
 /** A running crash-scenario writer. */
@@ -33,6 +32,7 @@ export function crashChildScript(): string {
  * acknowledged its first write under `prefix`, so that a kill always lands while it writes.
  */
 export async function startCrashChild(dataDir: string, prefix: string): Promise<CrashChildProcess> {
+  const { execa } = await import('execa'); // only the crash scenario starts a child
   const child = execa(process.execPath, [crashChildScript(), dataDir, prefix], {
     reject: false,
     stdin: 'ignore',

@@ -1,6 +1,6 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
+import type { PGLiteSocketHandler, PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
 import type { Clock, Timer } from '../clock.js';
 import type { WireClientStats, WireStats } from '../db/database.js';
 import type { ProtocolState } from '../db/protocol-state.js';
@@ -50,7 +50,9 @@ export async function openWireEndpoint(
   options: WireEndpointOptions,
   deps: WireEndpointDeps,
 ): Promise<WireEndpoint> {
-  const endpoint = new WireEndpoint(options, deps);
+  // Loaded here, not at start-up: only `serve` needs pglite-socket (and through it, PGlite).
+  const { PGLiteSocketHandler: Handler } = await import('@electric-sql/pglite-socket');
+  const endpoint = new WireEndpoint(options, deps, Handler);
   await endpoint.listen();
   return endpoint;
 }
@@ -62,6 +64,7 @@ export class WireEndpoint {
   readonly #maxConnections: number;
   readonly #deps: WireEndpointDeps;
   readonly #scheduler: WireScheduler;
+  readonly #Handler: typeof PGLiteSocketHandler;
   readonly #clients = new Map<number, WireClient>();
   readonly #sockets = new Map<number, Socket>();
   readonly #servers: Server[] = [];
@@ -72,7 +75,12 @@ export class WireEndpoint {
   #closing: Promise<void> | undefined;
   #onEmpty: (() => void) | undefined;
 
-  constructor(options: WireEndpointOptions, deps: WireEndpointDeps) {
+  constructor(
+    options: WireEndpointOptions,
+    deps: WireEndpointDeps,
+    Handler: typeof PGLiteSocketHandler,
+  ) {
+    this.#Handler = Handler;
     this.#options = options;
     this.#host = options.host ?? '127.0.0.1';
     this.#maxConnections = options.maxConnections ?? 100;
@@ -183,7 +191,7 @@ export class WireEndpoint {
       socket.end(fatalError(code, why), () => socket.destroy());
       return;
     }
-    const handler = new PGLiteSocketHandler({
+    const handler = new this.#Handler({
       queryQueue: this.#scheduler as unknown as PGLiteSocketHandlerOptions['queryQueue'],
       closeOnDetach: true,
     });

@@ -10,8 +10,7 @@ import {
 import type { SettingKey } from '../config/settings.js';
 import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
-import { openEmbeddedDatabase } from '../db/embedded-database.js';
-import { openWireDatabase, type WireDatabase } from '../db/wire-database.js';
+import type { WireDatabase, WireDatabaseOptions } from '../db/wire-database.js';
 import {
   NotInitialisedError,
   StoreLockedError,
@@ -161,8 +160,8 @@ async function openBackend(
     // A crashed or hung instance is replaced on the same directory; the lock stays held.
     const database = await openSupervisedDatabase({
       clock: deps.clock,
-      open: () =>
-        openEmbeddedDatabase({
+      open: async () =>
+        (await import('../db/embedded-database.js')).openEmbeddedDatabase({
           pgDataDir: join(config.dataDir, PGDATA_DIR_NAME),
           location: config.dataDir,
         }),
@@ -225,6 +224,12 @@ function serveUrl(pg: { host: string; port: number }, token: string | undefined)
   const host = pg.host.includes(':') ? `[${pg.host}]` : pg.host;
   const password = token === undefined ? '' : `:${encodeURIComponent(token)}`;
   return `postgres://pgcache${password}@${host}:${pg.port}/postgres`;
+}
+
+// The drivers load only when used: PGlite for a data directory, `pg` for a server or `serve`
+// (each costs tens of milliseconds of start-up that a short command does not need twice).
+async function openWireDatabase(options: WireDatabaseOptions): Promise<WireDatabase> {
+  return (await import('../db/wire-database.js')).openWireDatabase(options);
 }
 
 /** True when `dataDir` holds a PGlite data directory. */

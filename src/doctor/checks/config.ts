@@ -1,7 +1,7 @@
 import type { LoadedConfig, ResolvedSetting } from '../../config/load-config.js';
 import { SETTINGS, type SettingSpec } from '../../config/settings.js';
 import { formatBytes, formatDuration } from '../../config/units.js';
-import { redactUrl } from '../../db/wire-database.js';
+import { redactUrl } from '../../db/redact-url.js';
 import { isPgcacheError } from '../../errors/index.js';
 import { judge, problem, type Check, type Finding } from '../check.js';
 

@@ -1,4 +1,4 @@
-import { PGLITE_VERSION } from '../../db/embedded-database.js';
+import { PGLITE_VERSION } from '../../db/pglite-version.js';
 import { judge, type Check, type Finding } from '../check.js';
 
 /** The oldest Node.js major pgcache supports (package.json `engines`). */
