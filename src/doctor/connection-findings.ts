@@ -120,7 +120,7 @@ export function wireFindings(ctx: DoctorContext, wire: WireSnapshots): Finding[]
       return [
         {
           status: 'fail',
-          detail: `wire client ${describeClient(c)} has been idle in a transaction for ${formatDuration(c.idleMs)}: every other client and the store wait for it`,
+          detail: `wire ${describeClient(c)} has been idle in a transaction for ${formatDuration(c.idleMs)}: every other client and the store wait for it`,
           fix: `Make that program (application_name ${c.applicationName ?? 'unset'}) end its transactions promptly; serve ends a client idle in a transaction after its --idle-transaction-timeout (serve.idleTransactionTimeoutMs).`,
         },
       ];
@@ -129,7 +129,7 @@ export function wireFindings(ctx: DoctorContext, wire: WireSnapshots): Finding[]
       return [
         {
           status: 'warn',
-          detail: `wire client ${describeClient(c)} has been idle for ${formatDuration(c.idleMs)}`,
+          detail: `wire ${describeClient(c)} has been idle for ${formatDuration(c.idleMs)}`,
           fix: 'A program keeps a connection to serve it does not use (each counts against serve.maxConnections): close it, or give its pool an idle timeout.',
         },
       ];
