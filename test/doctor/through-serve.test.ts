@@ -41,7 +41,7 @@ describe('doctor through a serving owner (a real `pgcache serve` process)', () =
       '--token',
       TOKEN,
       '--idle-transaction-timeout',
-      '3s',
+      '4s',
     ]);
     lockAtStart = readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8');
   }, 60_000);
@@ -132,7 +132,7 @@ describe('doctor through a serving owner (a real `pgcache serve` process)', () =
       ),
       fix: expect.stringContaining('--idle-transaction-timeout'),
     });
-    // serve's --idle-transaction-timeout (3s here) disconnects it and rolls it back.
+    // serve's --idle-transaction-timeout (4s here) disconnects it and rolls it back.
     expect(await ended).toBe('25P03');
     await holder.end().catch(() => undefined);
     const after = await doctor({ checks: ['connections'] });

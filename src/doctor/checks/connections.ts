@@ -53,9 +53,10 @@ async function connectionsThroughServe(ctx: DoctorContext, owner: LockOwner): Pr
   const serve = serveAccess(ctx, owner);
   const { wire: before } = await readWireClients(ctx, serve);
   const unchanged = { before, after: before, leftover: [] };
+  const found = wireFindings(ctx, unchanged);
   // A client holding the session would make every connection of the probe wait for it.
-  if (wireFindings(ctx, unchanged).some((f) => f.status === 'fail')) {
-    return judge(`${wireFacts(unchanged)}; probe not run`, wireFindings(ctx, unchanged), {
+  if (found.some((f) => f.status === 'fail')) {
+    return judge(`${wireFacts(unchanged)}; probe not run`, found, {
       serve: { pid: owner.pid, before },
     });
   }
