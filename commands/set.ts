@@ -107,7 +107,7 @@ export function setCommand(ctx: CliContext): Command {
         const expiry =
           summary.expiresAt === null
             ? 'never expires'
-            : `expires in ${formatDuration(summary.expiresAt.getTime() - ctx.clock.now())}`;
+            : `expires in ${formatDuration(summary.expiresAt.getTime() - summary.updatedAt.getTime())}`;
         ctx.stdout.write(
           `stored ${scoped} (${summary.sizeBytes} bytes, ${expiry})${ORIGIN_NOTE[strategy]}\n`,
         );

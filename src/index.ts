@@ -77,3 +77,4 @@ export {
   type NamespacePolicies,
   type RateDecision,
 } from './namespaces/index.js';
+export type { IdleServerSession } from './db/database.js';

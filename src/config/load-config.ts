@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
+import { redactUrl } from '../tiers/origin-url.js';
 import { redactHeaders } from './headers.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
 import {
@@ -317,7 +318,8 @@ function readValue(spec: SettingSpec, raw: unknown, origin: string): SettingValu
   try {
     value = parseKind(spec.kind, raw);
   } catch (error) {
-    return fail((error as Error).message);
+    // A secret's value never appears in a message, not even a malformed one.
+    return fail(spec.secret === true ? 'not a valid value (not shown)' : (error as Error).message);
   }
   if (typeof value === 'number') {
     if (spec.min !== undefined && value < spec.min)
@@ -352,7 +354,7 @@ function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
     }
     case 'url':
       if (!/^postgres(ql)?:\/\//.test(raw))
-        throw new RangeError(`"${raw}" is not a postgres:// URL`);
+        throw new RangeError(`"${redactUrl(raw)}" is not a postgres:// URL`);
       return raw;
     case 'path':
     case 'string':

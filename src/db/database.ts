@@ -80,6 +80,22 @@ export interface ServerSessionStats {
   readonly total: number;
   /** Sessions by state: `active`, `idle`, `idle in transaction`… */
   readonly byState: Readonly<Record<string, number>>;
+  /**
+   * Asked for with `idleForMs`: the sessions idle, or idle in a transaction, for at least that
+   * long, longest first (the asking session left out).
+   */
+  readonly idle?: readonly IdleServerSession[];
+}
+
+/** One of this tool's sessions on a PostgreSQL server that sits idle. */
+export interface IdleServerSession {
+  readonly pid: number;
+  /** `idle`, `idle in transaction` or `idle in transaction (aborted)`. */
+  readonly state: string;
+  /** Milliseconds since its state last changed. */
+  readonly idleMs: number;
+  /** Its last statement, shortened. */
+  readonly query: string;
 }
 
 /** What the store occupies on disk, as far as the backend can tell. */
@@ -105,8 +121,11 @@ export interface Database extends Queryable {
   connections(): ConnectionStats;
   /** Bytes on disk and WAL, for `stats` and `maintain`. */
   footprint(): Promise<DiskFootprint>;
-  /** This tool's sessions on the server, by state (a PostgreSQL server only). */
-  sessions?(): Promise<ServerSessionStats | undefined>;
+  /**
+   * This tool's sessions on the server, by state (a PostgreSQL server only); with `idleForMs`,
+   * also the ones idle at least that long.
+   */
+  sessions?(options?: { readonly idleForMs?: number }): Promise<ServerSessionStats | undefined>;
   /** True once `close()` has been called. */
   readonly closed: boolean;
 }

@@ -116,7 +116,19 @@ export class PreparedStatements {
       message.set(part, offset);
       offset += part.length;
     }
-    return (await this.#pg.execProtocol(message)).messages;
+    const { messages } = await this.#pg.execProtocol(message);
+    // Every answer ends with ReadyForQuery. One that does not comes from an instance that deep
+    // recursion (or worse) broke: it answers nothing at all, and silence must not pass for "no
+    // rows". Report it as the crash it is, so that the supervisor replaces the instance.
+    if (messages.at(-1)?.name !== 'readyForQuery') {
+      throw Object.assign(
+        new Error('PGlite answered without ReadyForQuery: the instance is broken'),
+        {
+          name: 'RuntimeError',
+        },
+      );
+    }
+    return messages;
   }
 }
 

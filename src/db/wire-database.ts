@@ -190,18 +190,38 @@ export class WireDatabase implements Database {
 
   /**
    * This tool's sessions on the server (`pg_stat_activity` rows with its `application_name`), by
-   * state; undefined through `serve`, whose one session is not a server's.
+   * state, and with `idleForMs` the ones idle (or idle in a transaction) at least that long, the
+   * asking session left out; undefined through `serve`, whose one session is not a server's.
    */
-  async sessions(): Promise<ServerSessionStats | undefined> {
+  async sessions(
+    options: { readonly idleForMs?: number } = {},
+  ): Promise<ServerSessionStats | undefined> {
     if (this.#info.via !== undefined) return undefined;
-    const { rows } = await this.query<{ state: string; n: number }>(
-      `SELECT coalesce(state, 'hidden') AS state, count(*)::int AS n FROM pg_stat_activity
-        WHERE application_name = $1 AND datname = current_database() GROUP BY 1 ORDER BY 1`,
+    const { rows } = await this.query<{
+      pid: number;
+      state: string;
+      self: boolean;
+      idle_ms: number | null;
+      query: string;
+    }>(
+      `SELECT pid, coalesce(state, 'hidden') AS state, pid = pg_backend_pid() AS self,
+              (extract(epoch FROM now() - state_change) * 1000)::bigint AS idle_ms,
+              left(query, 60) AS query
+         FROM pg_stat_activity
+        WHERE application_name = $1 AND datname = current_database()
+        ORDER BY state_change`,
       [this.#applicationName],
     );
-    const byState = Object.fromEntries(rows.map((r) => [r.state, r.n]));
-    const total = rows.reduce((sum, r) => sum + r.n, 0);
-    return { applicationName: this.#applicationName, total, byState };
+    const byState: Record<string, number> = {};
+    for (const r of [...rows].sort((a, b) => a.state.localeCompare(b.state)))
+      byState[r.state] = (byState[r.state] ?? 0) + 1;
+    const stats = { applicationName: this.#applicationName, total: rows.length, byState };
+    const { idleForMs } = options;
+    if (idleForMs === undefined) return stats;
+    const idle = rows
+      .filter((r) => !r.self && r.state.startsWith('idle') && (r.idle_ms ?? -1) >= idleForMs)
+      .map((r) => ({ pid: r.pid, state: r.state, idleMs: r.idle_ms ?? 0, query: r.query }));
+    return { ...stats, idle };
   }
 
   /**

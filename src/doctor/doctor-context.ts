@@ -2,9 +2,14 @@ import type { Clock } from '../clock.js';
 import type { LoadedConfig, PgcacheConfig } from '../config/load-config.js';
 import { formatDuration } from '../config/units.js';
 import { readLock, type LockState } from '../db/data-dir-lock.js';
-import { DeadlineExceededError, isPgcacheError, type PgcacheError } from '../errors/index.js';
+import {
+  DeadlineExceededError,
+  isPgcacheError,
+  type LockOwner,
+  type PgcacheError,
+} from '../errors/index.js';
 import type { Host } from '../platform/host.js';
-import { storeExists, type OpenStoreOptions } from '../store/open-store.js';
+import { servesReachably, storeExists, type OpenStoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { installedVersion } from './package-version.js';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds.js';
@@ -48,17 +53,22 @@ export type StoreSession =
 
 /**
  * What every check reads: the configuration, the host, the lock, and one store opened on demand
- * with `migrations: 'skip'` (never when another process owns the directory), closed at the end.
+ * with `migrations: 'skip'`, closed at the end. The directory is never opened while another
+ * process owns it: a live owner that serves is gone through (its wire endpoint and HTTP API, as
+ * every other command does), any other owner makes the checks that need the store skip.
  */
 export class DoctorContext {
   readonly deps: DoctorDeps;
   readonly fix: boolean;
   readonly migrate: boolean;
   readonly thresholds: DoctorThresholds;
+  /** Names the doctor's connections through `serve`, so that its list of clients tells them apart. */
+  readonly connectionName: string;
   #session: Promise<StoreSession> | undefined;
 
   constructor(options: DoctorOptions, deps: DoctorDeps) {
     this.deps = deps;
+    this.connectionName = `pgcache doctor ${deps.host.pid}`;
     this.fix = options.fix ?? false;
     this.migrate = options.migrate ?? false;
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
@@ -89,6 +99,15 @@ export class DoctorContext {
     return readLock(dataDir, this.deps.host);
   }
 
+  /** The live `serve` that owns the embedded data directory and can be gone through, if any. */
+  servingOwner(): LockOwner | undefined {
+    const config = this.config;
+    if (config === undefined || !this.embedded) return undefined;
+    const lock = this.lock(config.dataDir);
+    if (lock.state !== 'live' && lock.state !== 'foreign') return undefined;
+    return servesReachably(lock.owner, this.deps.host) ? lock.owner : undefined;
+  }
+
   /** The shared store, opened on first use. */
   session(): Promise<StoreSession> {
     this.#session ??= this.#openSession();
@@ -115,6 +134,7 @@ export class DoctorContext {
       config,
       migrations: 'skip',
       create: false,
+      applicationName: this.connectionName,
       clock: this.deps.clock,
       host: this.deps.host,
       ...(this.deps.onWarning === undefined ? {} : { onWarning: this.deps.onWarning }),
@@ -160,7 +180,7 @@ export class DoctorContext {
         );
       }
       const blocked = lockBlocks(this.lock(config.dataDir));
-      if (blocked !== undefined) return blocked;
+      if (blocked !== undefined && this.servingOwner() === undefined) return blocked;
     }
     const started = this.now();
     try {
@@ -183,8 +203,9 @@ function unavailable(status: 'warn' | 'fail', reason: string, fix: string): Stor
   return { state: 'unavailable', status, reason, fix };
 }
 
-// The checks that need the store never open a directory another process owns, and never clear a
-// stale lock behind the user's back: that is what `--fix` is for.
+// The checks that need the store never open a directory another process owns (one that serves
+// is gone through instead), and never clear a stale lock behind the user's back: that is what
+// `--fix` is for.
 function lockBlocks(lock: LockState): StoreSession | undefined {
   switch (lock.state) {
     case 'free':
@@ -193,7 +214,7 @@ function lockBlocks(lock: LockState): StoreSession | undefined {
       return unavailable(
         'warn',
         `owned by pid ${lock.owner.pid} (running since ${lock.owner.startedAt})`,
-        `Run \`pgcache doctor\` again once pid ${lock.owner.pid} has exited; pgcache never opens a directory another process owns.`,
+        `Stop pid ${lock.owner.pid} and run \`pgcache doctor\` again, or keep the store open with \`pgcache serve\` instead (doctor goes through a serving owner); pgcache never opens a directory another process owns.`,
       );
     case 'foreign':
       return unavailable(

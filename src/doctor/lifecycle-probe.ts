@@ -3,7 +3,6 @@ import { inspect } from './store-access.js';
 import { listOpenHandles, type OpenHandle } from '../db/handle-registry.js';
 import { isPgcacheError } from '../errors/index.js';
 import type { Host } from '../platform/host.js';
-import type { Store } from '../store/store.js';
 import type { DoctorContext } from './doctor-context.js';
 
 /** What the lifecycle probe saw. */
@@ -27,16 +26,41 @@ export interface ProbeReport {
   readonly error?: string;
 }
 
+/** What the probe opens and closes each cycle: the store, or a wire connection to `serve`. */
+export interface ProbeTarget {
+  /** What a cycle does, for messages, e.g. `open the store`. */
+  readonly action: string;
+  /** Open one connection; `ping` runs one statement on it. */
+  open(): Promise<{ ping(): Promise<unknown>; close(): Promise<void> }>;
+}
+
 const SETTLE_POLLS = 10;
 const SETTLE_POLL_MS = 20;
 
+/** Open the store itself each cycle (never the case through `serve`: see `serveProbeTarget`). */
+export function storeProbeTarget(ctx: DoctorContext): ProbeTarget {
+  return {
+    action: 'open the store',
+    async open() {
+      const store = await ctx.openStore();
+      return {
+        ping: () => inspect(store, 'doctor.probe', (db) => db.query('SELECT 1')),
+        close: () => store.close(),
+      };
+    },
+  };
+}
+
 /**
- * Open and close the store `thresholds.probeCycles` times in this process, with one statement
+ * Open and close `target` `thresholds.probeCycles` times in this process, with one statement
  * each, and compare the handle registry, the event loop's active resources and memory with
  * where they started. A store that leaks leaves a handle (and its lock) behind; a pool that is
  * not ended leaves sockets; an instance kept alive keeps its WebAssembly memory.
  */
-export async function runLifecycleProbe(ctx: DoctorContext): Promise<ProbeReport> {
+export async function runLifecycleProbe(
+  ctx: DoctorContext,
+  target: ProbeTarget,
+): Promise<ProbeReport> {
   const { host, clock } = ctx.deps;
   const openBefore = listOpenHandles();
   const known = new Set(openBefore.map((h) => h.id));
@@ -46,20 +70,20 @@ export async function runLifecycleProbe(ctx: DoctorContext): Promise<ProbeReport
   let error: string | undefined;
   for (let cycle = 1; cycle <= ctx.thresholds.probeCycles; cycle += 1) {
     const started = ctx.now();
-    let store: Store;
+    let opened: Awaited<ReturnType<ProbeTarget['open']>>;
     try {
-      store = await ctx.openStore();
+      opened = await target.open();
     } catch (thrown) {
-      error = `cycle ${cycle} could not open the store: ${describe(thrown)}`;
+      error = `cycle ${cycle} could not ${target.action}: ${describe(thrown)}`;
       break;
     }
     openMs.push(ctx.now() - started);
     try {
-      await inspect(store, 'doctor.probe', (db) => db.query('SELECT 1'));
+      await opened.ping();
     } catch (thrown) {
       error = `cycle ${cycle}: a statement failed: ${describe(thrown)}`;
     } finally {
-      await store.close();
+      await opened.close();
     }
     if (error !== undefined) break;
     memory.push(measureMemory(host));

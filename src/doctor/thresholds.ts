@@ -24,10 +24,16 @@ export interface DoctorThresholds {
   readonly probeCycles: number;
   /** Memory growth across the probe's cycles above this is a warning. @default 64 MiB */
   readonly memoryGrowthBytes: number;
-  /** This tool's server sessions idle longer than this are a warning. @default 10 min */
+  /** This tool's server sessions, and `serve`'s wire clients, idle longer than this warn. @default 10 min */
   readonly idleSessionMs: number;
   /** This tool's server sessions idle in a transaction longer than this fail. @default 1 min */
   readonly idleInTransactionMs: number;
+  /**
+   * A wire client of `serve` idle inside a transaction longer than this fails: every other
+   * client and the store wait for it (`serve` itself ends it after its idle-transaction timeout,
+   * 2 s by default). @default 1000
+   */
+  readonly wireIdleInTransactionMs: number;
 }
 
 /** The thresholds `doctor` uses unless told otherwise. */
@@ -46,4 +52,5 @@ export const DEFAULT_THRESHOLDS: DoctorThresholds = {
   memoryGrowthBytes: 64 * 1024 ** 2,
   idleSessionMs: 600_000,
   idleInTransactionMs: 60_000,
+  wireIdleInTransactionMs: 1000,
 };

@@ -26,3 +26,9 @@ export function serverAddress(location: string): { host: string; port: number } 
     return null;
   }
 }
+
+/** The wire URL of a `serve` endpoint, with `token` as the password (it holds the secret). */
+export function serveUrl(pg: { host: string; port: number }, token: string | undefined): string {
+  const password = token === undefined ? '' : `:${encodeURIComponent(token)}`;
+  return `postgres://pgcache${password}@${urlHost(pg.host)}:${pg.port}/postgres`;
+}

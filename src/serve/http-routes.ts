@@ -4,6 +4,7 @@ import type { MaintainReport } from '../maintain/maintain.js';
 import type { Deadline } from '../resilience/deadline.js';
 import { ENTRY_KINDS, type EntryKind } from '../store/keys.js';
 import { MAX_LIST_LIMIT, parseWhere, type ListFilter } from '../store/list-query.js';
+import type { WireStats } from '../db/database.js';
 import type { StoreStats } from '../store/stats.js';
 import type { StoreHealth } from '../store/health.js';
 import type { Store } from '../store/store.js';
@@ -20,6 +21,11 @@ export interface RouteDeps {
   readonly maintain: (options: { dryRun: boolean; deadline: Deadline }) => Promise<MaintainReport>;
   /** Cheap liveness: no database call. */
   readonly health: () => StoreHealth;
+  /**
+   * The wire endpoint's clients, without a database call (so that they can be seen while one of
+   * them holds the session); undefined without a wire endpoint.
+   */
+  readonly wire?: () => WireStats | undefined;
   /** The Prometheus text of `/metrics`. */
   readonly metricsText: (deadline: Deadline) => Promise<string>;
 }
@@ -86,6 +92,7 @@ async function entryRoute(
 const COLLECTION_METHODS: Readonly<Record<string, string>> = {
   '/v1/entries': 'GET',
   '/v1/stats': 'GET',
+  '/v1/connections': 'GET',
   '/v1/maintain': 'POST',
   '/healthz': 'GET',
   '/metrics': 'GET',
@@ -99,6 +106,8 @@ async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Rout
       return answer('list', 200, { entries: await deps.store.list(listFilter(url), { deadline }) });
     case 'GET /v1/stats':
       return answer('stats', 200, { schemaVersion: 1, ...(await deps.stats(deadline)) });
+    case 'GET /v1/connections':
+      return answer('connections', 200, { schemaVersion: 1, wire: deps.wire?.() ?? null });
     case 'POST /v1/maintain': {
       const dryRun = (req.body as { dryRun?: unknown } | undefined)?.dryRun === true;
       const report = await deps.maintain({ dryRun, deadline });

@@ -1,4 +1,5 @@
 import type { Clock, Timer } from '../clock.js';
+import type { WireStats } from '../db/database.js';
 import { RemoteError, StoreUnavailableError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
 import type { Deadline } from '../resilience/deadline.js';
@@ -31,6 +32,20 @@ export class OwnerClient implements OwnerApi {
 
   stats(options: { deadline: Deadline }): Promise<StoreStats> {
     return this.#request<StoreStats>('GET', '/v1/stats', undefined, options.deadline);
+  }
+
+  /**
+   * The clients of its wire endpoint, read without a database call (`GET /v1/connections`), so
+   * that a client holding the session can be seen; null when it has no wire endpoint.
+   */
+  async connections(options: { deadline: Deadline }): Promise<WireStats | null> {
+    const doc = await this.#request<{ wire: WireStats | null }>(
+      'GET',
+      '/v1/connections',
+      undefined,
+      options.deadline,
+    );
+    return doc.wire;
   }
 
   maintain(options: { dryRun: boolean; deadline: Deadline }): Promise<MaintainReport> {

@@ -149,6 +149,7 @@ class RunningServe implements ServeHandle {
           stats: (deadline) => this.stats(deadline),
           maintain: (o) => this.#maintain(o),
           health: () => store.health(),
+          wire: () => wire?.stats(),
           metricsText: async (deadline) =>
             this.#metrics.render(await store.stats({ deadline }), wire?.stats()),
           onActivity: () => idle.touch(),

@@ -30,7 +30,7 @@ import {
   openSupervisedDatabase,
   type SupervisedDatabase,
 } from '../resilience/instance-supervisor.js';
-import { isLoopback } from '../serve/addresses.js';
+import { isLoopback, serveUrl } from '../serve/addresses.js';
 import { OwnerClient } from '../serve/owner-client.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
 import { registerOwnedStore, type OwnerApi } from './owned-store.js';
@@ -67,7 +67,16 @@ export interface OpenStoreOptions {
   readonly route?: boolean;
   /** Problems that do not stop the store (a stale lock cleared, a flush that failed). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Names this store's connections through `serve` (its list of wire clients), e.g. so that a
+   * process can tell its own connections from the others. @default 'pgcache'
+   */
+  readonly applicationName?: string;
 }
+
+/** What to do when `serve` refuses this process for want of its token. */
+export const SERVE_TOKEN_HINT =
+  'Set PGCACHE_TOKEN (or serve.token in pgcache.config.json) to the --token serve was started with.';
 
 /** The PGlite files live in this subdirectory of the data directory, beside the lock file. */
 export const PGDATA_DIR_NAME = 'pgdata';
@@ -152,7 +161,7 @@ async function openBackend(
   } catch (error) {
     // A live owner that serves: go through it instead of failing with E_STORE_LOCKED.
     if (options.route !== false && reachableServe(error, deps.host)) {
-      return openThroughServe(config, error, deps.clock, options.onWarning);
+      return openThroughServe(config, error, deps.clock, options);
     }
     throw error;
   }
@@ -173,19 +182,26 @@ async function openBackend(
   }
 }
 
-// A live owner that serves, where this process can reach it: a loopback endpoint is only
-// reachable from the owner's own host (the lock may sit on a shared file system).
 function reachableServe(error: unknown, host: Host): error is StoreLockedError {
-  if (!(error instanceof StoreLockedError)) return false;
-  const pg = error.owner.endpoints?.pg;
-  return pg !== undefined && (error.owner.host === host.hostname || !isLoopback(pg.host));
+  return error instanceof StoreLockedError && servesReachably(error.owner, host);
+}
+
+/**
+ * True when `owner` is a `serve` this process can go through: it advertises both endpoints, and
+ * a loopback one is only reachable from the owner's own host (the lock may sit on a shared file
+ * system).
+ */
+export function servesReachably(owner: LockOwner, host: Host): boolean {
+  const pg = owner.endpoints?.pg;
+  if (pg === undefined || owner.endpoints?.http === undefined) return false;
+  return owner.host === host.hostname || !isLoopback(pg.host);
 }
 
 async function openThroughServe(
   config: PgcacheConfig,
   locked: StoreLockedError,
   clock: Clock,
-  onWarning: ((message: string) => void) | undefined,
+  { onWarning, applicationName }: OpenStoreOptions,
 ): Promise<Backend> {
   const { owner } = locked;
   const pg = owner.endpoints?.pg;
@@ -201,13 +217,14 @@ async function openThroughServe(
       via,
       location: config.dataDir,
       ...(onWarning === undefined ? {} : { onWarning }),
+      ...(applicationName === undefined ? {} : { applicationName }),
     });
   } catch (error) {
     if (/password/i.test((error as Error).message)) {
       const why = token === undefined ? 'requires a token and none was given' : 'refused the token';
       throw new StoreUnavailableError(`${via} ${why}`, {
         cause: error,
-        hint: 'Set PGCACHE_TOKEN (or serve.token in pgcache.config.json) to the --token serve was started with.',
+        hint: SERVE_TOKEN_HINT,
       });
     }
     // Its endpoint did not answer: it is starting or stopping. Temporary, like a plain owner.
@@ -218,12 +235,6 @@ async function openThroughServe(
     );
   }
   return { kind: 'serve', database, owner: new OwnerClient({ url: http.url, token, via }, clock) };
-}
-
-function serveUrl(pg: { host: string; port: number }, token: string | undefined): string {
-  const host = pg.host.includes(':') ? `[${pg.host}]` : pg.host;
-  const password = token === undefined ? '' : `:${encodeURIComponent(token)}`;
-  return `postgres://pgcache${password}@${host}:${pg.port}/postgres`;
 }
 
 // The drivers load only when used: PGlite for a data directory, `pg` for a server or `serve`

@@ -110,6 +110,43 @@ describe('pgcache doctor', () => {
     );
   });
 
+  it('never prints a secret, on a line or in --json: serve.token, origin.headers values, URL passwords, a malformed token', async () => {
+    const cwd = emptyDir();
+    const config = join(cwd, 'pgcache.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        serve: { token: 'file-tok-1' },
+        origin: {
+          url: 'https://ann:origin-pw-2@api.example/{name}.json',
+          headers: { authorization: 'Bearer header-3', 'x-key': '${API_KEY}' },
+        },
+      }),
+    );
+    const env = {
+      PGCACHE_TOKEN: 'env-tok-4',
+      PGCACHE_DATABASE_URL: 'postgres://app:db-pw-5@db:5432/cache',
+    };
+    const secrets = /file-tok-1|origin-pw-2|header-3|env-tok-4|db-pw-5/;
+    const text = await runCli(['doctor', 'config'], { cwd, env });
+    expect(text.stdout).toContain('serve.token=*** (PGCACHE_TOKEN)');
+    expect(text.stdout).toContain('origin.url=https://***@api.example/{name}.json');
+    expect(text.stdout).toContain(
+      'origin.headers={"authorization":"***","x-key":"*** (from ${API_KEY})"}',
+    );
+    const json = await runCli(['doctor', 'config', '--json'], { cwd, env });
+    const settings = json.json<{ checks: { data: { settings: { key: string }[] } }[] }>().checks[0]
+      ?.data.settings;
+    expect(settings?.find((s) => s.key === 'serve.token')).toMatchObject({ value: '***' });
+    for (const run of [text, json]) expect(run.stdout).not.toMatch(secrets);
+
+    writeFileSync(config, JSON.stringify({ serve: { token: ['file-tok-1'] } }));
+    const malformed = await runCli(['doctor', 'config', '--json'], { cwd });
+    expect(malformed.exitCode).toBe(1);
+    expect(malformed.stdout).toContain('serve.token from');
+    expect(malformed.stdout).not.toMatch(secrets);
+  });
+
   it('--strict turns a warning (a persisted open breaker) into exit 1', async () => {
     const dataDir = copyTemplateDataDir();
     const store = await openStore({ dataDir });

@@ -260,6 +260,9 @@ describe('doctor: data directory, lock and open', () => {
         detail: expect.stringMatching(
           new RegExp(`^skipped: owned by pid ${pid} \\(running since `),
         ),
+        fix: expect.stringMatching(
+          new RegExp(`^Stop pid ${pid} and run .* or keep the store open with \`pgcache serve\``),
+        ),
       });
     }
     holder.stdin?.end();

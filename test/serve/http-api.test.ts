@@ -138,6 +138,10 @@ describe("serve's HTTP API", () => {
       status: 200,
       json: { status: 'ok', state: 'open' },
     });
+    expect(await call('GET', '/v1/connections')).toMatchObject({
+      status: 200,
+      json: { schemaVersion: 1, wire: { current: 0, peak: 0, max: 100, clients: [] } },
+    });
     expect(await call('POST', '/v1/maintain', { dryRun: true })).toMatchObject({
       status: 200,
       json: { schemaVersion: 1, dryRun: true, expiredPurged: 0 },

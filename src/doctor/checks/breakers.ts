@@ -4,13 +4,20 @@ import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
 import { judge, relative, type Check, type Finding } from '../check.js';
 import { withSessionStore } from '../with-session-store.js';
 
-/** Breakers persisted as open or half-open, and the failures they counted. */
+/**
+ * Breakers persisted as open or half-open, and the failures they counted. Through `serve` they
+ * are the owner's: its live breakers and those other processes persisted (its `stats`).
+ */
 export const breakersCheck: Check = {
   id: 'breakers',
-  title: 'circuit breakers persisted by any process',
+  title: "circuit breakers persisted by any process (the owner's, through serve)",
   run(ctx) {
     return withSessionStore(ctx, 2, async (store) => {
-      const snapshots = await inspect(store, 'doctor.breakers', readBreakerSnapshots);
+      const via = store.describe().via;
+      const snapshots =
+        via === undefined
+          ? await inspect(store, 'doctor.breakers', readBreakerSnapshots)
+          : (await store.stats()).breakers;
       const now = ctx.now();
       const findings = snapshots.flatMap((b): Finding[] => {
         switch (b.state) {
@@ -37,7 +44,7 @@ export const breakersCheck: Check = {
       const facts =
         snapshots.length === 0
           ? 'no breaker state recorded'
-          : snapshots.map((b) => describe(b)).join(', ');
+          : `${snapshots.map((b) => describe(b)).join(', ')}${via === undefined ? '' : ` in ${via}`}`;
       return judge(facts, findings, { breakers: snapshots });
     });
   },

@@ -3,6 +3,7 @@ import { SETTINGS, type SettingSpec } from '../../config/settings.js';
 import { formatBytes, formatDuration } from '../../config/units.js';
 import { redactUrl } from '../../db/redact-url.js';
 import { isPgcacheError } from '../../errors/index.js';
+import { redactUrl as redactOriginUrl } from '../../tiers/origin-url.js';
 import { judge, problem, type Check, type Finding } from '../check.js';
 
 /** Every setting's effective value and its source; invalid or contradictory values fail. */
@@ -64,13 +65,17 @@ function describeSettings(loaded: LoadedConfig): string {
     .join('; ');
 }
 
+// What may be shown of a value: a secret never, nor the password of a URL (`origin.headers`
+// arrive redacted from the loader).
 function shown(setting: ResolvedSetting): string | number | undefined {
   const spec = (SETTINGS as readonly SettingSpec[]).find((s) => s.key === setting.key);
   const { value } = setting;
   if (value === undefined) return undefined;
   if (spec?.secret === true) return '***';
-  if (setting.key === 'databaseUrl' && typeof value === 'string') return redactUrl(value);
-  return typeof value === 'object' ? JSON.stringify(value) : value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value !== 'string') return value;
+  if (spec?.kind === 'url') return redactUrl(value);
+  return spec?.kind === 'origin-url' ? redactOriginUrl(value) : value;
 }
 
 function formatted(setting: ResolvedSetting): string {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { LOCK_FILE_NAME, acquireDataDirLock } from '../../db/data-dir-lock.js';
 import { redactUrl } from '../../db/redact-url.js';
 import type { LockOwner } from '../../errors/index.js';
-import { PGDATA_DIR_NAME } from '../../store/open-store.js';
+import { PGDATA_DIR_NAME, servesReachably } from '../../store/open-store.js';
 import { pass, problem, skipped, type Check, type CheckResult } from '../check.js';
 import type { DoctorContext } from '../doctor-context.js';
 
@@ -70,8 +70,12 @@ function judgeLock(ctx: DoctorContext, dataDir: string): CheckResult {
             'Run `pgcache doctor --fix` to remove it (PGlite ignores it; the next open replaces it).',
           )
         : pass('no lock: no process owns the data directory');
-    case 'live':
-      return pass(`owned by live pid ${describeOwner(lock.owner)}`, { owner: lock.owner });
+    case 'live': {
+      const through = servesReachably(lock.owner, ctx.deps.host) ? '; doctor goes through it' : '';
+      return pass(`owned by live pid ${describeOwner(lock.owner)}${through}`, {
+        owner: lock.owner,
+      });
+    }
     case 'stale':
       return problem(
         'fail',

@@ -1,7 +1,10 @@
 import { formatDuration } from '../../config/units.js';
 import { pass, problem, skipped, type Check } from '../check.js';
 
-/** The store opens within the open budget; reports how long it took. */
+/**
+ * The store opens within the open budget; reports how long it took. Through `serve`, opening is
+ * connecting to its wire endpoint.
+ */
 export const openCheck: Check = {
   id: 'open',
   title: 'the store opens within its time budget',
@@ -12,15 +15,20 @@ export const openCheck: Check = {
         ? skipped(session.reason, session.fix)
         : problem('fail', session.reason, session.fix);
     }
-    const { engine, location } = session.store.describe();
+    const { engine, location, via } = session.store.describe();
     const took = formatDuration(session.openMs);
-    const detail = `opened ${engine} ${location} in ${took}`;
-    const data = { openMs: session.openMs };
+    const detail =
+      via === undefined
+        ? `opened ${engine} ${location} in ${took}`
+        : `opened ${location} through ${via} (its wire endpoint, ${engine}) in ${took}`;
+    const data = { openMs: session.openMs, ...(via === undefined ? {} : { via }) };
     return session.openMs > ctx.thresholds.openWarnMs
       ? problem(
           'warn',
           `${detail}, slower than ${formatDuration(ctx.thresholds.openWarnMs)}`,
-          'A slow open is often a loaded machine; run `pgcache maintain` to checkpoint a long WAL, which is replayed on every open.',
+          via === undefined
+            ? 'A slow open is often a loaded machine; run `pgcache maintain` to checkpoint a long WAL, which is replayed on every open.'
+            : 'serve answered slowly: it is busy, or a wire client holds its session (see the connections check).',
           data,
         )
       : pass(detail, data);

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCK_FILE_NAME } from '../../src/db/data-dir-lock.js';
+import { copyTemplateDataDir } from '../support/data-dir.js';
+import { runTestDoctor } from '../support/doctor.js';
+import { pgcache, startServeProcess, type ServeProcess } from '../support/serve-process.js';
+
+const TOKEN = 'doctor-s3cret-token';
+
+interface DoctorJson {
+  checks: { id: string; status: string; detail: string; skipped?: boolean }[];
+}
+
+describe('doctor through a serving owner (a real `pgcache serve` process)', () => {
+  let dataDir: string;
+  let serve: ServeProcess;
+  let lockAtStart: string;
+  const doctor = (options: Parameters<typeof runTestDoctor>[1] = {}) =>
+    runTestDoctor(dataDir, { ...options, settings: { 'serve.token': TOKEN, ...options.settings } });
+  const http = (method: string, path: string, body: unknown) =>
+    fetch(`${serve.ready.http.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(body),
+    });
+  const wireClient = (name: string) =>
+    new pg.Client({
+      host: serve.ready.pg.host,
+      port: serve.ready.pg.port,
+      user: 'app',
+      password: TOKEN,
+      database: 'postgres',
+      application_name: name,
+    });
+
+  beforeAll(async () => {
+    dataDir = copyTemplateDataDir();
+    serve = await startServeProcess(dataDir, [
+      '--token',
+      TOKEN,
+      '--idle-transaction-timeout',
+      '4s',
+    ]);
+    lockAtStart = readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8');
+  }, 60_000);
+
+  afterAll(async () => {
+    serve?.child.kill('SIGTERM');
+    await serve?.child;
+  });
+
+  it('every check passes through it (none skipped), exit 0; --json never holds the token', async () => {
+    expect((await http('PUT', '/v1/entries/app:a', { value: { on: 'serve' } })).status).toBe(200);
+    const run = await pgcache(['doctor', '--json', '--data-dir', dataDir], {
+      env: { PGCACHE_TOKEN: TOKEN },
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).not.toContain(TOKEN);
+    const { checks } = JSON.parse(run.stdout) as DoctorJson;
+    expect(checks.filter((c) => c.status !== 'pass' || c.skipped === true)).toEqual([]);
+    const detail = (id: string) => checks.find((c) => c.id === id)?.detail;
+    const { pid, pg: wire, http: api } = serve.ready;
+    expect(detail('lock')).toBe(
+      `owned by live pid ${pid}, running since ${JSON.parse(lockAtStart).startedAt}, serving postgres ${wire.host}:${wire.port}, ${api.url}; doctor goes through it`,
+    );
+    expect(detail('open')).toMatch(
+      new RegExp(
+        `^opened ${dataDir} through serve, pid ${pid} \\(its wire endpoint, PostgreSQL 18\\.\\d+\\) in \\d+m?s$`,
+      ),
+    );
+    expect(detail('integrity')).toMatch(/^1 entry, 14 B; .*5 of 5 indexes present$/);
+    expect(detail('breakers')).toBe(
+      `store closed (0 consecutive failures recorded) in serve, pid ${pid}`,
+    );
+    expect(detail('connections')).toMatch(
+      new RegExp(
+        `^serve's wire clients (\\d+) → \\1 \\(peak \\d+ of 100\\); 3 connect/close cycles \\(through serve, pid ${pid}, connects .*\\); handles 0 → 0; no resource left active; `,
+      ),
+    );
+    // The owner's lock was never touched: same owner, same endpoints.
+    expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8')).toBe(lockAtStart);
+
+    const noToken = await runTestDoctor(dataDir, { checks: ['open', 'connections'] });
+    for (const id of ['open', 'connections']) {
+      expect(noToken.check(id)).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining(`serve, pid ${pid} requires a token and none was given`),
+        fix: expect.stringMatching(/^Set PGCACHE_TOKEN/),
+      });
+    }
+  }, 60_000);
+
+  it('--fix over the wire: recreates a dropped index and purges expired entries; the owner keeps its lock', async () => {
+    const client = wireClient('psql');
+    await client.connect();
+    await client.query('DROP INDEX pgcache_entries_kind');
+    await client.end();
+    for (const key of ['old:1', 'old:2']) {
+      const put = await http('PUT', `/v1/entries/${key}`, { value: 1, ttl: '1ms' });
+      expect(put.status).toBe(200);
+    }
+    const checks = ['lock', 'integrity', 'maintenance'];
+    const fixed = await doctor({ checks, fix: true, thresholds: { expiredEntries: 1 } });
+    expect(fixed.report.checks.map((c) => [c.id, c.status, c.fixed])).toEqual([
+      ['lock', 'pass', undefined],
+      ['integrity', 'pass', 'created index pgcache_entries_kind'],
+      ['maintenance', 'pass', 'purged 2 expired entries (2 B)'],
+    ]);
+    const again = await doctor({ checks, fix: true, thresholds: { expiredEntries: 1 } });
+    expect(again.report.checks.map((c) => c.fixed)).toEqual([undefined, undefined, undefined]);
+    expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8')).toBe(lockAtStart);
+  }, 60_000);
+
+  it('connections: a wire client idle in a transaction fails (everyone waits for it); serve ends it at its limit, then the check passes', async () => {
+    const holder = wireClient('holder');
+    const ended = new Promise<string | undefined>((resolve) =>
+      holder.on('error', (error: Error & { code?: string }) => resolve(error.code)),
+    );
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1');
+    const held = await doctor({
+      checks: ['connections'],
+      thresholds: { wireIdleInTransactionMs: 1 },
+    });
+    expect(held.check('connections')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /^wire client \d+ \(holder, 127\.0\.0\.1\) has been idle in a transaction for \d+m?s: every other client and the store wait for it — .*; probe not run$/,
+      ),
+      fix: expect.stringContaining('--idle-transaction-timeout'),
+    });
+    // serve's --idle-transaction-timeout (4s here) disconnects it and rolls it back.
+    expect(await ended).toBe('25P03');
+    await holder.end().catch(() => undefined);
+    const after = await doctor({ checks: ['connections'] });
+    expect(after.check('connections').status).toBe('pass');
+    expect(after.check('connections').detail).not.toContain('holder');
+  }, 60_000);
+});
