@@ -77,3 +77,4 @@ export {
   type NamespacePolicies,
   type RateDecision,
 } from './namespaces/index.js';
+export type { ServeStats, ServeTierFigures, ServeTiersOptions } from './serve/serve.js';
