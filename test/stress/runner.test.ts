@@ -155,7 +155,7 @@ describe('runStress against a real PGlite store', () => {
     expect(scenario?.metrics['noisy.rateLimited']?.value).toBeGreaterThan(0);
     expect(scenario?.metrics['noisy.overQuota']).toMatchObject({ kind: 'count' });
     expect(scenario?.notes.join('\n')).toMatch(
-      /noisy namespace \(100\/s, burst 20, quota 50 entries\)/,
+      /noisy namespace \(50\/s, burst 10, quota 25 entries\)/,
     );
     const store = await openStore({ dataDir });
     try {

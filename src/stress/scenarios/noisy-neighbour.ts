@@ -11,12 +11,12 @@ import type { Workload } from '../workload.js';
 const QUIET = 'stress-quiet';
 const NOISY = 'stress-noisy';
 /** The noisy namespace's limits: a token bucket (429 in `serve`) and a quota of entries. */
-const NOISY_POLICY = { ratePerSec: 100, burst: 20, maxEntries: 50 } as const;
+const NOISY_POLICY = { ratePerSec: 50, burst: 10, maxEntries: 25 } as const;
 const POLICIES: NamespacePolicies = { [NOISY]: NOISY_POLICY, [QUIET]: {} };
 /** Light reads of the quiet namespace, the same load alone and beside the noisy one. */
 const QUIET_RATE = 60;
 const QUIET_LOAD: LoadShape = { model: 'open', ratePerSec: QUIET_RATE, durationMs: 2500 };
-/** What the noisy namespace offers: ten times its rate, half writes spread over 1,000 keys. */
+/** What the noisy namespace offers: twenty times its rate, half writes spread over 1,000 keys. */
 const NOISY_RATE = 1000;
 /** What the noisy namespace may meet: its own limits, the store shedding load, or the generator's cap. */
 const NOISY_REJECTIONS: ReadonlySet<string> = new Set([
@@ -28,7 +28,7 @@ const NOISY_REJECTIONS: ReadonlySet<string> = new Set([
 
 /**
  * A quiet namespace reads lightly (open model, so a stall shows) first alone, then while a noisy
- * namespace offers ten times its rate limit and writes past its quota. The noisy one is held by
+ * namespace offers twenty times its rate limit and writes past its quota. The noisy one is held by
  * a `NamespaceRateLimiter` (what `serve` answers with 429) and the store's quota; the scenario's
  * figures are the quiet namespace's beside it, and its p95 alone is `quietAlone.p95`.
  */
@@ -100,7 +100,7 @@ function figures(alone: ScenarioRecorder, loud: ScenarioRecorder) {
     },
     notes: [
       `quiet namespace alone: p95 ${formatMs(aloneP95)} over ${alone.succeeded} of ${alone.attempted} reads (the table: the same reads beside the noisy namespace)`,
-      `noisy namespace (${NOISY_POLICY.ratePerSec}/s, burst ${NOISY_POLICY.burst}, quota ${NOISY_POLICY.maxEntries} entries): ${n} calls offered at ${NOISY_RATE}/s, ${loud.succeeded} let through, ${rateLimited} rate-limited (E_RATE_LIMITED; 429 in serve), ${overQuota} over quota (E_QUOTA_EXCEEDED; 507 in serve), ${unexplained} other failures`,
+      `noisy namespace (${NOISY_POLICY.ratePerSec}/s, burst ${NOISY_POLICY.burst}, quota ${NOISY_POLICY.maxEntries} entries): ${n} calls offered at ${NOISY_RATE}/s, ${loud.succeeded} let through (p95 ${formatMs(loud.latency.snapshot().p95)}), ${rateLimited} rate-limited (E_RATE_LIMITED; 429 in serve), ${overQuota} over quota (E_QUOTA_EXCEEDED; 507 in serve), ${unexplained} other failures`,
     ],
   };
 }
