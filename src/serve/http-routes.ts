@@ -21,7 +21,7 @@ export interface RouteDeps {
   readonly limiter: NamespaceRateLimiter;
   /** The request's budget. */
   readonly deadline: Deadline;
-  /** The `stats --json` document: the store's figures and the wire endpoint's connections. */
+  /** The `stats --json` document: the store's and the tiers' figures, the wire's connections. */
   readonly stats: (deadline: Deadline) => Promise<StoreStats>;
   /** One maintenance run, after any run already going (runs never overlap). */
   readonly maintain: (options: { dryRun: boolean; deadline: Deadline }) => Promise<MaintainReport>;

@@ -235,7 +235,9 @@ export class TieredCache {
   /** The tiers' figures of every process (this one's counts are written first). */
   async stats(options: CallOptions = {}): Promise<TierStats> {
     this.#drainMetrics();
-    await this.#deps.store.flush(options);
+    // Best effort, as in Store.stats: with the store's breaker open the write fails, and the
+    // figures must still answer (serve's /v1/stats is how `stats` reads them through serve).
+    await this.#deps.store.flush(options).catch(() => undefined);
     return readTierStats(this.#deps.store, options);
   }
 

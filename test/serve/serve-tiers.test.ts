@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
+import type { Database } from '../../src/db/database.js';
 import type { NamespacePolicies } from '../../src/namespaces/namespace-policy.js';
 import { startServe, type ServeHandle, type ServeOptions } from '../../src/serve/serve.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
+import { FaultyDatabase, sqlStateError } from '../support/faulty-database.js';
 import { openTestStore } from '../support/open-test-store.js';
 import { TestOrigin } from '../support/test-origin.js';
 
@@ -211,5 +213,49 @@ describe('the write-behind outbox under serve', () => {
       code: 'E_CONFIG',
       message: expect.stringMatching(/needs an origin/),
     });
+  });
+});
+
+describe("serve with the store's breaker open", () => {
+  it('still answers /v1/stats and /metrics, tier figures included', async () => {
+    const store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      settings: { 'retry.attempts': 1, 'breaker.threshold': 3, 'breaker.halfOpenAfterMs': '5m' },
+      wrapDatabase: (db: Database) =>
+        new FaultyDatabase(db).failNext(
+          /value FROM pgcache_entries WHERE key = /,
+          3,
+          sqlStateError('08006', 'connection failure'),
+        ),
+    });
+    const serve = await startServe(store);
+    try {
+      const { url } = serve.endpoints.http;
+      // Counts wait to be written (an L1 hit), then reads fail until the breaker opens: the
+      // figures answer all the same (without the counts that could not be written).
+      expect((await call(url, 'PUT', '/v1/entries/app:1', { value: 1 })).status).toBe(200);
+      expect((await call(url, 'GET', '/v1/entries/app:1')).json['tier']).toBe('l1');
+      for (let i = 0; i < 3; i += 1) {
+        expect((await call(url, 'GET', '/v1/entries/app:2')).status).toBe(503);
+      }
+      expect(await call(url, 'GET', '/v1/entries/app:2')).toMatchObject({
+        status: 503,
+        json: { error: { code: 'E_CIRCUIT_OPEN' } },
+      });
+      expect(await call(url, 'GET', '/v1/stats')).toMatchObject({
+        status: 200,
+        json: {
+          breakers: [expect.objectContaining({ state: 'open' })],
+          tiers: { l1: { hits: expect.any(Number) } },
+        },
+      });
+      const metrics = await fetch(`${url}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^pgcache_tier_hits_total\{tier="l1"\} \d+$/m);
+    } finally {
+      await serve.close();
+      await store.close();
+    }
   });
 });
