@@ -18,7 +18,7 @@ export interface StoreTuning {
   readonly breaker?: { readonly threshold?: number; readonly halfOpenAfterMs?: number };
   /** Fail statements on demand (in-process only). */
   readonly faults?: boolean;
-  /** Namespace quotas the store enforces, on top of the configured ones (by name). */
+  /** Namespace quotas the store enforces, on top of the configured ones (by name). @default none */
   readonly namespaces?: NamespacePolicies;
 }
 

@@ -1,8 +1,8 @@
-import { formatMs } from '../metrics.js';
 import { scopeKey, type NamespacePolicies } from '../../namespaces/namespace-policy.js';
 import { NamespaceRateLimiter } from '../../namespaces/rate-limiter.js';
 import { drive, type LoadOp, type LoadShape } from '../load-model.js';
 import type { StressClient } from '../load-source.js';
+import { formatMs } from '../metrics.js';
 import { DROPPED, EXPLICIT_REJECTIONS, ScenarioRecorder } from '../recorder.js';
 import { measured, type ScenarioDefinition } from '../scenario.js';
 import type { Workload } from '../workload.js';
