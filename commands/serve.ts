@@ -1,13 +1,15 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { CliContext } from '../src/cli/context.js';
 import { durationArg, integerArg, type GlobalFlags } from '../src/cli/flags.js';
 import { JSON_SCHEMA_VERSION } from '../src/cli/json-output.js';
+import { originArg } from '../src/cli/tier-flags.js';
 import { commandConfig, warn } from '../src/cli/with-store.js';
 import { assertValidConfig, type PgcacheConfig } from '../src/config/load-config.js';
 import { formatDuration } from '../src/config/units.js';
 import { ConfigError, StoreLockedError, UsageError } from '../src/errors/index.js';
 import { isLoopback, startServe, type ServeEndpoints } from '../src/serve/serve.js';
 import type { Store } from '../src/store/store.js';
+import { STRATEGY_NAMES } from '../src/tiers/strategy-name.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
 interface ServeFlags extends GlobalFlags {
@@ -19,6 +21,7 @@ interface ServeFlags extends GlobalFlags {
   maxConnections?: number;
   idleTransactionTimeout?: number;
   idleExit?: number;
+  outboxFlush?: number;
 }
 
 /** `pgcache serve`: own the data directory and serve it over the Postgres wire protocol and HTTP. */
@@ -52,6 +55,27 @@ export function serveCommand(ctx: CliContext): Command {
     .option(
       '--idle-exit <duration>',
       'exit after this long with no client and no request',
+      durationArg,
+    )
+    .option(
+      '--origin <url>',
+      'origin (L3) of HTTP reads and writes, e.g. https://host/{framework}/{name}.json (env PGCACHE_ORIGIN)',
+      originArg,
+    )
+    .addOption(
+      new Option(
+        '--strategy <name>',
+        'caching strategy of HTTP reads and writes (env PGCACHE_STRATEGY)',
+      ).choices(STRATEGY_NAMES),
+    )
+    .option(
+      '--grace <duration>',
+      'serve an entry expired less than this long ago while the origin fails (env PGCACHE_GRACE)',
+      durationArg,
+    )
+    .option(
+      '--outbox-flush <duration>',
+      'how often to send the write-behind outbox to the origin (default 1s; 0s = on shutdown only)',
       durationArg,
     )
     .action(async (_flags: unknown, cmd: Command) => {
@@ -110,6 +134,9 @@ async function serveUntilStopped(
     idleExitMs: s.idleExitMs,
     onIdle: () => onIdle(),
     clock: ctx.clock,
+    tiers: { config, env: ctx.env, onWarning: (message) => warn(ctx, message) },
+    namespaces: config.namespaces,
+    outboxFlushMs: s.outboxFlushMs,
   });
   ctx.stdout.write(readyLine(json, ctx.host.pid, store.describe().location, handle.endpoints));
   if (!isLoopback(s.host)) {

@@ -78,3 +78,4 @@ export {
   type RateDecision,
 } from './namespaces/index.js';
 export type { IdleServerSession } from './db/database.js';
+export type { ServeStats, ServeTierFigures, ServeTiersOptions } from './serve/serve.js';

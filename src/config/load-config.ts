@@ -63,6 +63,7 @@ export interface PgcacheConfig extends TierConfig {
     readonly maxConnections: number;
     readonly idleTransactionTimeoutMs: number;
     readonly idleExitMs: number;
+    readonly outboxFlushMs: number;
   };
 }
 
@@ -123,6 +124,7 @@ const DEFAULTS: Partial<Record<SettingKey, SettingValue>> = {
   'serve.maxConnections': 100,
   'serve.idleTransactionTimeoutMs': 2000,
   'serve.idleExitMs': 0,
+  'serve.outboxFlushMs': 1000,
   ...TIER_DEFAULTS,
 };
 
@@ -191,6 +193,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       maxConnections: value('serve.maxConnections'),
       idleTransactionTimeoutMs: value('serve.idleTransactionTimeoutMs'),
       idleExitMs: value('serve.idleExitMs'),
+      outboxFlushMs: value('serve.outboxFlushMs'),
     },
     ...readTierConfig(value),
   };

@@ -301,6 +301,15 @@ export const SETTINGS = [
     description:
       'per-namespace quotas and rate limits: {"user-42": {maxBytes, maxEntries, ratePerSec}}',
   },
+  {
+    key: 'serve.outboxFlushMs',
+    env: 'PGCACHE_OUTBOX_FLUSH',
+    flag: 'outboxFlush',
+    kind: 'duration',
+    min: 0,
+    description:
+      'how often serve sends the write-behind outbox to the origin (0s = on shutdown only)',
+  },
 ] as const satisfies readonly SettingSpec[];
 
 /** A setting's config-file key. */

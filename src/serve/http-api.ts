@@ -3,13 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import {
   InvalidJsonError,
+  RateLimitedError,
   ValueTooLargeError,
   isPgcacheError,
   type PgcacheError,
 } from '../errors/index.js';
+import { retryAfterSeconds } from '../namespaces/rate-limiter.js';
 import { Deadline } from '../resilience/deadline.js';
 import type { ServeMetrics } from './metrics.js';
-import { routeRequest, type RouteDeps, type Routed } from './http-routes.js';
+import { operationOf, routeRequest, type RouteDeps, type Routed } from './http-routes.js';
 
 /** Options of {@link createHttpApi}. */
 export interface HttpApiOptions {
@@ -80,7 +82,10 @@ async function handle(
       req.headers,
     );
   } catch (error) {
-    return { operation: 'error', answer: errorAnswer(error) };
+    return {
+      operation: operationOf(req.method ?? 'GET', url.pathname),
+      answer: errorAnswer(error),
+    };
   }
 }
 
@@ -95,15 +100,26 @@ export function errorAnswer(thrown: unknown): RouteAnswer {
     };
   }
   const status = statusOf(error);
+  const retryAfter =
+    error instanceof RateLimitedError
+      ? retryAfterSeconds(error.retryAfterMs)
+      : status === 503 && error.exitCode === 75
+        ? 1
+        : undefined;
   return {
     status,
-    ...(status === 503 && error.exitCode === 75 ? { headers: { 'retry-after': '1' } } : {}),
+    ...(retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } }),
     json: errorBody({ ...error.toJSON(), exitCode: error.exitCode }),
   };
 }
 
+// A namespace over its rate is 429 (retry after the header's seconds); over its quota, 507
+// (RFC 4331: the quota leaves no room for this write; retrying does not help until entries are
+// deleted or expire), so that a client can tell throttling from a full namespace.
 function statusOf(error: PgcacheError): number {
   if (error.code === 'E_VALUE_TOO_LARGE') return 413;
+  if (error.code === 'E_RATE_LIMITED') return 429;
+  if (error.code === 'E_QUOTA_EXCEEDED') return 507;
   switch (error.exitCode) {
     case 2:
     case 65:

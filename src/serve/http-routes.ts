@@ -1,21 +1,28 @@
 import { parseDuration } from '../config/units.js';
 import { UsageError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
+import type { NamespaceRateLimiter } from '../namespaces/rate-limiter.js';
 import type { Deadline } from '../resilience/deadline.js';
-import { ENTRY_KINDS, type EntryKind } from '../store/keys.js';
+import { ENTRY_KINDS, parseKey, type EntryKind } from '../store/keys.js';
 import { MAX_LIST_LIMIT, parseWhere, type ListFilter } from '../store/list-query.js';
 import type { WireStats } from '../db/database.js';
 import type { StoreStats } from '../store/stats.js';
 import type { StoreHealth } from '../store/health.js';
 import type { Store } from '../store/store.js';
+import type { TieredCache } from '../tiers/tiered-cache.js';
 import type { RouteAnswer } from './http-api.js';
 
 /** What the routes reach. */
 export interface RouteDeps {
+  /** Lists go to the store. */
   readonly store: Store;
+  /** Reads, writes and deletes of one entry go through the tiers (on the same store). */
+  readonly cache: TieredCache;
+  /** Per-namespace rate limits of the entry routes (a refusal is E_RATE_LIMITED, HTTP 429). */
+  readonly limiter: NamespaceRateLimiter;
   /** The request's budget. */
   readonly deadline: Deadline;
-  /** The `stats --json` document: the store's figures and the wire endpoint's connections. */
+  /** The `stats --json` document: the store's and the tiers' figures, the wire's connections. */
   readonly stats: (deadline: Deadline) => Promise<StoreStats>;
   /** One maintenance run, after any run already going (runs never overlap). */
   readonly maintain: (options: { dryRun: boolean; deadline: Deadline }) => Promise<MaintainReport>;
@@ -40,6 +47,12 @@ export interface RouteRequest {
 /** The HTTP header that may carry a TTL: `30s`, `5m`, `0`/`never`, or milliseconds. */
 export const TTL_HEADER = 'x-pgcache-ttl';
 
+/** The header of a found entry that names the tier that answered: `l1`, `l2` or `l3`. */
+export const TIER_HEADER = 'x-pgcache-tier';
+
+/** The header of a found entry that says whether it was served stale (`true`/`false`). */
+export const STALE_HEADER = 'x-pgcache-stale';
+
 /** What one route answers, and the operation it counts as in the metrics. */
 export interface Routed {
   readonly operation: string;
@@ -53,40 +66,71 @@ export function routeRequest(
   headers: Readonly<Record<string, string | string[] | undefined>> = {},
 ): Promise<Routed> {
   const entry = /^\/v1\/entries\/(.+)$/.exec(req.url.pathname);
-  return entry?.[1] === undefined
-    ? collectionRoute(req, deps)
-    : entryRoute(req, decodeURIComponent(entry[1]), deps, headers[TTL_HEADER]);
+  if (entry?.[1] === undefined) return collectionRoute(req, deps);
+  const key = decodeURIComponent(entry[1]);
+  // The namespace is the key's first segment; a bad key is a 400 before any token is taken.
+  const { namespace } = parseKey(key);
+  return deps.limiter.run(namespace, () => entryRoute(req, key, deps, headers[TTL_HEADER]));
 }
 
 async function entryRoute(
   req: RouteRequest,
   key: string,
-  { store, deadline }: RouteDeps,
+  { cache, deadline }: RouteDeps,
   ttlHeader: string | string[] | undefined,
 ): Promise<Routed> {
   switch (req.method) {
     case 'GET': {
-      const found = await store.get(key, { deadline });
-      return answer('get', found === undefined ? 404 : 200, {
+      const read = await cache.get(key, { deadline });
+      if (read === undefined) return answer('get', 404, { key, found: false, value: null });
+      const { entry, tier, stale } = read;
+      const json = {
         key,
-        found: found !== undefined,
-        value: found?.value ?? null,
-        ...(found === undefined
-          ? {}
-          : { kind: found.kind, sizeBytes: found.sizeBytes, expiresAt: found.expiresAt }),
-      });
+        found: true,
+        value: entry.value,
+        kind: entry.kind,
+        sizeBytes: entry.sizeBytes,
+        expiresAt: entry.expiresAt,
+        tier,
+        stale,
+      };
+      const headers = { [TIER_HEADER]: tier, [STALE_HEADER]: String(stale) };
+      return { operation: 'get', answer: { status: 200, json, headers } };
     }
     case 'PUT': {
       const { value, ttlMs } = readPutBody(req.body, ttlHeader);
-      return answer('set', 200, await store.set(key, value, { ttlMs, deadline }));
+      const summary = await cache.set(key, value, { ttlMs, deadline });
+      return answer('set', 200, { ...summary, strategy: cache.strategy.name });
     }
     case 'DELETE': {
-      const removed = await store.delete([key], { deadline });
+      const removed = await cache.delete([key], { deadline });
       return answer('delete', removed === 0 ? 404 : 200, { removed, requested: 1 });
     }
     default:
       return notAllowed(req.method, req.url.pathname, 'GET, PUT, DELETE');
   }
+}
+
+const ENTRY_OPERATIONS: Readonly<Record<string, string>> = {
+  GET: 'get',
+  PUT: 'set',
+  DELETE: 'delete',
+};
+
+const COLLECTION_OPERATIONS: Readonly<Record<string, string>> = {
+  'GET /v1/entries': 'list',
+  'GET /v1/stats': 'stats',
+  'POST /v1/maintain': 'maintain',
+  'GET /healthz': 'healthz',
+  'GET /metrics': 'metrics',
+};
+
+/** The operation a request counts as in the metrics, whatever it answered (`error` if none). */
+export function operationOf(method: string, pathname: string): string {
+  const operation = /^\/v1\/entries\/.+$/.test(pathname)
+    ? ENTRY_OPERATIONS[method]
+    : COLLECTION_OPERATIONS[`${method} ${pathname}`];
+  return operation ?? 'error';
 }
 
 const COLLECTION_METHODS: Readonly<Record<string, string>> = {
@@ -102,8 +146,13 @@ async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Rout
   const { method, url } = req;
   const { deadline } = deps;
   switch (`${method} ${url.pathname}`) {
-    case 'GET /v1/entries':
-      return answer('list', 200, { entries: await deps.store.list(listFilter(url), { deadline }) });
+    case 'GET /v1/entries': {
+      const filter = listFilter(url);
+      const entries = await deps.limiter.run(filter.namespace ?? null, () =>
+        deps.store.list(filter, { deadline }),
+      );
+      return answer('list', 200, { entries });
+    }
     case 'GET /v1/stats':
       return answer('stats', 200, { schemaVersion: 1, ...(await deps.stats(deadline)) });
     case 'GET /v1/connections':

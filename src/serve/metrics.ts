@@ -1,5 +1,7 @@
-import type { StoreStats } from '../store/stats.js';
 import type { WireStats } from '../db/database.js';
+import type { StoreStats } from '../store/stats.js';
+import { LATENCY_BUCKETS_MS, TIERS } from '../tiers/tier-metrics.js';
+import type { TierStats } from '../tiers/tier-stats.js';
 
 /** Upper bounds (seconds) of the latency histogram buckets. */
 export const LATENCY_BUCKETS_S = [
@@ -36,8 +38,11 @@ export class ServeMetrics {
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
   }
 
-  /** Everything in Prometheus text exposition format (0.0.4). */
-  render(stats: StoreStats, wire: WireStats | undefined): string {
+  /**
+   * Everything in Prometheus text exposition format (0.0.4): the store's figures, the wire
+   * endpoint's, the tiers' (counted by every process, as `stats` shows them) and the HTTP API's.
+   */
+  render(stats: StoreStats & TierStats, nowMs: number): string {
     const out = new PrometheusText();
     const kinds = Object.keys(stats.entries.byKind) as (keyof StoreStats['entries']['byKind'])[];
     out.family('pgcache_entries', 'gauge', 'Live and expired entries in the store, by kind.');
@@ -66,7 +71,8 @@ export class ServeMetrics {
         stats.instance.restarts,
       );
     }
-    if (wire !== undefined) this.#wire(out, wire);
+    if (stats.connections.wire !== undefined) this.#wire(out, stats.connections.wire);
+    renderTiers(out, stats, nowMs);
     this.#histograms(out);
     return out.text();
   }
@@ -109,6 +115,56 @@ export class ServeMetrics {
       out.sample('pgcache_http_requests_total', { operation, status }, n);
     }
   }
+}
+
+// Hits, misses and latency per tier (cumulative `le` buckets), the origin, and the outbox.
+function renderTiers(out: PrometheusText, stats: TierStats, nowMs: number): void {
+  const family = (name: string, help: string, value: (tier: (typeof TIERS)[number]) => number) => {
+    out.family(name, 'counter', help);
+    for (const tier of TIERS) out.sample(name, { tier }, value(tier));
+  };
+  family('pgcache_tier_hits_total', 'Lookups a tier answered.', (t) => stats.tiers[t].hits);
+  family('pgcache_tier_misses_total', 'Lookups a tier missed.', (t) => stats.tiers[t].misses);
+  const name = 'pgcache_tier_lookup_duration_seconds';
+  out.family(
+    name,
+    'histogram',
+    'Duration of lookups in each tier (l1 memory, l2 store, l3 origin).',
+  );
+  for (const tier of TIERS) {
+    const latency = stats.tiers[tier].latencyMs;
+    LATENCY_BUCKETS_MS.forEach((le, i) => {
+      out.sample(`${name}_bucket`, { tier, le: String(le / 1000) }, latency.cumulative[i] ?? 0);
+    });
+    out.sample(`${name}_bucket`, { tier, le: '+Inf' }, latency.count);
+    out.sample(`${name}_sum`, { tier }, (latency.mean * latency.count) / 1000);
+    out.sample(`${name}_count`, { tier }, latency.count);
+  }
+  const o = stats.origin;
+  out.counter('pgcache_origin_requests_total', 'Requests sent to the origin.', o.requests);
+  out.counter('pgcache_origin_failures_total', 'Origin requests that failed.', o.failures);
+  out.counter(
+    'pgcache_origin_rejected_total',
+    'Calls the open origin breaker refused.',
+    o.rejected,
+  );
+  out.counter('pgcache_stale_served_total', 'Expired entries served in grace.', o.staleServed);
+  out.counter(
+    'pgcache_singleflight_joins_total',
+    "Gets that joined another get's origin request.",
+    o.singleFlightJoins,
+  );
+  out.counter(
+    'pgcache_background_refreshes_total',
+    'Origin requests left to finish after a stale copy was served.',
+    o.backgroundRefreshes,
+  );
+  const box = stats.outbox;
+  out.gauge('pgcache_outbox_depth', 'Write-behind writes waiting for the origin.', box.depth);
+  out.gauge('pgcache_outbox_keys', 'Keys with writes waiting for the origin.', box.keys);
+  out.gauge('pgcache_outbox_retrying', 'Waiting writes that failed at least once.', box.retrying);
+  const oldest = box.oldestAt === null ? 0 : Math.max(0, nowMs - Date.parse(box.oldestAt)) / 1000;
+  out.gauge('pgcache_outbox_oldest_age_seconds', 'Age of the oldest waiting write.', oldest);
 }
 
 /** A Prometheus text document under construction. */

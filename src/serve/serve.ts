@@ -4,7 +4,7 @@ import type { DataDirLock } from '../db/data-dir-lock.js';
 import type { WireStats } from '../db/database.js';
 import { StoreUnavailableError, UsageError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
-import type { Deadline } from '../resilience/deadline.js';
+import { Deadline } from '../resilience/deadline.js';
 import { ownedStoreOf } from '../store/owned-store.js';
 import type { StoreStats } from '../store/stats.js';
 import type { Store } from '../store/store.js';
@@ -12,12 +12,14 @@ import { createHttpApi } from './http-api.js';
 import { isLoopback, reachable, serverAddress, urlHost } from './addresses.js';
 import { IdleWatch } from './idle-watch.js';
 import { ServeMetrics } from './metrics.js';
+import { ServeTiers, type ServeTierFigures, type ServeTiersOptions } from './serve-tiers.js';
 import { openWireEndpoint, type WireEndpoint } from './wire-endpoint.js';
 
 export { isLoopback } from './addresses.js';
+export type { ServeTierFigures, ServeTiersOptions } from './serve-tiers.js';
 
-/** What callers tune in {@link startServe}. */
-export interface ServeOptions {
+/** What callers tune in {@link startServe} (the tiers, rate limits and outbox flusher included). */
+export interface ServeOptions extends ServeTiersOptions {
   /** Address both endpoints listen on; anything but loopback requires `token`. @default '127.0.0.1' */
   readonly host?: string;
   /** Port of the Postgres wire endpoint; 0 picks a free one. @default 0 */
@@ -50,16 +52,20 @@ export interface ServeEndpoints {
   readonly socket?: string;
 }
 
+/** The `stats --json` document of a running `serve`: the store's, the wire's and the tiers' figures. */
+export type ServeStats = StoreStats & ServeTierFigures;
+
 /** A running `serve`; `close()` stops it (the store stays open: its opener closes it). */
 export interface ServeHandle {
   readonly endpoints: ServeEndpoints;
-  /** The `stats --json` document, with the wire endpoint's connections. */
-  stats(deadline?: Deadline): Promise<StoreStats>;
+  /** The `stats --json` document, with the wire endpoint's connections and the tiers' figures. */
+  stats(deadline?: Deadline): Promise<ServeStats>;
   /** The wire endpoint's connections (undefined for a `--database-url` store). */
   wireStats(): WireStats | undefined;
   /**
    * Stop accepting, stop advertising in the lock file, end wire clients (rolling back what they
-   * left open) and let HTTP requests in flight finish, within `graceMs`. Idempotent.
+   * left open), let HTTP requests in flight finish and send the write-behind outbox once more,
+   * within `graceMs`; then close the tiered cache. Idempotent.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -67,8 +73,10 @@ export interface ServeHandle {
 /**
  * Start `serve`'s endpoints on an open store: the Postgres wire endpoint (an embedded store
  * only: the owner's one PGlite session, shared with the store's own calls) and the HTTP API
- * (every call on the store's resilience path). The data-directory lock advertises them, so that
- * other commands go through this process instead of failing with E_STORE_LOCKED.
+ * (reads and writes through a tiered cache opened on the store, with per-namespace rate limits;
+ * every store call on its resilience path), and the write-behind outbox flusher. The
+ * data-directory lock advertises the endpoints, so that other commands go through this process
+ * instead of failing with E_STORE_LOCKED.
  */
 export async function startServe(store: Store, options: ServeOptions = {}): Promise<ServeHandle> {
   const clock = options.clock ?? systemClock;
@@ -89,22 +97,29 @@ export async function startServe(store: Store, options: ServeOptions = {}): Prom
     );
   }
   const idle = new IdleWatch(clock, options.idleExitMs, options.onIdle);
-  const wire =
-    owned === undefined
-      ? undefined
-      : await openWireEndpoint(
-          {
-            host,
-            port: options.pgPort ?? 0,
-            socketPath: options.socketPath,
-            token: options.token,
-            maxConnections: options.maxConnections ?? 100,
-            idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000,
-          },
-          { database: owned.database, clock, onActivity: () => idle.touch() },
-        );
+  const tiers = await ServeTiers.open(store, options, clock);
+  let wire: WireEndpoint | undefined;
+  try {
+    wire =
+      owned === undefined
+        ? undefined
+        : await openWireEndpoint(
+            {
+              host,
+              port: options.pgPort ?? 0,
+              socketPath: options.socketPath,
+              token: options.token,
+              maxConnections: options.maxConnections ?? 100,
+              idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000,
+            },
+            { database: owned.database, clock, onActivity: () => idle.touch() },
+          );
+  } catch (error) {
+    await tiers.close(Deadline.after(clock, 0));
+    throw error;
+  }
   idle.connected = () => wire?.connected ?? 0;
-  const serve = new RunningServe(store, { clock, wire, lock: owned?.lock, idle, options });
+  const serve = new RunningServe(store, { clock, wire, tiers, lock: owned?.lock, idle, options });
   try {
     await serve.listen(host, options.httpPort ?? 0, options.socketPath);
   } catch (error) {
@@ -117,6 +132,7 @@ export async function startServe(store: Store, options: ServeOptions = {}): Prom
 interface RunningServeDeps {
   readonly clock: Clock;
   readonly wire: WireEndpoint | undefined;
+  readonly tiers: ServeTiers;
   readonly lock: DataDirLock | undefined;
   readonly idle: IdleWatch;
   readonly options: ServeOptions;
@@ -134,7 +150,7 @@ class RunningServe implements ServeHandle {
   constructor(store: Store, deps: RunningServeDeps) {
     this.#store = store;
     this.#deps = deps;
-    const { options, clock, wire, idle } = deps;
+    const { options, clock, idle, tiers } = deps;
     this.#http = createServer(
       createHttpApi(
         {
@@ -144,6 +160,8 @@ class RunningServe implements ServeHandle {
         },
         {
           store,
+          cache: tiers.cache,
+          limiter: tiers.limiter,
           clock,
           metrics: this.#metrics,
           stats: (deadline) => this.stats(deadline),
@@ -151,7 +169,7 @@ class RunningServe implements ServeHandle {
           health: () => store.health(),
           wire: () => wire?.stats(),
           metricsText: async (deadline) =>
-            this.#metrics.render(await store.stats({ deadline }), wire?.stats()),
+            this.#metrics.render(await this.stats(deadline), clock.now()),
           onActivity: () => idle.touch(),
         },
       ),
@@ -176,12 +194,15 @@ class RunningServe implements ServeHandle {
     this.#endpoints = { pg, http, ...socket };
     this.#deps.lock?.advertise({ ...(pg === null ? {} : { pg }), http, ...socket });
     this.#deps.idle.start();
+    this.#deps.tiers.startFlusher();
   }
 
-  async stats(deadline?: Deadline): Promise<StoreStats> {
+  async stats(deadline?: Deadline): Promise<ServeStats> {
     const stats = await this.#store.stats({ deadline });
+    const tiers = await this.#deps.tiers.figures(deadline);
     const wire = this.#deps.wire?.stats();
-    return wire === undefined ? stats : { ...stats, connections: { ...stats.connections, wire } };
+    const connections = wire === undefined ? stats.connections : { ...stats.connections, wire };
+    return { ...stats, connections, ...tiers };
   }
 
   wireStats(): WireStats | undefined {
@@ -190,6 +211,7 @@ class RunningServe implements ServeHandle {
 
   close(graceMs = 5000): Promise<void> {
     this.#closing ??= (async () => {
+      const deadline = Deadline.after(this.#deps.clock, graceMs);
       this.#deps.idle.stop();
       // Commands starting now find an owner that does not serve: exit 75, "retry in a moment".
       if (this.#endpoints !== undefined) this.#deps.lock?.advertise({});
@@ -198,6 +220,8 @@ class RunningServe implements ServeHandle {
         : undefined;
       await this.#deps.wire?.close(graceMs);
       await http;
+      // Every HTTP write has been answered: what write-behind queued is sent once more.
+      await this.#deps.tiers.close(deadline);
     })();
     return this.#closing;
   }

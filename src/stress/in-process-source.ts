@@ -167,5 +167,6 @@ function tuned(config: PgcacheConfig, tuning: StoreTuning | undefined): PgcacheC
     queue: { ...config.queue, ...tuning.queue },
     retry: { ...config.retry, ...tuning.retry },
     breaker: { ...config.breaker, ...tuning.breaker },
+    namespaces: { ...config.namespaces, ...tuning.namespaces },
   };
 }

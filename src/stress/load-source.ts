@@ -1,4 +1,5 @@
 import type { DatabaseInfo } from '../db/database.js';
+import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
 import type { LatencySummary } from '../resilience/latency-stats.js';
 import type { FaultInjector } from './fault-injector.js';
 
@@ -17,6 +18,8 @@ export interface StoreTuning {
   readonly breaker?: { readonly threshold?: number; readonly halfOpenAfterMs?: number };
   /** Fail statements on demand (in-process only). */
   readonly faults?: boolean;
+  /** Namespace quotas the store enforces, on top of the configured ones (by name). @default none */
+  readonly namespaces?: NamespacePolicies;
 }
 
 /** Resilience figures of the store behind a client, since it was opened. */

@@ -51,6 +51,10 @@ export const EXTRA_METRICS = {
   openFailures: 'count',
   unexplainedErrors: 'count',
   healthy: 'count',
+  'quietAlone.p95': 'time',
+  'noisy.rateLimited': 'count',
+  'noisy.overQuota': 'count',
+  'noisy.unexplainedErrors': 'count',
 } as const satisfies Readonly<Record<string, MetricKind>>;
 
 /** The name of a metric only some scenarios report. */

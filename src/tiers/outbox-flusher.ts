@@ -48,6 +48,8 @@ export class OutboxFlusher {
   #running: Promise<OutboxFlushReport> | undefined;
   #timer: Timer | undefined;
   #stopped = true;
+  // Set by stop(): the flush running ends after its current send.
+  #halting = false;
 
   constructor(options: OutboxFlusherOptions, deps: OutboxFlusherDeps) {
     this.#batchSize = options.batchSize ?? 50;
@@ -96,12 +98,20 @@ export class OutboxFlusher {
     tick();
   }
 
-  /** Stop the background flushes and wait for the one running, if any. */
+  /**
+   * Stop the background flushes; the flush running, if any, ends after its current send (what it
+   * did not send stays in the outbox). Resolves once it has ended.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#timer?.cancel();
     this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
+    this.#halting = true;
+    try {
+      await this.#running?.catch(() => undefined);
+    } finally {
+      this.#halting = false;
+    }
   }
 
   async #flush(deadline: Deadline): Promise<OutboxFlushReport> {
@@ -109,7 +119,7 @@ export class OutboxFlusher {
     let sent = 0;
     let failed = 0;
     for (;;) {
-      if (deadline.expired) break;
+      if (deadline.expired || this.#halting) break;
       const now = new Date(clock.now());
       const due = await store.execute(
         'read',
@@ -120,7 +130,7 @@ export class OutboxFlusher {
       if (due.length === 0) break;
       const sentBefore = sent;
       for (const item of due) {
-        if (deadline.expired) return { sent, failed, breakerOpen: false };
+        if (deadline.expired || this.#halting) return { sent, failed, breakerOpen: false };
         const outcome = await this.#sendOne(item, deadline);
         if (outcome === 'breaker-open') return { sent, failed, breakerOpen: true };
         if (outcome === 'sent') sent += 1;

@@ -6,6 +6,7 @@ import { LOCK_FILE_NAME } from '../../src/db/data-dir-lock.js';
 import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 import { runCli } from '../support/cli.js';
 import { pgcache, startServeProcess } from '../support/serve-process.js';
+import { TestOrigin } from '../support/test-origin.js';
 
 const psql = (port: number, sql: string) =>
   execa(
@@ -108,6 +109,30 @@ describe('pgcache serve as a process', () => {
     // With no owner, commands open the directory themselves again.
     expect((await pgcache(['get', 'multi:3', ...dir])).stdout).toBe('3');
   }, 120_000);
+
+  it('sends the write-behind outbox to the origin on SIGTERM before it stops; nothing is left waiting', async () => {
+    const origin = await TestOrigin.start();
+    try {
+      const dataDir = copyTemplateDataDir();
+      const serve = await startServeProcess(dataDir, [
+        ...['--origin', origin.template, '--strategy', 'write-behind'],
+        ...['--outbox-flush', '1h'], // the background flusher runs at start only
+      ]);
+      const put = await fetch(`${serve.ready.http.url}/v1/entries/component:react:late`, {
+        method: 'PUT',
+        body: JSON.stringify({ value: { late: true } }),
+      });
+      expect(await put.json()).toMatchObject({ strategy: 'write-behind' });
+      expect(origin.count('PUT')).toBe(0);
+      serve.child.kill('SIGTERM');
+      expect((await serve.child).exitCode).toBe(0);
+      expect(origin.stored.get('/react/late.json')).toBe('{"late":true}');
+      const stats = await pgcache(['stats', '--json', '--data-dir', dataDir]);
+      expect(JSON.parse(stats.stdout)).toMatchObject({ outbox: { depth: 0 } });
+    } finally {
+      await origin.close();
+    }
+  }, 60_000);
 
   it('--idle-exit: exits 0 on its own once nobody has connected for that long, and releases the lock', async () => {
     const dataDir = copyTemplateDataDir();

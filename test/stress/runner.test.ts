@@ -128,6 +128,44 @@ describe('runStress against a real PGlite store', () => {
     }
   }, 60_000);
 
+  it('noisy-neighbour: the quiet namespace is measured alone and beside a noisy one held to its rate limit', async () => {
+    const report = await runStress(
+      {
+        targets: targets([
+          ['quiet-p95', 'noisy-neighbour', 'p95 < 60s'],
+          ['throttled', 'noisy-neighbour', 'noisy.rateLimited >= 1'],
+          ['explained', 'noisy-neighbour', 'noisy.unexplainedErrors <= 0'],
+        ]),
+        seed: 7,
+        overrides: { ops: 30 },
+      },
+      { source: sourceOn(dataDir), clock: systemClock, probe: nodeProcessProbe },
+    );
+    const [scenario] = report.scenarios;
+    // The table's figures are the quiet namespace's reads; the noisy one's rejections are not its failures.
+    expect(scenario).toMatchObject({
+      id: 'noisy-neighbour',
+      attempted: 30,
+      succeeded: 30,
+      errors: {},
+      verdict: 'pass',
+    });
+    expect(scenario?.byOperation.write.count).toBe(0);
+    expect(scenario?.metrics['quietAlone.p95']).toMatchObject({ kind: 'time', samples: 30 });
+    expect(scenario?.metrics['noisy.rateLimited']?.value).toBeGreaterThan(0);
+    expect(scenario?.metrics['noisy.overQuota']).toMatchObject({ kind: 'count' });
+    expect(scenario?.notes.join('\n')).toMatch(
+      /noisy namespace \(50\/s, burst 10, quota 25 entries\)/,
+    );
+    const store = await openStore({ dataDir });
+    try {
+      const left = await store.list({ namespace: 'stress-noisy', includeExpired: true });
+      expect([left, await store.list({ namespace: 'stress-quiet' })]).toEqual([[], []]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('an interrupted run never passes', async () => {
     const abort = new AbortController();
     abort.abort();

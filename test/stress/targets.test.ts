@@ -172,6 +172,7 @@ describe('targets: parsing', () => {
         'breaker-recovery: recovery < 60s',
         'memory: rssGrowth < 10%',
         'twenty-users: p95 < 100ms',
+        'noisy-neighbour: p95 < 100ms',
       ]),
     );
   });

@@ -5,6 +5,7 @@ import { burstScenario } from './burst.js';
 import { crashScenario } from './crash.js';
 import { memoryScenario } from './memory.js';
 import { noLeaksScenario } from './no-leaks.js';
+import { noisyNeighbourScenario } from './noisy-neighbour.js';
 import { queueWaitScenario } from './queue-wait.js';
 import { WORKLOAD_SCENARIOS } from './workloads.js';
 
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   memoryScenario,
   queueWaitScenario,
   burstScenario,
+  noisyNeighbourScenario,
   workload('thousand-concurrent'),
   breakerRecoveryScenario,
   noLeaksScenario,

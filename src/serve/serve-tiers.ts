@@ -1,0 +1,100 @@
+import type { Clock } from '../clock.js';
+import { ConfigError } from '../errors/index.js';
+import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
+import { readNamespaceReport, type NamespaceReport } from '../namespaces/namespace-report.js';
+import { NamespaceRateLimiter } from '../namespaces/rate-limiter.js';
+import type { Deadline } from '../resilience/deadline.js';
+import type { Store } from '../store/store.js';
+import { openTieredCache, type OpenTieredCacheOptions } from '../tiers/open-tiered-cache.js';
+import type { TierStats } from '../tiers/tier-stats.js';
+import type { TieredCache } from '../tiers/tiered-cache.js';
+
+/** What callers tune in the tiers of `serve`'s HTTP API (part of `ServeOptions`). */
+export interface ServeTiersOptions {
+  /**
+   * How HTTP reads and writes go through the tiers: L1, the origin, the strategy, the grace
+   * period (`config` or `settings`, the environment of `origin.headers`, `fetch`; see
+   * `openTieredCache`). @default L1 with its defaults, no origin, read-through
+   */
+  readonly tiers?: Omit<OpenTieredCacheOptions, 'clock'>;
+  /**
+   * Per-namespace rate limits of the HTTP API (HTTP 429), and the namespaces `/v1/stats`
+   * reports. Quotas are enforced by the store, from its own settings. @default {}
+   */
+  readonly namespaces?: NamespacePolicies;
+  /** How often the write-behind outbox is sent to the origin; 0: only on shutdown. @default 1000 */
+  readonly outboxFlushMs?: number;
+}
+
+/** The tier figures `serve` adds to its stats document, as `stats --json` has them. */
+export interface ServeTierFigures extends TierStats {
+  readonly namespaces: readonly NamespaceReport[];
+}
+
+/**
+ * What `serve` puts in front of the store for HTTP clients: the tiered cache (so that L1 serves a
+ * long-lived process, and strategies, origin and grace apply), the namespaces' rate limiter, and
+ * the write-behind outbox flusher. Closing it drains the outbox within the deadline.
+ */
+export class ServeTiers {
+  readonly cache: TieredCache;
+  readonly limiter: NamespaceRateLimiter;
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #namespaces: NamespacePolicies;
+  readonly #outboxFlushMs: number;
+  readonly #onWarning: ((message: string) => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(store: Store, cache: TieredCache, options: ServeTiersOptions, clock: Clock) {
+    this.#store = store;
+    this.cache = cache;
+    this.#clock = clock;
+    this.#namespaces = options.namespaces ?? {};
+    this.#outboxFlushMs = options.outboxFlushMs ?? 1000;
+    this.#onWarning = options.tiers?.onWarning;
+    this.limiter = new NamespaceRateLimiter(this.#namespaces, { clock });
+  }
+
+  /** Open the tiered cache on `store`; a strategy that writes the origin needs one. */
+  static async open(store: Store, options: ServeTiersOptions, clock: Clock): Promise<ServeTiers> {
+    const cache = await openTieredCache(store, { ...options.tiers, clock });
+    const strategy = cache.strategy.name;
+    if (cache.originBreaker === undefined && strategy.startsWith('write-')) {
+      await cache.close();
+      throw new ConfigError(`the ${strategy} strategy needs an origin, and none is configured`, {
+        hint: 'Set --origin (or PGCACHE_ORIGIN, origin.url), or use --strategy read-through.',
+      });
+    }
+    return new ServeTiers(store, cache, options, clock);
+  }
+
+  /** Start sending the write-behind outbox in the background (when there is an origin). */
+  startFlusher(): void {
+    if (this.#outboxFlushMs > 0) this.cache.startOutboxFlusher(this.#outboxFlushMs);
+  }
+
+  /** The tiers', origin's, outbox's and namespaces' figures for `/v1/stats` and `/metrics`. */
+  async figures(deadline: Deadline | undefined): Promise<ServeTierFigures> {
+    const tiers = await this.cache.stats({ deadline });
+    const now = new Date(this.#clock.now());
+    const namespaces = await readNamespaceReport(this.#store, this.#namespaces, now, undefined, {
+      deadline,
+    });
+    return { ...tiers, namespaces };
+  }
+
+  /**
+   * Stop the flusher, send what the outbox holds once more within `deadline` (what is left stays
+   * in the store for the next owner or `maintain`), then close the cache. Idempotent.
+   */
+  close(deadline: Deadline): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.cache.drainOutbox({ deadline }).catch((error: unknown) => {
+        this.#onWarning?.(`the outbox was not drained: ${(error as Error).message}`);
+      });
+      await this.cache.close();
+    })();
+    return this.#closing;
+  }
+}
