@@ -167,7 +167,7 @@ class RunningServe implements ServeHandle {
           stats: (deadline) => this.stats(deadline),
           maintain: (o) => this.#maintain(o),
           health: () => store.health(),
-          wire: () => wire?.stats(),
+          wire: () => deps.wire?.stats(),
           metricsText: async (deadline) =>
             this.#metrics.render(await this.stats(deadline), clock.now()),
           onActivity: () => idle.touch(),
