@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
-import { redactUrl } from '../tiers/origin-url.js';
+import { redactUrl } from './redact-url.js';
 import { redactHeaders } from './headers.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
 import {

@@ -15,7 +15,7 @@ import type {
   Transaction,
 } from './database.js';
 import { registerHandle } from './handle-registry.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrl } from '../config/redact-url.js';
 import { translateDriverError } from './sql-errors.js';
 
 export { redactUrl };

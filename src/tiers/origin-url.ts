@@ -1,3 +1,6 @@
+import { redactUrl } from '../config/redact-url.js';
+
+export { redactUrl };
 import type { ParsedKey } from '../store/keys.js';
 
 /** The placeholders an origin URL template may use. */
@@ -37,9 +40,4 @@ export function originUrl(template: string, key: ParsedKey): string {
     namespace: key.namespace ?? '',
   };
   return template.replace(PLACEHOLDER, (_, name: string) => encodeURIComponent(parts[name] ?? ''));
-}
-
-/** A URL with any user and password in it replaced by `***`, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }

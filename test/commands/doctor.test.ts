@@ -130,7 +130,7 @@ describe('pgcache doctor', () => {
     const secrets = /file-tok-1|origin-pw-2|header-3|env-tok-4|db-pw-5/;
     const text = await runCli(['doctor', 'config'], { cwd, env });
     expect(text.stdout).toContain('serve.token=*** (PGCACHE_TOKEN)');
-    expect(text.stdout).toContain('origin.url=https://***@api.example/{name}.json');
+    expect(text.stdout).toContain('origin.url=https://ann:***@api.example/{name}.json');
     expect(text.stdout).toContain(
       'origin.headers={"authorization":"***","x-key":"*** (from ${API_KEY})"}',
     );

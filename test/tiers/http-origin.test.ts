@@ -25,7 +25,8 @@ describe('HttpOrigin', () => {
     expect(originUrl(t, parseKey('user-1:a/b'))).toBe(
       'https://h/user-1/generic//a%2Fb.json?k=user-1%3Aa%2Fb',
     );
-    expect(redactUrl('https://me:pw@h/{key}')).toBe('https://***@h/{key}');
+    expect(redactUrl('https://me:pw@h/{key}')).toBe('https://me:***@h/{key}');
+    expect(redactUrl('https://TOKEN@h/{key}')).toBe('https://***@h/{key}');
   });
 
   it('sends the configured headers, reads JSON, treats 404 as no such key, and PUTs JSON', async () => {

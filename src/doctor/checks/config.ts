@@ -1,9 +1,8 @@
 import type { LoadedConfig, ResolvedSetting } from '../../config/load-config.js';
 import { SETTINGS, type SettingSpec } from '../../config/settings.js';
 import { formatBytes, formatDuration } from '../../config/units.js';
-import { redactUrl } from '../../db/redact-url.js';
+import { redactUrl } from '../../config/redact-url.js';
 import { isPgcacheError } from '../../errors/index.js';
-import { redactUrl as redactOriginUrl } from '../../tiers/origin-url.js';
 import { judge, problem, type Check, type Finding } from '../check.js';
 
 /** Every setting's effective value and its source; invalid or contradictory values fail. */
@@ -75,7 +74,7 @@ function shown(setting: ResolvedSetting): string | number | undefined {
   if (typeof value === 'object') return JSON.stringify(value);
   if (typeof value !== 'string') return value;
   if (spec?.kind === 'url') return redactUrl(value);
-  return spec?.kind === 'origin-url' ? redactOriginUrl(value) : value;
+  return spec?.kind === 'origin-url' ? redactUrl(value) : value;
 }
 
 function formatted(setting: ResolvedSetting): string {

@@ -1,6 +1,6 @@
 import { statSync, statfsSync, type Stats } from 'node:fs';
 import { formatBytes } from '../../config/units.js';
-import { redactUrl } from '../../db/redact-url.js';
+import { redactUrl } from '../../config/redact-url.js';
 import { storeExists } from '../../store/open-store.js';
 import { judge, pass, problem, skipped, type Check, type Finding } from '../check.js';
 import type { DoctorContext } from '../doctor-context.js';

@@ -1,7 +1,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE_NAME, acquireDataDirLock } from '../../db/data-dir-lock.js';
-import { redactUrl } from '../../db/redact-url.js';
+import { redactUrl } from '../../config/redact-url.js';
 import type { LockOwner } from '../../errors/index.js';
 import { PGDATA_DIR_NAME, servesReachably } from '../../store/open-store.js';
 import { pass, problem, skipped, type Check, type CheckResult } from '../check.js';
