@@ -1,6 +1,6 @@
 // The CLI's own start-up: wall time of real processes (spawn to exit), each command run several
 // times in interleaved rounds, median reported. A command that cannot run yet stays listed.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -16,6 +16,8 @@ export interface PreparedCommand {
   readonly args: readonly string[];
   /** True when the process printed the right answer. */
   check(stdout: string): boolean;
+  /** Stop what `prepare` started (a `serve` process). */
+  cleanup?(): Promise<void>;
 }
 
 /** A PostgreSQL schema holding a migrated pgcache store with the benchmark entry. */
@@ -84,8 +86,32 @@ export const STARTUP_COMMANDS: readonly StartupCommand[] = [
   {
     name: 'pgcache get KEY (through serve)',
     description: 'a running `pgcache serve` owns the directory; get goes over its wire endpoint',
-    // When serve lands: start it on env.dataDir(), wait for its endpoint, time the same `get`.
-    prepare: () => Promise.resolve(unavailable('needs serve (issue 6)')),
+    prepare: async (env) => {
+      const dataDir = await env.dataDir();
+      const serve = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--json'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const ready = await new Promise<boolean>((resolve) => {
+        serve.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().includes('"ready"')));
+        serve.once('exit', () => resolve(false));
+      });
+      const stop = (): Promise<void> =>
+        new Promise((resolve) => {
+          if (serve.exitCode !== null) return resolve();
+          serve.once('exit', () => resolve());
+          serve.kill('SIGTERM');
+        });
+      if (!ready) {
+        await stop();
+        return unavailable('pgcache serve did not start');
+      }
+      return {
+        file: process.execPath,
+        args: [BIN, 'get', env.key, '--data-dir', dataDir],
+        check: printsValue(env.value),
+        cleanup: stop,
+      };
+    },
   },
   {
     name: 'pgcache get KEY --database-url',
@@ -166,6 +192,7 @@ export async function timeStartup(
       } else if (round >= 0) times[i]?.push(ms);
     }
   }
+  for (const command of prepared) if (!isUnavailable(command)) await command.cleanup?.();
   return commands.map((command, i) => {
     const base = { name: command.name, description: command.description };
     const ready = prepared[i];

@@ -1,13 +1,27 @@
-import { unavailable, type BenchCase } from '../case.js';
+import { openStore } from '../../src/store/open-store.js';
+import { openTieredCache } from '../../src/tiers/open-tiered-cache.js';
+import type { BenchCase } from '../case.js';
 
 /**
- * The pgcache store with its in-memory L1 tier in front: gets are L1 hits once the keys are
- * seeded, sets write through to the store. Target: an L1 hit within 2× of a bare Map read.
+ * The pgcache store with its in-memory L1 tier in front (`openTieredCache`): gets are L1 hits
+ * once the keys are seeded (the seeding writes fill L1), sets write L2 then L1. Target: an L1 hit
+ * within 2× of a bare Map read.
  */
 export const pgcacheL1Case: BenchCase = {
   name: 'pgcache + L1',
   description: 'pgcache store with the in-memory L1 tier (gets are L1 hits)',
   floor: 'map',
-  // When src/tiers/ lands: open the store with the L1 tier and return its get/set/close here.
-  open: () => Promise.resolve(unavailable('needs the L1 tier (issue 7)')),
+  open: async (env) => {
+    const store = await openStore({ dataDir: env.dataDir() });
+    const cache = await openTieredCache(store, { settings: { 'memory.maxBytes': '64MiB' } });
+    return {
+      get: async (key) => (await cache.get(key))?.entry.value,
+      set: (key, value) => cache.set(key, value),
+      settle: () => store.flush(),
+      close: async () => {
+        await cache.close();
+        await store.close();
+      },
+    };
+  },
 };

@@ -11,9 +11,9 @@ import { terminalFeatures } from './terminal.js';
 export async function runCli(
   argv: readonly string[],
   ctx: CliContext,
-  buildProgram: (ctx: CliContext) => Command,
+  buildProgram: (ctx: CliContext, argv: readonly string[]) => Command | Promise<Command>,
 ): Promise<number> {
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   const json = argv.includes('--json');
   program.exitOverride();
   program.configureOutput({
