@@ -9,7 +9,7 @@ import type { FromWorker, ToWorker } from '../stress/worker-protocol.js';
 import { WorkerRunner } from '../stress/worker-run.js';
 
 const send = (message: FromWorker): void => {
-  sendMessage(message as Record<string, unknown>).catch(() => undefined); // the parent is gone
+  sendMessage(message).catch(() => undefined); // the parent is gone
 };
 const worker = new WorkerRunner({
   openStore,

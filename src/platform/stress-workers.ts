@@ -72,7 +72,7 @@ function startWorker(script: string, options: StressWorkersOptions) {
   const channel: WorkerChannel = {
     pid: child.pid ?? 0,
     send: (message: ToWorker) => {
-      child.sendMessage(message as unknown as Record<string, unknown>).catch(() => undefined);
+      child.sendMessage(message).catch(() => undefined);
     },
     onMessage: (h) => void (handler = h),
     exited,

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { Clock, Timer } from '../clock.js';
 import { UsageError } from '../errors/index.js';
-import { shouldBail, type StopReason } from './load-model.js';
+import { shouldBail, type LoadShape, type StopReason } from './load-model.js';
 import type { StoreTuning } from './load-source.js';
 import type { OperationType } from './metrics.js';
 import type { ScenarioRecorder } from './recorder.js';
@@ -46,6 +46,9 @@ type Options = autocannon.Options & {
  */
 export class HttpDriver implements RemoteDriver {
   readonly #options: HttpDriverOptions;
+  // The response being recorded: autocannon calls the request's onResponse, then emits
+  // `response` with its time, synchronously, one after the other.
+  #last: { type: OperationType; body: string } | undefined;
 
   constructor(options: HttpDriverOptions) {
     this.#options = options;
@@ -67,27 +70,10 @@ export class HttpDriver implements RemoteDriver {
     if (deps.signal?.aborted === true) {
       return { stoppedBy: 'aborted', detail: { kind: 'http', url, autocannon: NOTHING } };
     }
-    const connections = Math.max(1, Math.min(shape.concurrency, shape.ops ?? Infinity));
     const workload = new Workload(request.workload.options, request.workload);
     let stoppedBy: StopReason | undefined;
     let lastNs: number | undefined;
-    const options: Options = {
-      url,
-      connections,
-      pipelining: 1,
-      // autocannon notices the end of a load at its next sample: sample often.
-      sampleInt: 100,
-      timeout: Math.ceil((this.#options.timeoutMs ?? 30_000) / 1000),
-      ...(shape.ops === undefined
-        ? { duration: (shape.durationMs ?? 0) / 1000 }
-        : { amount: shape.ops }),
-      ...(shape.warmupMs === undefined || shape.warmupMs <= 0
-        ? {}
-        : { warmup: { connections, duration: shape.warmupMs / 1000, amount: undefined } }),
-      headers:
-        this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` },
-      requests: [this.#request(workload)],
-    };
+    const options = this.#autocannonOptions(url, shape, workload);
     // Without a callback autocannon returns its tracker, which is also a promise of the result.
     const instance = autocannon(options) as unknown as autocannon.Instance &
       PromiseLike<autocannon.Result>;
@@ -133,9 +119,31 @@ export class HttpDriver implements RemoteDriver {
     }
   }
 
-  // The response being recorded: autocannon calls the request's onResponse, then emits
-  // `response` with its time, synchronously, one after the other.
-  #last: { type: OperationType; body: string } | undefined;
+  #autocannonOptions(
+    url: string,
+    shape: Extract<LoadShape, { model: 'closed' }>,
+    workload: Workload,
+  ): Options {
+    const connections = Math.max(1, Math.min(shape.concurrency, shape.ops ?? Infinity));
+    const { token, timeoutMs } = this.#options;
+    return {
+      url,
+      connections,
+      pipelining: 1,
+      // autocannon notices the end of a load at its next sample: sample often.
+      sampleInt: 100,
+      timeout: Math.ceil((timeoutMs ?? 30_000) / 1000),
+      ...(shape.ops === undefined
+        ? { duration: (shape.durationMs ?? 0) / 1000 }
+        : { amount: shape.ops }),
+      // The warm-up is a run of its own before the measured one, bounded by time alone.
+      ...(shape.warmupMs === undefined || shape.warmupMs <= 0
+        ? {}
+        : { warmup: { connections, duration: shape.warmupMs / 1000, amount: undefined } }),
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      requests: [this.#request(workload)],
+    };
+  }
 
   #request(workload: Workload): autocannon.Request {
     const ttl = this.#options.ttlMs ?? 3_600_000;

@@ -1,28 +1,20 @@
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../clock.js';
 import { UsageError } from '../errors/index.js';
 import type { ProcessProbe } from '../platform/process-probe.js';
 import type { CrashHarness } from './crash-harness.js';
 import type { RunState, StressEvent } from './events.js';
-import { drive } from './load-model.js';
 import type { LoadSource } from './load-source.js';
 import type { RemoteLoadDetail } from './remote-load.js';
-import { deriveSeed } from './random.js';
 import { ScenarioRecorder, errorCode } from './recorder.js';
 import { summarize, type ScenarioReport, type StressReport } from './report.js';
-import {
-  callFor,
-  type LoadOverrides,
-  type ScenarioContext,
-  type ScenarioDefinition,
-  type ScenarioOutcome,
-} from './scenario.js';
+import type { LoadOverrides, ScenarioDefinition, ScenarioOutcome } from './scenario.js';
+import { scenarioContext, type ScenarioRunParts } from './scenario-context.js';
 import { scenarioReport } from './scenario-report.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { partitionScenarios, type SkippedScenario } from './source-needs.js';
 import type { TargetSet } from './targets.js';
-import { Workload, type WorkloadOptions } from './workload.js';
-import { applyOverrides, mergeWorkload } from './overrides.js';
+import type { WorkloadOptions } from './workload.js';
 
 /** What a stress run does. */
 export interface StressOptions {
@@ -154,7 +146,7 @@ export async function runStress(options: StressOptions, deps: StressDeps): Promi
 async function finishRun(
   reports: readonly ScenarioReport[],
   skipped: readonly SkippedScenario[],
-  { options, deps, runId }: RunParts,
+  { options, deps, runId }: ScenarioRunParts,
   startedAtMs: number,
 ): Promise<StressReport> {
   const aborted = deps.signal?.aborted === true;
@@ -189,17 +181,10 @@ async function finishRun(
   };
 }
 
-interface RunParts {
-  readonly options: StressOptions;
-  readonly deps: StressDeps;
-  readonly now: () => number;
-  readonly runId: string;
-}
-
 async function runOne(
   definition: ScenarioDefinition,
   recorder: ScenarioRecorder,
-  parts: RunParts,
+  parts: ScenarioRunParts,
 ): Promise<ScenarioReport> {
   const { options, deps, now } = parts;
   // The event loop is watched while load runs (not while stores open: that blocks it by design).
@@ -237,67 +222,6 @@ async function runOne(
     nowNs: now(),
     error,
   });
-}
-
-function scenarioContext(
-  definition: ScenarioDefinition,
-  recorder: ScenarioRecorder,
-  loop: IntervalHistogram,
-  remote: { detail?: RemoteLoadDetail },
-  { options, deps, now, runId }: RunParts,
-): ScenarioContext {
-  const seed = deriveSeed(options.seed, definition.id);
-  const prefix = `stress:${runId}:${definition.id}:`;
-  const driveHere: ScenarioContext['drive'] = async (shape, next, hooks) => {
-    loop.enable();
-    try {
-      return await drive(shape, next, recorder, {
-        onMeasuring: hooks?.onMeasuring,
-        now,
-        clock: deps.clock,
-        signal: deps.signal,
-        bailAfterFailures: options.bailAfterFailures,
-      });
-    } finally {
-      loop.disable();
-    }
-  };
-  return {
-    id: definition.id,
-    recorder,
-    seed,
-    prefix,
-    source: deps.source,
-    now,
-    clock: deps.clock,
-    signal: deps.signal,
-    probe: deps.probe,
-    crash: deps.crash,
-    rounds: options.rounds ?? 5,
-    workload: (mix = {}) =>
-      new Workload(mergeWorkload(mix, options.workload ?? {}), { seed, prefix }),
-    load: (base) => applyOverrides(base, options.overrides ?? {}, definition.tunable),
-    drive: driveHere,
-    driveWorkload: async (shape, workload, client, hooks) => {
-      const source = deps.source;
-      if (source.drive === undefined) {
-        return driveHere(shape, () => callFor(client, workload.next()), hooks);
-      }
-      loop.enable();
-      try {
-        const result = await source.drive({ shape, workload: workload.plan }, recorder, {
-          now,
-          signal: deps.signal,
-          bailAfterFailures: options.bailAfterFailures,
-          onMeasuring: hooks?.onMeasuring,
-        });
-        remote.detail = result.detail;
-        return result.stoppedBy;
-      } finally {
-        loop.disable();
-      }
-    },
-  };
 }
 
 function tickEvery(clock: Clock, ms: number, fn: () => void): { cancel(): void } {

@@ -73,6 +73,8 @@ describe('pgcache stress with its load from other processes', () => {
       targets,
       '--ops',
       '300',
+      '--keys',
+      '200',
       '--data-dir',
       dataDir,
     ]);
@@ -137,6 +139,8 @@ describe('pgcache stress with its load from other processes', () => {
       'mixed',
       '--ops',
       '300',
+      '--keys',
+      '200',
       '--data-dir',
       dataDir,
     ]);
