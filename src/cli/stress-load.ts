@@ -40,6 +40,12 @@ export function loadMode(flags: StressFlags): LoadMode {
   return flags.http === true ? { kind: 'http' } : { kind: 'in-process' };
 }
 
+/** What {@link openStressLoad} lets its caller do on the way. */
+export interface StressLoadHooks {
+  /** Called before serve starts, with the scenarios that will run (nobody owns the store yet). */
+  readonly beforeServe?: (runnable: readonly string[]) => Promise<void>;
+}
+
 /** A stress run's load source, and what to stop once the run is over. */
 export interface StressLoad {
   readonly source: LoadSource;
@@ -59,22 +65,17 @@ export async function openStressLoad(
   flags: StressFlags,
   config: PgcacheConfig,
   targets: TargetSet,
-  hooks: {
-    /** Called before serve starts with the scenarios that will run (while nobody owns the store). */
-    readonly beforeServe?: (runnable: readonly string[]) => Promise<void>;
-  } = {},
+  hooks: StressLoadHooks = {},
 ): Promise<StressLoad> {
   const mode = loadMode(flags);
-  const embedded = config.databaseUrl === undefined;
-  const fresh = embedded && !storeExists(config.dataDir);
-  const operationBudgetMs = Math.min(30_000, config.timeoutMs);
+  const fresh = config.databaseUrl === undefined && !storeExists(config.dataDir);
   const base = new InProcessSource({
     config,
     openStore: ctx.openStore,
     clock: ctx.clock,
     host: ctx.host,
     onWarning: (message) => warn(ctx, message),
-    operationBudgetMs,
+    operationBudgetMs: operationBudget(config),
     firstOpen:
       fresh && mode.kind === 'in-process'
         ? { create: true, migrations: 'apply' }
@@ -85,6 +86,23 @@ export async function openStressLoad(
     await base.client(); // a store that cannot be opened is the command's error, not a scenario's
     return { source: base, close: () => base.release() };
   }
+  return openRemoteLoad(ctx, { flags, config, targets, hooks }, mode, base);
+}
+
+interface LoadRequest {
+  readonly flags: StressFlags;
+  readonly config: PgcacheConfig;
+  readonly targets: TargetSet;
+  readonly hooks: StressLoadHooks;
+}
+
+async function openRemoteLoad(
+  ctx: CliContext,
+  { flags, config, targets, hooks }: LoadRequest,
+  mode: Exclude<LoadMode, { kind: 'in-process' }>,
+  base: InProcessSource,
+): Promise<StressLoad> {
+  const embedded = config.databaseUrl === undefined;
   const flag = mode.kind === 'http' ? '--http' : `--processes ${mode.count}`;
   const running = runningServe(ctx, config);
   // --processes on a PostgreSQL server needs no serve: the workers reach the server themselves.
@@ -98,7 +116,7 @@ export async function openStressLoad(
     label: flag,
     unsupported: (need) => remoteUnsupported(caps, need),
   });
-  if (fresh && running === undefined) await createStore(ctx, config);
+  if (embedded && !storeExists(config.dataDir)) await createStore(ctx, config);
   await hooks.beforeServe?.(runnable.map((s) => s.id));
   const stops: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
@@ -122,7 +140,7 @@ export async function openStressLoad(
     const source = new RemoteSource({
       caps: { ...caps, serve: owner },
       base,
-      driver: remoteDriver(ctx, config, { workers, owner, operationBudgetMs }),
+      driver: remoteDriver(ctx, config, { workers, owner }),
       owner,
       restartOwnerForTuning: mode.kind === 'http',
       workers: workers?.channels.map((c) => c.pid) ?? [],
@@ -138,13 +156,9 @@ export async function openStressLoad(
 function remoteDriver(
   ctx: CliContext,
   config: PgcacheConfig,
-  parts: {
-    workers: StressWorkers | undefined;
-    owner: StressServe | undefined;
-    operationBudgetMs: number;
-  },
+  { workers, owner }: { workers: StressWorkers | undefined; owner: StressServe | undefined },
 ): RemoteDriver {
-  const { workers, owner, operationBudgetMs } = parts;
+  const operationBudgetMs = operationBudget(config);
   if (workers !== undefined) {
     return new ProcessDriver(workers.channels, {
       config,
@@ -160,6 +174,9 @@ function remoteDriver(
     clock: ctx.clock,
   });
 }
+
+// A stress operation has the budget of a get, within the run's.
+const operationBudget = (config: PgcacheConfig): number => Math.min(30_000, config.timeoutMs);
 
 // Create and migrate a missing store (as `init` does) before serve opens it.
 async function createStore(ctx: CliContext, config: PgcacheConfig): Promise<void> {

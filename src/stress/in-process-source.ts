@@ -170,7 +170,7 @@ function add(a: SourceCounters, b: SourceCounters): SourceCounters {
 }
 
 /** The configured settings with a scenario's tuning on top. */
-export function tuned(config: PgcacheConfig, tuning: StoreTuning | undefined): PgcacheConfig {
+function tuned(config: PgcacheConfig, tuning: StoreTuning | undefined): PgcacheConfig {
   if (tuning === undefined) return config;
   return {
     ...config,

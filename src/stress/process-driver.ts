@@ -19,10 +19,13 @@ function distribute(total: number, weights: readonly number[]): number[] {
   const sum = weights.reduce((a, b) => a + b, 0);
   const shares = weights.map((w) => Math.floor((total * w) / sum));
   let rest = total - shares.reduce((a, b) => a + b, 0);
-  for (let i = 0; rest > 0; i = (i + 1) % shares.length, rest -= 1)
+  for (let i = 0; rest > 0; i = (i + 1) % shares.length, rest -= 1) {
     shares[i] = (shares[i] ?? 0) + 1;
+  }
   return shares;
 }
+
+const evenly = (n: number): number[] => Array.from({ length: n }, () => 1);
 
 /**
  * Each of `workers` processes' share of `shape` (undefined for a worker left without one): the
@@ -31,34 +34,24 @@ function distribute(total: number, weights: readonly number[]): number[] {
  * caller) stays one caller, in the first worker.
  */
 export function splitShape(shape: LoadShape, workers: number): (LoadShape | undefined)[] {
-  const slots = Array.from({ length: workers }, (_, i) => i);
   if (shape.model === 'closed') {
-    const active = Math.min(workers, Math.max(1, shape.concurrency));
-    const callers = distribute(
-      Math.max(1, shape.concurrency),
-      slots.slice(0, active).map(() => 1),
-    );
+    const total = Math.max(1, shape.concurrency);
+    const callers = distribute(total, evenly(Math.min(workers, total)));
     const ops = shape.ops === undefined ? undefined : distribute(shape.ops, callers);
-    return slots.map((i) => {
+    return evenly(workers).map((_, i) => {
       const concurrency = callers[i];
       const share = ops?.[i];
-      if (concurrency === undefined || share === 0) return undefined;
-      return { ...shape, concurrency, ops: share };
+      return concurrency === undefined || share === 0
+        ? undefined
+        : { ...shape, concurrency, ops: share };
     });
   }
   const active = Math.min(workers, shape.ops ?? workers);
-  const ops =
-    shape.ops === undefined
-      ? undefined
-      : distribute(
-          shape.ops,
-          slots.map(() => 1),
-        );
+  const ops = shape.ops === undefined ? undefined : distribute(shape.ops, evenly(active));
   const maxInFlight = Math.ceil((shape.maxInFlight ?? 1000) / active);
-  return slots.map((i) =>
-    i >= active
-      ? undefined
-      : { ...shape, ratePerSec: shape.ratePerSec / active, ops: ops?.[i], maxInFlight },
+  const ratePerSec = shape.ratePerSec / active;
+  return evenly(workers).map((_, i) =>
+    i < active ? { ...shape, ratePerSec, ops: ops?.[i], maxInFlight } : undefined,
   );
 }
 

@@ -24,16 +24,16 @@ export interface RemoteCapabilities {
 
 /** Why a scenario with `need` cannot run from a source with `caps`; undefined when it can. */
 export function remoteUnsupported(caps: RemoteCapabilities, need: SourceNeed): string | undefined {
-  const { kind, flag } = caps;
+  const { kind } = caps;
   const foreign = caps.serve?.startedByRun === false ? caps.serve.pid : undefined;
   switch (need) {
     case 'this-process':
       return kind === 'processes'
-        ? `it measures or injects faults into the process that runs the load, and with ${flag} the load runs in child processes`
-        : `it measures or injects faults into the process that runs the load, and with ${flag} the load is HTTP requests to serve`;
+        ? 'it measures or injects faults into the process that runs the load, and here child processes run it'
+        : 'it measures or injects faults into the process that runs the load, and here the load is HTTP requests to serve';
     case 'own-queue':
       return kind === 'processes'
-        ? `with ${flag} each worker process queues its own calls, and their waits make no single queue figure`
+        ? 'each worker process queues its own calls, and their waits make no single queue figure'
         : `through HTTP, requests wait in serve's sockets and event loop (PGlite blocks it while a statement runs) before they reach its queue, so the queue's wait is not what a caller waits; the latency of the other scenarios is`;
     case 'tuned-queue':
       return kind === 'http' && foreign !== undefined

@@ -75,7 +75,7 @@ describe('what each load source can run', () => {
     const processes = { kind: 'processes', flag: '--processes 4' } as const;
     const http = { kind: 'http', flag: '--http', serve: { startedByRun: true, pid: 7 } } as const;
     const foreign = { ...http, serve: { startedByRun: false, pid: 42 } };
-    expect(remoteUnsupported(processes, 'this-process')).toMatch(/runs in child processes/);
+    expect(remoteUnsupported(processes, 'this-process')).toMatch(/here child processes run it/);
     expect(remoteUnsupported(processes, 'own-queue')).toMatch(/each worker process queues/);
     expect(remoteUnsupported(processes, 'tuned-queue')).toBeUndefined();
     expect(remoteUnsupported(http, 'own-queue')).toMatch(/before they reach its queue/);

@@ -22,7 +22,7 @@ export function loadLine(report: StressReport): string | undefined {
       : `through serve pid ${p.serve.pid} (${p.serve.startedByRun ? 'started and stopped by this run' : 'already running'})`;
   const who =
     report.loadSource === 'http'
-      ? 'HTTP requests from autocannon in this process'
+      ? "HTTP requests from autocannon in this process (the table times each response with process.hrtime; autocannon's own figures below are whole milliseconds)"
       : `${p.workers.length} worker processes (pids ${p.workers.join(', ')})`;
   return `load: ${who}, ${serve}`;
 }
@@ -39,7 +39,7 @@ export function remoteNote(scenario: ScenarioReport): string | undefined {
     case 'http': {
       const a = remote.autocannon;
       const l = a.latencyMs;
-      return `autocannon: ${a.requests} responses (${a['2xx']} 2xx, ${a.non2xx} other), ${a.errors} errors, ${a.timeouts} timeouts; its latency in whole ms: p50 ${l.p50}, p90 ${l.p90}, p99 ${l.p99}, max ${l.max} (the table's figures are each response's own time)`;
+      return `autocannon: ${a.requests} responses (${a['2xx']} 2xx, ${a.non2xx} other), ${a.errors} errors, ${a.timeouts} timeouts; latency p50 ${l.p50}ms, p90 ${l.p90}ms, p99 ${l.p99}ms, max ${l.max}ms`;
     }
   }
 }
