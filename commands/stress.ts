@@ -14,12 +14,8 @@ import {
   sizeRangeArg,
   type StressFlags,
 } from '../src/cli/stress-flags.js';
-import {
-  budgetExceeded,
-  refuseServeOnlyFlags,
-  resolveTargets,
-  runStressSession,
-} from '../src/cli/stress-session.js';
+import { loadMode } from '../src/cli/stress-load.js';
+import { budgetExceeded, resolveTargets, runStressSession } from '../src/cli/stress-session.js';
 import { commandConfig } from '../src/cli/with-store.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
 import { assertValidConfig } from '../src/config/load-config.js';
@@ -68,16 +64,19 @@ export function stressCommand(ctx: CliContext): Command {
     .option('--keep', 'keep the keys the run wrote (they expire after 1h)')
     .option(
       '--processes <n>',
-      'run the load from N child processes (needs `pgcache serve`)',
-      integerArg(1, 1000),
+      'run the load from N child processes, through `pgcache serve` (started for the run) or on the --database-url server',
+      integerArg(1, 64),
     )
-    .option('--http', "drive serve's HTTP API with autocannon (needs `pgcache serve`)")
+    .option(
+      '--http',
+      "send the load to serve's HTTP API with autocannon (serve started for the run)",
+    )
     .option('--junit <file>', 'also write JUnit XML (one test case per target)')
     .option('--markdown <file>', 'also write a Markdown summary (for a CI job page)')
     .option('--quiet', 'no progress on stderr')
     .action(async (_flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<StressFlags>();
-      refuseServeOnlyFlags(flags);
+      loadMode(flags); // combinations that make no sense: exit 2 before anything starts
       if (flags.list === true) {
         ctx.stdout.write(renderList(flags.json === true, terminalFeatures(ctx.stdout, ctx.env)));
         return;

@@ -4,38 +4,16 @@ import { DeadlineExceededError, UsageError } from '../errors/index.js';
 import { startCrashChild } from '../platform/crash-child-process.js';
 import { nodeProcessProbe } from '../platform/process-probe.js';
 import { openCrashHarness } from '../stress/crash-harness.js';
-import { InProcessSource } from '../stress/in-process-source.js';
 import { loadProfile, parseTargetsFile, PROFILES, type ProfileName } from '../stress/profiles.js';
 import type { StressReport } from '../stress/report.js';
-import { runStress, selectScenarios, type StressOptions } from '../stress/runner.js';
+import { runStress, type StressOptions } from '../stress/runner.js';
 import type { TargetSet } from '../stress/targets.js';
-import { storeExists } from '../store/open-store.js';
 import type { CliContext } from './context.js';
 import { readInputFile } from './read-input.js';
 import { StressProgress } from './render/stress-progress.js';
 import type { StressFlags } from './stress-flags.js';
+import { openStressLoad } from './stress-load.js';
 import { terminalFeatures } from './terminal.js';
-import { warn } from './with-store.js';
-
-/**
- * Refuse what needs `pgcache serve` (not in this version) before anything is opened:
- * `--processes` and `--http` would otherwise open one data directory from several processes.
- */
-export function refuseServeOnlyFlags(flags: StressFlags): void {
-  const flag =
-    flags.processes !== undefined
-      ? `--processes ${flags.processes}`
-      : flags.http === true
-        ? '--http'
-        : undefined;
-  if (flag === undefined) return;
-  throw new UsageError(
-    `${flag} needs \`pgcache serve\` (one process owning the store, the others reaching it through it), which this version of pgcache does not have yet`,
-    {
-      hint: 'Run `pgcache stress` without it: the load then runs in this process, on the same resilience path; use --concurrency N or --rate N/s for more load.',
-    },
-  );
-}
 
 /** The targets of this run: `--targets FILE`, or a shipped profile (`--profile`, default seed). */
 export function resolveTargets(ctx: CliContext, flags: StressFlags): TargetSet {
@@ -97,8 +75,9 @@ export function stressOptions(
 }
 
 /**
- * Run the stress scenarios for the command: in-process load on the configured store (created
- * and migrated when it does not exist yet), progress on stderr, the whole run within `--timeout`.
+ * Run the stress scenarios for the command: the load from this process (on the configured store,
+ * created and migrated when it does not exist yet), from `--processes N` workers or over `--http`;
+ * progress on stderr; the whole run within `--timeout`; every process it started stopped at the end.
  */
 export async function runStressSession(
   ctx: CliContext,
@@ -106,20 +85,22 @@ export async function runStressSession(
   targets: TargetSet,
   config: PgcacheConfig,
 ): Promise<StressReport> {
-  selectScenarios(targets, flags.scenario); // unknown ids are a usage error before anything opens
-  const fresh = config.databaseUrl === undefined && !storeExists(config.dataDir);
-  const source = new InProcessSource({
-    config,
+  const crash = openCrashHarness({
+    sourceDataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
     openStore: ctx.openStore,
+    startChild: startCrashChild,
     clock: ctx.clock,
     host: ctx.host,
-    onWarning: (message) => warn(ctx, message),
-    operationBudgetMs: Math.min(30_000, config.timeoutMs),
-    firstOpen: fresh
-      ? { create: true, migrations: 'apply' }
-      : { create: false, migrations: 'require' },
   });
-  await source.client(); // a store that cannot be opened is the command's error, not a scenario's
+  // The crash scenario copies the store under its lock: before a serve started for the run owns it.
+  const load = await openStressLoad(ctx, flags, config, targets, {
+    beforeServe: async (runnable) => {
+      if (runnable.includes('crash-recovery')) await crash.scratchDir();
+    },
+  }).catch((error: unknown) => {
+    crash.dispose();
+    throw error;
+  });
   const budget = new AbortController();
   const onAbort = (): void => budget.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -128,22 +109,16 @@ export async function runStressSession(
   const progress = new StressProgress(ctx.stderr, term, { redraw: flags.json !== true });
   try {
     return await runStress(stressOptions(flags, targets, ctx, term.interactive ? 1000 : 5000), {
-      source,
+      source: load.source,
       clock: ctx.clock,
       probe: nodeProcessProbe,
-      crash: openCrashHarness({
-        sourceDataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
-        openStore: ctx.openStore,
-        startChild: startCrashChild,
-        clock: ctx.clock,
-        host: ctx.host,
-      }),
+      crash,
       signal: budget.signal,
       ...(flags.quiet === true ? {} : { onEvent: (event) => progress.onEvent(event) }),
     });
   } finally {
     timer.cancel();
     ctx.signal.removeEventListener('abort', onAbort);
-    await source.release(); // runStress releases it too; this covers a run that never started
+    await load.close(); // runStress releases the store too; this stops serve and the workers
   }
 }

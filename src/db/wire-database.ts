@@ -70,9 +70,11 @@ export async function openWireDatabase(options: WireDatabaseOptions): Promise<Wi
       ? {}
       : { statement_timeout: options.statementTimeoutMs }),
   });
-  pool.on('error', (error) =>
-    options.onWarning?.(`a pooled connection failed and was dropped: ${error.message}`),
-  );
+  pool.on('error', (error) => {
+    // An idle connection the server ends while the pool is ending is not news.
+    if (pool.ending) return;
+    options.onWarning?.(`a pooled connection failed and was dropped: ${error.message}`);
+  });
   let version: string;
   try {
     const { rows } = await pool.query<{ v: string }>(

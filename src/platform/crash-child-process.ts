@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { sep } from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
 import { StoreUnavailableError } from '../errors/index.js';
+import { builtPlatformScript } from './package-files.js';
 
 /** A running crash-scenario writer. */
 export interface CrashChildProcess {
@@ -15,16 +13,11 @@ const READY_WITHIN_MS = 60_000;
 
 /** The built writer script (`dist/src/platform/crash-child.js`), also when running from sources. */
 export function crashChildScript(): string {
-  const beside = fileURLToPath(new URL('./crash-child.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = beside.replace(
-    `${sep}src${sep}platform${sep}`,
-    `${sep}dist${sep}src${sep}platform${sep}`,
+  return builtPlatformScript(
+    'crash-child.js',
+    "the crash scenario's writer script",
+    'Build pgcache first (`npm run build`), or leave out the crash-recovery scenario.',
   );
-  if (existsSync(built)) return built;
-  throw new StoreUnavailableError(`the crash scenario's writer script is missing (${beside})`, {
-    hint: 'Build pgcache first (`npm run build`), or leave out the crash-recovery scenario.',
-  });
 }
 
 /**

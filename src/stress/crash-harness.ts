@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { directorySize } from '../db/directory-size.js';
+import { StoreLockedError } from '../errors/index.js';
 import type { CrashChildProcess } from '../platform/crash-child-process.js';
 import type { Host } from '../platform/host.js';
 import {
@@ -38,10 +39,32 @@ export interface CrashHarnessDeps {
 /** Copy the configured store when it is at most this big; otherwise create a fresh one (initdb). */
 const COPY_AT_MOST_BYTES = 256 * 1024 * 1024;
 
+// Copy the configured store under its lock; false when there is none, it is too big, or another
+// process (a serve) owns it.
+function copyStore(deps: CrashHarnessDeps, dir: string): boolean {
+  const from = deps.sourceDataDir;
+  if (from === undefined || !storeExists(from) || directorySize(from) > COPY_AT_MOST_BYTES) {
+    return false;
+  }
+  let lock;
+  try {
+    lock = prepareDataDir(from, { clock: deps.clock, host: deps.host });
+  } catch (error) {
+    if (error instanceof StoreLockedError) return false;
+    throw error;
+  }
+  try {
+    cpSync(join(from, PGDATA_DIR_NAME), join(dir, PGDATA_DIR_NAME), { recursive: true });
+    return true;
+  } finally {
+    lock.release();
+  }
+}
+
 /**
  * The crash scenario's harness. Its scratch store is a copy of the configured store taken under
  * that store's lock (a migrated directory opens in well under a second), or a brand-new store
- * when there is nothing small enough to copy. The child owns the scratch store while it runs;
+ * when there is nothing small enough to copy, or another process owns it. The child owns the scratch store while it runs;
  * this process opens it only after the child is dead.
  */
 export function openCrashHarness(deps: CrashHarnessDeps): CrashHarness {
@@ -53,15 +76,7 @@ export function openCrashHarness(deps: CrashHarnessDeps): CrashHarness {
       scratch ??= (async () => {
         root = mkdtempSync(join(tmpdir(), 'pgcache-stress-crash-'));
         const dir = join(root, 'store');
-        const from = deps.sourceDataDir;
-        if (from !== undefined && storeExists(from) && directorySize(from) <= COPY_AT_MOST_BYTES) {
-          const lock = prepareDataDir(from, { clock: deps.clock, host: deps.host });
-          try {
-            cpSync(join(from, PGDATA_DIR_NAME), join(dir, PGDATA_DIR_NAME), { recursive: true });
-          } finally {
-            lock.release();
-          }
-        } else {
+        if (!copyStore(deps, dir)) {
           const store = await deps.openStore({
             dataDir: dir,
             create: true,

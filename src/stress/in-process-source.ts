@@ -48,6 +48,7 @@ const DELETE_BATCH = 500;
  */
 export class InProcessSource implements LoadSource {
   readonly kind = 'in-process' as const;
+  readonly label = 'in-process';
   readonly #deps: InProcessSourceDeps;
   readonly #written = new Set<string>();
   #current: OpenStore | undefined;
@@ -100,6 +101,15 @@ export class InProcessSource implements LoadSource {
 
   describe(): DatabaseInfo | undefined {
     return this.#info;
+  }
+
+  unsupported(): undefined {
+    return undefined;
+  }
+
+  /** Count keys written by others for this run (child processes, HTTP clients), so `finish` deletes them too. */
+  noteWritten(keys: Iterable<string>): void {
+    for (const key of keys) this.#written.add(key);
   }
 
   async finish(lastRun: Record<string, unknown>, options: { keep: boolean }): Promise<number> {

@@ -106,7 +106,7 @@ function bounds(shape: LoadBounds, recorder: ScenarioRecorder, deps: DriveDeps) 
         end = shape.durationMs === undefined ? Infinity : at + shape.durationMs * 1e6;
       }
       if (deps.signal?.aborted === true) stopped = 'aborted';
-      else if (bail(recorder, deps.bailAfterFailures)) stopped = 'bailout';
+      else if (shouldBail(recorder, deps.bailAfterFailures)) stopped = 'bailout';
       else if (shape.ops !== undefined && issued >= shape.ops) stopped = 'ops';
       else if (at >= end) stopped = 'duration';
       else issued += 1;
@@ -116,7 +116,8 @@ function bounds(shape: LoadBounds, recorder: ScenarioRecorder, deps: DriveDeps) 
   };
 }
 
-function bail(recorder: ScenarioRecorder, after: number | undefined): boolean {
+/** True when a load should stop for its failures (`after` of them, or the default rule). */
+export function shouldBail(recorder: ScenarioRecorder, after: number | undefined): boolean {
   if (after !== undefined) return recorder.failed >= after;
   return recorder.attempted >= BAIL_AFTER_ATTEMPTS && recorder.failed > recorder.attempted / 2;
 }

@@ -2,6 +2,14 @@ import type { DatabaseInfo } from '../db/database.js';
 import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
 import type { LatencySummary } from '../resilience/latency-stats.js';
 import type { FaultInjector } from './fault-injector.js';
+import type { ScenarioRecorder } from './recorder.js';
+import type {
+  LoadProcesses,
+  RemoteDriveDeps,
+  RemoteDriveResult,
+  RemoteLoadRequest,
+} from './remote-load.js';
+import type { SourceNeed } from './source-needs.js';
 
 /**
  * Settings a scenario may give its store instead of the configured ones (a small queue to
@@ -40,7 +48,7 @@ export interface SourceCounters {
   readonly restarts: number;
 }
 
-/** What a scenario drives: a store reached in-process (and later through processes or HTTP). */
+/** What a scenario drives: the store, reached from this process. */
 export interface StressClient {
   /** Read `key`; resolves to whether it was found. */
   read(key: string): Promise<boolean>;
@@ -54,7 +62,10 @@ export interface StressClient {
   readonly faults: FaultInjector | undefined;
 }
 
-/** Where the load comes from. `in-process` today; `processes` and `http` need `pgcache serve`. */
+/**
+ * Where the load comes from: this process, N child processes (through `pgcache serve`, or
+ * straight to a PostgreSQL server), or HTTP requests to `pgcache serve` (autocannon).
+ */
 export type LoadSourceKind = 'in-process' | 'processes' | 'http';
 
 /**
@@ -63,6 +74,8 @@ export type LoadSourceKind = 'in-process' | 'processes' | 'http';
  */
 export interface LoadSource {
   readonly kind: LoadSourceKind;
+  /** How messages name the load: `in-process`, `--processes 4`, `--http`. */
+  readonly label: string;
   /** A client on the configured store, with `tuning` applied (none: the shared default client). */
   client(tuning?: StoreTuning): Promise<StressClient>;
   /** Close whatever store is open (before a leak check, or a copy of the data directory). */
@@ -76,4 +89,17 @@ export interface LoadSource {
    * store's last stress run, and close everything. Returns the keys deleted.
    */
   finish(lastRun: Record<string, unknown>, options: { keep: boolean }): Promise<number>;
+  /** Why a scenario that has `need` cannot run from this source; undefined when it can. */
+  unsupported(need: SourceNeed): string | undefined;
+  /**
+   * Run a workload's load outside this process (child processes, HTTP) into `recorder`; absent
+   * when the load runs here, through {@link client}.
+   */
+  drive?(
+    request: RemoteLoadRequest,
+    recorder: ScenarioRecorder,
+    deps: RemoteDriveDeps,
+  ): Promise<RemoteDriveResult>;
+  /** The processes the load goes through (`serve`, workers); absent in-process. */
+  processes?(): LoadProcesses;
 }

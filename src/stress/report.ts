@@ -4,6 +4,8 @@ import type { HistogramBucket, LatencySnapshot } from './latency-histogram.js';
 import type { LoadShape, StopReason } from './load-model.js';
 import type { LoadSourceKind } from './load-source.js';
 import type { MetricKind, OperationType } from './metrics.js';
+import type { LoadProcesses, RemoteLoadDetail } from './remote-load.js';
+import type { SkippedScenario } from './source-needs.js';
 
 /** Pass when every target of the scenario (or of the run) passed. */
 export type Verdict = 'pass' | 'fail';
@@ -65,6 +67,8 @@ export interface ScenarioReport {
   readonly notes: readonly string[];
   /** Why the scenario could not run to its end, if it could not. */
   readonly error: { readonly code: string; readonly message: string } | null;
+  /** The workers' shares (`--processes`) or autocannon's summary (`--http`); null in-process. */
+  readonly remote: RemoteLoadDetail | null;
 }
 
 /** The whole run: what `runStress` returns and `--json` prints (with `schemaVersion`). */
@@ -95,6 +99,10 @@ export interface StressReport {
   };
   /** True when the run was interrupted before every scenario ran. */
   readonly aborted: boolean;
+  /** Scenarios of the targets the load source cannot run (their targets are not judged). */
+  readonly skipped: readonly SkippedScenario[];
+  /** `serve` and the worker processes the load went through; null in-process. */
+  readonly loadProcesses: LoadProcesses | null;
 }
 
 /** Count targets by status and decide the run's verdict (an interrupted run never passes). */

@@ -1,25 +1,20 @@
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../clock.js';
 import { UsageError } from '../errors/index.js';
 import type { ProcessProbe } from '../platform/process-probe.js';
 import type { CrashHarness } from './crash-harness.js';
 import type { RunState, StressEvent } from './events.js';
-import { drive } from './load-model.js';
 import type { LoadSource } from './load-source.js';
-import { deriveSeed } from './random.js';
+import type { RemoteLoadDetail } from './remote-load.js';
 import { ScenarioRecorder, errorCode } from './recorder.js';
 import { summarize, type ScenarioReport, type StressReport } from './report.js';
-import type {
-  LoadOverrides,
-  ScenarioContext,
-  ScenarioDefinition,
-  ScenarioOutcome,
-} from './scenario.js';
+import type { LoadOverrides, ScenarioDefinition, ScenarioOutcome } from './scenario.js';
+import { scenarioContext, type ScenarioRunParts } from './scenario-context.js';
 import { scenarioReport } from './scenario-report.js';
 import { SCENARIOS } from './scenarios/index.js';
+import { partitionScenarios, type SkippedScenario } from './source-needs.js';
 import type { TargetSet } from './targets.js';
-import { Workload, type WorkloadOptions } from './workload.js';
-import { applyOverrides, mergeWorkload } from './overrides.js';
+import type { WorkloadOptions } from './workload.js';
 
 /** What a stress run does. */
 export interface StressOptions {
@@ -73,13 +68,33 @@ export function selectScenarios(
 }
 
 /**
+ * The scenarios a run takes from `source`, and those it skips because the source cannot run
+ * them (a usage error when `only` names one, or when nothing is left to run).
+ */
+export function planScenarios(
+  targets: TargetSet,
+  only: readonly string[] | undefined,
+  source: Pick<LoadSource, 'label' | 'unsupported'>,
+): { runnable: ScenarioDefinition[]; skipped: SkippedScenario[] } {
+  return partitionScenarios(selectScenarios(targets, only), targets, {
+    explicit: only !== undefined,
+    unsupported: (need) => source.unsupported(need),
+    flag: source.label,
+  });
+}
+
+/**
  * Run the stress scenarios against the load source, judge every target, clean up the keys the
  * run wrote and record its verdict in the store. Emits `start`, `tick`, `scenario-done` and
  * `done`; resolves to the report (it throws only for a usage error or a broken source).
  */
 export async function runStress(options: StressOptions, deps: StressDeps): Promise<StressReport> {
   const now = deps.now ?? (() => performance.now() * 1e6);
-  const scenarios = selectScenarios(options.targets, options.only);
+  const { runnable: scenarios, skipped } = planScenarios(
+    options.targets,
+    options.only,
+    deps.source,
+  );
   const startedAt = deps.clock.now();
   const stamp = new Date(startedAt).toISOString().replace(/[-:]|\.\d+/g, '');
   const runId = `${stamp}-${(options.seed >>> 0).toString(36)}`;
@@ -116,7 +131,7 @@ export async function runStress(options: StressOptions, deps: StressDeps): Promi
       emit({ type: 'scenario-done', scenario: report });
     }
     state = () => ({ phase: 'cleaning-up' });
-    const report = await finishRun(reports, { options, deps, now, runId }, startedAt);
+    const report = await finishRun(reports, skipped, { options, deps, now, runId }, startedAt);
     state = () => ({ phase: 'done', verdict: report.verdict });
     emit({ type: 'done', report });
     return report;
@@ -130,7 +145,8 @@ export async function runStress(options: StressOptions, deps: StressDeps): Promi
 // Judge the run, delete its keys, record its verdict in the store, and assemble the report.
 async function finishRun(
   reports: readonly ScenarioReport[],
-  { options, deps, runId }: RunParts,
+  skipped: readonly SkippedScenario[],
+  { options, deps, runId }: ScenarioRunParts,
   startedAtMs: number,
 ): Promise<StressReport> {
   const aborted = deps.signal?.aborted === true;
@@ -160,25 +176,21 @@ async function finishRun(
     summary,
     cleanup,
     aborted,
+    skipped,
+    loadProcesses: deps.source.processes?.() ?? null,
   };
-}
-
-interface RunParts {
-  readonly options: StressOptions;
-  readonly deps: StressDeps;
-  readonly now: () => number;
-  readonly runId: string;
 }
 
 async function runOne(
   definition: ScenarioDefinition,
   recorder: ScenarioRecorder,
-  parts: RunParts,
+  parts: ScenarioRunParts,
 ): Promise<ScenarioReport> {
   const { options, deps, now } = parts;
   // The event loop is watched while load runs (not while stores open: that blocks it by design).
   const loop = monitorEventLoopDelay({ resolution: 10 });
-  const ctx = scenarioContext(definition, recorder, loop, parts);
+  const remote: { detail?: RemoteLoadDetail } = {};
+  const ctx = scenarioContext(definition, recorder, loop, remote, parts);
   const before = await deps.source.counters().catch(() => ({ retried: 0, restarts: 0 }));
   const started = now();
   let outcome: ScenarioOutcome = {};
@@ -195,53 +207,21 @@ async function runOne(
   }
   const after = await deps.source.counters().catch(() => before);
   const targets = options.targets.targets.filter((t) => t.scenario === definition.id);
+  if (deps.source.drive !== undefined && remote.detail === undefined) {
+    const notes = [
+      ...(outcome.notes ?? []),
+      `it drives no workload, so it ran as it does without ${deps.source.label}`,
+    ];
+    outcome = { ...outcome, notes };
+  }
   return scenarioReport(definition, recorder, outcome, targets, {
+    remote: remote.detail ?? null,
     loop,
     retried: after.retried - before.retried,
     restarts: after.restarts - before.restarts,
     nowNs: now(),
     error,
   });
-}
-
-function scenarioContext(
-  definition: ScenarioDefinition,
-  recorder: ScenarioRecorder,
-  loop: IntervalHistogram,
-  { options, deps, now, runId }: RunParts,
-): ScenarioContext {
-  const seed = deriveSeed(options.seed, definition.id);
-  const prefix = `stress:${runId}:${definition.id}:`;
-  return {
-    id: definition.id,
-    recorder,
-    seed,
-    prefix,
-    source: deps.source,
-    now,
-    clock: deps.clock,
-    signal: deps.signal,
-    probe: deps.probe,
-    crash: deps.crash,
-    rounds: options.rounds ?? 5,
-    workload: (mix = {}) =>
-      new Workload(mergeWorkload(mix, options.workload ?? {}), { seed, prefix }),
-    load: (base) => applyOverrides(base, options.overrides ?? {}, definition.tunable),
-    drive: async (shape, next, hooks) => {
-      loop.enable();
-      try {
-        return await drive(shape, next, recorder, {
-          onMeasuring: hooks?.onMeasuring,
-          now,
-          clock: deps.clock,
-          signal: deps.signal,
-          bailAfterFailures: options.bailAfterFailures,
-        });
-      } finally {
-        loop.disable();
-      }
-    },
-  };
 }
 
 function tickEvery(clock: Clock, ms: number, fn: () => void): { cancel(): void } {

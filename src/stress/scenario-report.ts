@@ -9,6 +9,7 @@ import {
   type MetricValue,
 } from './metrics.js';
 import { DROPPED, RAW_ERROR, type ScenarioRecorder } from './recorder.js';
+import type { RemoteLoadDetail } from './remote-load.js';
 import type { LoopDelay, ReportedMetric, ScenarioReport } from './report.js';
 import type { ScenarioDefinition, ScenarioOutcome } from './scenario.js';
 import type { Target } from './targets.js';
@@ -22,6 +23,8 @@ export interface ScenarioSurroundings {
   /** The run's time source now (ns). */
   readonly nowNs: number;
   readonly error: { code: string; message: string } | null;
+  /** What a load run outside this process adds. */
+  readonly remote: RemoteLoadDetail | null;
 }
 
 /** Event-loop stalls shorter than this never mark a scenario as generator-bound. */
@@ -101,6 +104,7 @@ export function scenarioReport(
     targets: results,
     notes: outcome.notes ?? [],
     error: around.error,
+    remote: around.remote,
   };
 }
 

@@ -5,6 +5,7 @@ import type { LoadOp, LoadShape, StopReason } from './load-model.js';
 import type { LoadSource, StressClient } from './load-source.js';
 import type { ExtraMetric, MetricValue } from './metrics.js';
 import type { ScenarioRecorder } from './recorder.js';
+import type { SourceNeed } from './source-needs.js';
 import type { Workload, WorkloadOp, WorkloadOptions } from './workload.js';
 
 /** Load settings a run may impose on the scenarios that allow it (`--concurrency`, `--rate`…). */
@@ -55,6 +56,16 @@ export interface ScenarioContext {
     next: () => LoadOp,
     hooks?: { readonly onMeasuring?: () => void },
   ): Promise<StopReason>;
+  /**
+   * Offer `shape` of `workload`'s operations: through `client` in this process, or from where
+   * the load source runs its load (child processes, HTTP clients), which rebuild the workload.
+   */
+  driveWorkload(
+    shape: LoadShape,
+    workload: Workload,
+    client: StressClient,
+    hooks?: { readonly onMeasuring?: () => void },
+  ): Promise<StopReason>;
 }
 
 /** One stress scenario: what it does, where its targets come from, and how it runs. */
@@ -68,6 +79,8 @@ export interface ScenarioDefinition {
   readonly extras: readonly ExtraMetric[];
   /** Which run-wide load overrides apply to it. */
   readonly tunable: readonly (keyof LoadOverrides)[];
+  /** What it needs of the load source; a source that lacks one skips it, saying why. @default none */
+  readonly needs?: readonly SourceNeed[];
   run(ctx: ScenarioContext): Promise<ScenarioOutcome>;
 }
 

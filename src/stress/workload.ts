@@ -16,6 +16,13 @@ export interface WorkloadOptions {
   readonly valueBytes?: { readonly min: number; readonly max: number };
 }
 
+/** Everything a workload is built from, so that another process can build the same one. */
+export interface WorkloadPlan {
+  readonly options: WorkloadOptions;
+  readonly seed: number;
+  readonly prefix: string;
+}
+
 /** One operation of a workload. */
 export type WorkloadOp =
   | { readonly type: 'read'; readonly key: string }
@@ -37,6 +44,8 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
  */
 export class Workload {
   readonly keyCount: number;
+  /** What it was built from (another process rebuilds it from this, with a seed of its own). */
+  readonly plan: WorkloadPlan;
   readonly #prefix: string;
   readonly #random: Random;
   readonly #pick: () => number;
@@ -57,6 +66,7 @@ export class Workload {
     if (!(this.#readRatio >= 0 && this.#readRatio <= 1)) {
       throw new RangeError(`Expected \`readRatio\` in [0, 1], got ${this.#readRatio}`);
     }
+    this.plan = { options, seed: deps.seed, prefix: deps.prefix };
     this.#prefix = deps.prefix;
     this.#random = seededRandom(deps.seed);
     this.#pick =

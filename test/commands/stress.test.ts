@@ -55,16 +55,32 @@ describe('pgcache stress', () => {
     );
   });
 
-  it('refuses --processes and --http (exit 2, naming `pgcache serve`) before opening anything', async () => {
-    const dataDir = join(emptyDir(), 'never');
-    for (const flag of [['--processes', '4'], ['--http']]) {
-      const run = await runCli(['stress', ...flag, '--data-dir', dataDir, '--json']);
-      expect(run.exitCode, flag.join(' ')).toBe(2);
-      expect(run.error()).toMatchObject({
-        code: 'E_USAGE',
-        message: expect.stringContaining('needs `pgcache serve`'),
-        hint: expect.stringContaining('Run `pgcache stress` without it'),
-      });
+  it('refuses load combinations that make no sense (exit 2) before anything is opened or started', async () => {
+    const dir = emptyDir();
+    const dataDir = join(dir, 'never');
+    const memoryOnly = join(dir, 'memory.json');
+    writeFileSync(
+      memoryOnly,
+      JSON.stringify({ targets: [{ id: 'm', scenario: 'memory', expr: 'rssGrowth < 10%' }] }),
+    );
+    const cases: [string[], RegExp][] = [
+      [['--processes', '2', '--http'], /--processes and --http cannot be used together/],
+      [['--http', '--rate', '100/s'], /--rate cannot be used with --http/],
+      [
+        ['--processes', '2', '--scenario', 'mixed', 'memory'],
+        /^memory cannot run with --processes 2: it measures/,
+      ],
+      [['--http', '--scenario', 'queue-wait'], /^queue-wait cannot run with --http: through HTTP/],
+      [
+        ['--processes', '2', '--targets', memoryOnly],
+        /none of the scenarios of these targets can run/,
+      ],
+      [['--processes', '0'], /"0" is not a whole number from 1 to 64/],
+    ];
+    for (const [argv, message] of cases) {
+      const run = await runCli(['stress', ...argv, '--data-dir', dataDir, '--json']);
+      expect(run.exitCode, argv.join(' ')).toBe(2);
+      expect(run.error().message, argv.join(' ')).toMatch(message);
     }
     expect(existsSync(dataDir)).toBe(false);
   });
@@ -261,6 +277,43 @@ describe('pgcache stress', () => {
           ['sequential-writes', 100],
           ['burst', 300],
         ]);
+      } finally {
+        await schema.drop();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(POSTGRES_SKIP_REASON !== undefined)(
+    '--processes 2 on a PostgreSQL server: the workers reach the server themselves (no serve)',
+    async () => {
+      const schema = await createTestSchema();
+      try {
+        expect((await runCli(['init', '--database-url', schema.url])).exitCode).toBe(0);
+        const run = await runCli([
+          'stress',
+          '--database-url',
+          schema.url,
+          '--processes',
+          '2',
+          '--scenario',
+          'concurrent-writes',
+          '--json',
+        ]);
+        expect(run.exitCode, run.stderr).toBe(0);
+        const report = run.json<
+          JsonReport & {
+            loadSource: string;
+            loadProcesses: { serve: unknown; workers: number[] };
+            scenarios: { remote: { workers: { attempted: number }[] } }[];
+          }
+        >();
+        expect(report.loadSource).toBe('processes');
+        expect(report.loadProcesses.serve).toBeNull();
+        expect(report.loadProcesses.workers).toHaveLength(2);
+        const [writes] = report.scenarios;
+        expect(writes).toMatchObject({ attempted: 100, succeeded: 100, verdict: 'pass' });
+        expect(writes?.remote.workers.map((w) => w.attempted)).toEqual([50, 50]);
       } finally {
         await schema.drop();
       }

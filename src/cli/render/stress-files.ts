@@ -1,5 +1,6 @@
 import { formatDuration } from '../../config/units.js';
 import type { StressReport } from '../../stress/report.js';
+import { loadLine, remoteNote, skippedLines } from './stress-load.js';
 import {
   REPORT_COLUMNS,
   reportRows,
@@ -48,11 +49,23 @@ export function renderJunit(report: StressReport): string {
       '  </testsuite>',
     ].join('\n');
   });
+  const skipped = report.skipped.map((s) =>
+    [
+      `  <testsuite name="pgcache stress ${xml(s.id)}" tests="${s.targets.length}" failures="0" errors="0" skipped="${s.targets.length}" time="0.000">`,
+      ...s.targets.map(
+        (id) =>
+          `    <testcase classname="pgcache.stress.${xml(s.id)}" name="${xml(id)}" time="0.000">\n      <skipped message="${xml(s.reason)}"/>\n    </testcase>`,
+      ),
+      '  </testsuite>',
+    ].join('\n'),
+  );
   const { summary } = report;
+  const notJudged = report.skipped.reduce((n, s) => n + s.targets.length, 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="pgcache stress (${xml(report.profile)})" tests="${summary.targets}" failures="${summary.failed + summary.insufficient}" time="${seconds(report.durationMs)}">`,
+    `<testsuites name="pgcache stress (${xml(report.profile)})" tests="${summary.targets + notJudged}" failures="${summary.failed + summary.insufficient}" skipped="${notJudged}" time="${seconds(report.durationMs)}">`,
     ...suites,
+    ...skipped,
     '</testsuites>',
     '',
   ].join('\n');
@@ -78,7 +91,14 @@ export function renderMarkdown(report: StressReport): string {
     ...reportRows(report).map((row) => `| ${row.map(cell).join(' | ')} |`),
     '',
   ];
-  const notes = report.scenarios.flatMap((s) => s.notes.map((n) => `- **${s.id}**: ${cell(n)}`));
+  const notes = report.scenarios.flatMap((s) =>
+    [...s.notes, remoteNote(s)].flatMap((n) =>
+      n === undefined ? [] : [`- **${s.id}**: ${cell(n)}`],
+    ),
+  );
+  notes.push(...skippedLines(report).map((line) => `- ${cell(line)}`));
+  const load = loadLine(report);
+  if (load !== undefined) notes.unshift(`- ${cell(load)}`);
   if (notes.length > 0) lines.push(...notes, '');
   return lines.join('\n');
 }

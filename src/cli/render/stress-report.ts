@@ -4,6 +4,7 @@ import { formatMetric, formatMs, type MetricKind } from '../../stress/metrics.js
 import type { ScenarioReport, StressReport } from '../../stress/report.js';
 import { styles, type TerminalFeatures } from '../terminal.js';
 import { renderLatencyChart } from './latency-chart.js';
+import { loadLabel, loadLine, remoteNote, skippedLines } from './stress-load.js';
 import { renderTable } from './table.js';
 
 /** Columns of the report table (also the Markdown table's). */
@@ -80,7 +81,11 @@ export function verdictLine(report: StressReport): string {
       ? `PASS: ${summary.passed} of ${summary.targets} targets met`
       : `FAIL: ${missed} of ${summary.targets} targets missed (${summary.failed} failed, ${summary.insufficient} insufficient)`;
   const aborted = report.aborted ? '; interrupted before every scenario ran' : '';
-  return `${head} (profile ${report.profile}, ${formatDuration(report.durationMs)}, seed ${report.seed}; repeat with --seed ${report.seed})${aborted}`;
+  const skipped =
+    report.skipped.length === 0
+      ? ''
+      : `; ${report.skipped.length} scenario(s) skipped with ${loadLabel(report)}`;
+  return `${head} (profile ${report.profile}, ${formatDuration(report.durationMs)}, seed ${report.seed}; repeat with --seed ${report.seed})${aborted}${skipped}`;
 }
 
 /** The report as a person reads it: the table, a latency chart per scenario, notes, the verdict. */
@@ -95,6 +100,7 @@ export function renderStressReport(report: StressReport, term: TerminalFeatures)
   }
   const notes = report.scenarios.flatMap((sc) => [
     ...sc.notes.map((n) => `${sc.id}: ${n}`),
+    ...[remoteNote(sc)].flatMap((n) => (n === undefined ? [] : [`${sc.id}: ${n}`])),
     ...(sc.error === null
       ? []
       : [`${sc.id}: could not run: [${sc.error.code}] ${sc.error.message}`]),
@@ -104,6 +110,9 @@ export function renderStressReport(report: StressReport, term: TerminalFeatures)
         ]
       : []),
   ]);
+  notes.push(...skippedLines(report));
+  const load = loadLine(report);
+  if (load !== undefined) notes.unshift(load);
   if (notes.length > 0) text += `\n${notes.join('\n')}\n`;
   const cleanup = report.cleanup;
   text += `\n${cleanup.kept ? 'kept the keys the run wrote (--keep)' : `deleted ${cleanup.deletedKeys} keys the run wrote`}${cleanup.error === null ? '' : `; cleanup failed: ${cleanup.error}`}\n`;

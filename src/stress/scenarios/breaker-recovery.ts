@@ -20,6 +20,7 @@ export const breakerRecoveryScenario: ScenarioDefinition = {
   source: 'seed 000 Success Criteria (circuit breaker recovery time < 60 seconds)',
   extras: ['recovery'],
   tunable: [],
+  needs: ['this-process'],
   async run(ctx) {
     const client = await ctx.source.client({
       retry: { attempts: 1 },

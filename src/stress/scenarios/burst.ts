@@ -1,5 +1,5 @@
 import { errorCode, EXPLICIT_REJECTIONS } from '../recorder.js';
-import { callFor, measured, type ScenarioDefinition } from '../scenario.js';
+import { measured, type ScenarioDefinition } from '../scenario.js';
 
 /** Settings of the burst's store: a queue small enough for the burst to overrun it many times. */
 const SMALL_QUEUE = { readConcurrency: 2, writeConcurrency: 2, maxLength: 16, waitTimeoutMs: 250 };
@@ -16,11 +16,12 @@ export const burstScenario: ScenarioDefinition = {
   source: "seed 000 stress scenarios ('gracefully degrade under extreme load (100+ ops)')",
   extras: ['unexplainedErrors', 'healthy'],
   tunable: [],
+  needs: ['tuned-queue'],
   async run(ctx) {
     const client = await ctx.source.client({ queue: SMALL_QUEUE });
     const workload = ctx.workload({ keys: 100, readRatio: 0.5 });
     const load = { model: 'closed', concurrency: BURST, ops: BURST } as const;
-    const stoppedBy = await ctx.drive(load, () => callFor(client, workload.next()));
+    const stoppedBy = await ctx.driveWorkload(load, workload, client);
     const unexplained = ctx.recorder.countErrors((code) => !EXPLICIT_REJECTIONS.has(code));
     let afterwards = 'answered a write and a read right after';
     const key = workload.key(0);

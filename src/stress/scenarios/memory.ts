@@ -25,6 +25,7 @@ export const memoryScenario: ScenarioDefinition = {
   source: 'seed 000 Success Criteria and seed 001 Success Metrics (memory stable under load)',
   extras: ['rssGrowth', 'heapGrowth'],
   tunable: ['concurrency', 'ratePerSec', 'ops', 'durationMs', 'warmupMs'],
+  needs: ['this-process'],
   async run(ctx) {
     const client = await ctx.source.client();
     const workload = ctx.workload({ keys: 1000, readRatio: 0.8 });

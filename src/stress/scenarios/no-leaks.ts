@@ -25,6 +25,7 @@ export const noLeaksScenario: ScenarioDefinition = {
   source: 'seed 001 Success Metrics and Acceptance Criteria (no resource leaks, proper disposal)',
   extras: ['leaks'],
   tunable: ['concurrency', 'ops'],
+  needs: ['this-process'],
   async run(ctx) {
     await ctx.source.release();
     await pause(ctx.clock, 50);

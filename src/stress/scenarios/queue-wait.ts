@@ -1,4 +1,4 @@
-import { callFor, measured, preload, type ScenarioDefinition } from '../scenario.js';
+import { measured, preload, type ScenarioDefinition } from '../scenario.js';
 
 /**
  * 50 operations at once on a store of its own (so the queue's figures are this load's alone):
@@ -10,12 +10,13 @@ export const queueWaitScenario: ScenarioDefinition = {
   source: 'seed 000 Success Criteria (queue latency < 100ms for the 95th percentile)',
   extras: ['queueWait.p95', 'queueWait.p99', 'queueWait.max', 'queueWait.mean'],
   tunable: ['concurrency', 'ratePerSec', 'ops', 'durationMs', 'warmupMs'],
+  needs: ['own-queue'],
   async run(ctx) {
     const client = await ctx.source.client({});
     const workload = ctx.workload({ keys: 1000, readRatio: 0.8 });
     await preload(client, workload);
     const load = ctx.load({ model: 'closed', concurrency: 50, ops: 1000 });
-    const stoppedBy = await ctx.drive(load, () => callFor(client, workload.next()));
+    const stoppedBy = await ctx.driveWorkload(load, workload, client);
     const { queueWaitMs: wait } = await client.figures();
     return {
       load,

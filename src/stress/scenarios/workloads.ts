@@ -1,6 +1,5 @@
 import type { LoadShape } from '../load-model.js';
 import {
-  callFor,
   preload,
   type LoadOverrides,
   type ScenarioContext,
@@ -40,7 +39,7 @@ export async function runWorkload(
   const workload = ctx.workload(spec.mix);
   if (spec.preload === true) await preload(client, workload);
   const load = ctx.load(spec.shape);
-  const stoppedBy = await ctx.drive(load, () => callFor(client, workload.next()));
+  const stoppedBy = await ctx.driveWorkload(load, workload, client);
   return { load, stoppedBy };
 }
 
