@@ -1,6 +1,5 @@
 import { systemClock } from '../clock.js';
 import { nodeHost } from '../platform/host.js';
-import { openStore } from '../store/open-store.js';
 import type { CliContext } from './context.js';
 
 /** The pieces of a Node process a CLI context is made of (handed in by bin/pgcache.js). */
@@ -42,7 +41,8 @@ export function createCliContext(io: NodeStreams): CliContext {
     clock: systemClock,
     host: nodeHost,
     signal: io.signal,
-    openStore,
+    // Loaded on first use: `--version` and `--help` need no store.
+    openStore: async (options) => (await import('../store/open-store.js')).openStore(options),
     exitCode: 0,
   };
 }

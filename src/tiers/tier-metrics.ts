@@ -52,18 +52,19 @@ export class TierMetrics {
     return this.#dirty;
   }
 
-  /** Record one lookup in `tier`: hit or miss, and how long it took. */
-  lookup(tier: Tier, hit: boolean, ms: number): void {
+  /** Record one lookup in `tier`: hit or miss, and how long it took (when it was timed). */
+  lookup(tier: Tier, hit: boolean, ms: number | undefined): void {
     const i = TIERS.indexOf(tier);
     if (hit) this.#hits[i] = (this.#hits[i] ?? 0) + 1;
     else this.#misses[i] = (this.#misses[i] ?? 0) + 1;
+    this.#dirty = true;
+    if (ms === undefined) return;
     const us = Math.max(0, Math.round(ms * 1000));
     this.#sumUs[i] = (this.#sumUs[i] ?? 0) + us;
     let b = 0;
     while (b < LATENCY_BUCKETS_MS.length && ms > (LATENCY_BUCKETS_MS[b] ?? 0)) b += 1;
     const buckets = this.#buckets[i] as number[];
     buckets[b] = (buckets[b] ?? 0) + 1;
-    this.#dirty = true;
   }
 
   /** Count one `event`. */

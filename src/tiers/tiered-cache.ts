@@ -88,6 +88,7 @@ export class TieredCache {
   readonly #flusher: OutboxFlusher | undefined;
   readonly #writeTiers: WriteTiers;
   #metricsTimer: Timer | undefined;
+  #l1Lookups = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: TieredCacheOptions, deps: TieredCacheDeps) {
@@ -152,9 +153,11 @@ export class TieredCache {
       return this.#getFrom(options.tier, key, options.deadline ?? this.#deadline());
     }
     // Only checked keys enter L1, so a hit needs no check (it costs more than the hit itself).
-    const started = performance.now();
+    // Its latency is sampled (1 lookup in 16): reading the clock twice costs a third of a hit.
+    const timed = (this.#l1Lookups = (this.#l1Lookups + 1) & 15) === 0;
+    const started = timed ? performance.now() : 0;
     const l1 = this.#memory.get(key, this.#options.graceMs);
-    const l1Ms = performance.now() - started;
+    const l1Ms = timed ? performance.now() - started : undefined;
     if (l1?.state === 'live') {
       this.#recordL1(true, l1Ms);
       return { entry: l1.entry, tier: 'l1', stale: false };
@@ -284,7 +287,7 @@ export class TieredCache {
     }
   }
 
-  #recordL1(hit: boolean, ms: number): void {
+  #recordL1(hit: boolean, ms: number | undefined): void {
     if (!this.#memory.enabled) return;
     this.#metrics.lookup('l1', hit, ms);
     this.#noteMetrics();
