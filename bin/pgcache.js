@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The only file that touches the process: build the context, run, set the exit code.
 import process from 'node:process';
-import { createCliContext, main } from '../dist/commands/main.js';
+import { createCliContext, main } from '../dist/cli/main.js';
 
 const interrupt = new AbortController();
 const onSignal = (signal) => {

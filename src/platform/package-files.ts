@@ -5,7 +5,8 @@ import { StoreUnavailableError } from '../errors/index.js';
 
 /**
  * A script of `src/platform/` as built in `dist/` (child processes run built JavaScript), found
- * beside this module when it runs from `dist/`, or in `dist/` when it runs from the sources.
+ * beside this module when it runs from `dist/src/`, in `dist/src/` when it runs from the bundled
+ * CLI (`dist/cli/`), or in `dist/` when it runs from the sources.
  */
 export function builtPlatformScript(
   name: string,
@@ -13,12 +14,13 @@ export function builtPlatformScript(
   hint = 'Build pgcache first (`npm run build`).',
 ): string {
   const beside = fileURLToPath(new URL(`./${name}`, import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = beside.replace(
-    `${sep}src${sep}platform${sep}`,
-    `${sep}dist${sep}src${sep}platform${sep}`,
-  );
-  if (existsSync(built)) return built;
+  const candidates = [
+    beside,
+    fileURLToPath(new URL(`../src/platform/${name}`, import.meta.url)),
+    beside.replace(`${sep}src${sep}platform${sep}`, `${sep}dist${sep}src${sep}platform${sep}`),
+  ];
+  const found = candidates.find((path) => existsSync(path));
+  if (found !== undefined) return found;
   throw new StoreUnavailableError(`${what} is missing (${beside})`, { hint });
 }
 

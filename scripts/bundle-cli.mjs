@@ -1,0 +1,31 @@
+// Bundles the CLI (commands/ and the src/ modules they load) into dist/cli/, after tsc.
+//
+// Why: Node 20 has no compile cache, and finding, reading and compiling the ~200 ES and CommonJS
+// modules a `get` loads was about a third of its wall time through `serve` (bench/startup.ts
+// measures it). Dynamic imports stay separate chunks, so a command still loads only what it
+// uses. The library (`import … from 'pgcache'`) stays the unbundled dist/src/, and so do the
+// scripts child processes run (dist/src/platform/*.js).
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+await build({
+  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
+  entryPoints: { main: 'dist/commands/main.js' },
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // ES builds first: some packages' CommonJS builds are UMD wrappers whose require() calls a
+  // bundler cannot follow (jsonc-parser's).
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies (pg, cockatiel, commander) call require(): give each chunk one.
+  banner: {
+    js: "import { createRequire as __pgcacheRequire } from 'node:module'; const require = __pgcacheRequire(import.meta.url);",
+  },
+  // PGlite finds its WASM and data files next to itself; autocannon and execa start processes
+  // and threads from their own files. They stay where npm put them.
+  external: ['@electric-sql/*', 'autocannon', 'execa', 'pg-native'],
+  logLevel: 'warning',
+});
