@@ -7,7 +7,7 @@ import { parseKey } from '../store/keys.js';
 import type { CallOptions, SetOptions } from '../store/store-options.js';
 import type { Store } from '../store/store.js';
 import type { GuardedOrigin } from './guarded-origin.js';
-import { MemoryTier, type MemoryTierOptions } from './memory-tier.js';
+import { MemoryTier, type MemoryLookup, type MemoryTierOptions } from './memory-tier.js';
 import {
   OutboxFlusher,
   type OutboxFlushReport,
@@ -147,11 +147,8 @@ export class TieredCache {
   }
 
   /** Read `key` through the tiers (or from `options.tier` only); `undefined` when no tier has it. */
-  async get(key: string, options: TieredGetOptions = {}): Promise<TieredRead | undefined> {
-    if (options.tier !== undefined) {
-      parseKey(key);
-      return this.#getFrom(options.tier, key, options.deadline ?? this.#deadline());
-    }
+  get(key: string, options?: TieredGetOptions): Promise<TieredRead | undefined> {
+    if (options?.tier !== undefined) return this.#getFrom(options.tier, key, options.deadline);
     // Only checked keys enter L1, so a hit needs no check (it costs more than the hit itself).
     // Its latency is sampled (1 lookup in 16): reading the clock twice costs a third of a hit.
     const timed = (this.#l1Lookups = (this.#l1Lookups + 1) & 15) === 0;
@@ -160,10 +157,20 @@ export class TieredCache {
     const l1Ms = timed ? performance.now() - started : undefined;
     if (l1?.state === 'live') {
       this.#recordL1(true, l1Ms);
-      return { entry: l1.entry, tier: 'l1', stale: false };
+      return Promise.resolve({ entry: l1.entry, tier: 'l1', stale: false });
     }
+    return this.#getThrough(key, l1, l1Ms, options);
+  }
+
+  /** The rest of {@link get} after L1 had no live entry: the store, then the origin. */
+  async #getThrough(
+    key: string,
+    l1: MemoryLookup | undefined,
+    l1Ms: number | undefined,
+    options: TieredGetOptions | undefined,
+  ): Promise<TieredRead | undefined> {
     parseKey(key);
-    const deadline = options.deadline ?? this.#deadline();
+    const deadline = options?.deadline ?? this.#deadline();
     let fallback: TieredRead | undefined;
     if (l1 !== undefined) fallback = { entry: l1.entry, tier: 'l1', stale: true };
     const l2 = await this.#lookupStore(key, deadline, this.#options.graceMs);
@@ -175,7 +182,7 @@ export class TieredCache {
     }
     if (l2 !== undefined) fallback = { entry: l2, tier: 'l2', stale: true };
     if (!this.strategy.readsOrigin || this.#loader === undefined) return undefined;
-    const read = await this.#loader.load(key, fallback, options.ttlMs, deadline);
+    const read = await this.#loader.load(key, fallback, options?.ttlMs, deadline);
     this.#noteMetrics();
     return read;
   }
@@ -261,7 +268,12 @@ export class TieredCache {
     return this.#closing;
   }
 
-  async #getFrom(tier: Tier, key: string, deadline: Deadline): Promise<TieredRead | undefined> {
+  async #getFrom(
+    tier: Tier,
+    key: string,
+    deadline = this.#deadline(),
+  ): Promise<TieredRead | undefined> {
+    parseKey(key);
     switch (tier) {
       case 'l1': {
         const started = performance.now();
