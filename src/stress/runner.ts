@@ -210,7 +210,7 @@ async function runOne(
   if (deps.source.drive !== undefined && remote.detail === undefined) {
     const notes = [
       ...(outcome.notes ?? []),
-      `it drives no workload, so it ran as it does without ${deps.source.label}`,
+      `it runs no shared workload (its load is its own), so it ran as it does without ${deps.source.label}`,
     ];
     outcome = { ...outcome, notes };
   }
