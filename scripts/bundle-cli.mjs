@@ -1,8 +1,8 @@
 // Bundles the CLI (commands/ and the src/ modules they load) into dist/cli/, after tsc.
 //
-// Why: Node 20 has no compile cache, and finding, reading and compiling the ~200 ES and CommonJS
-// modules a `get` loads was about a third of its wall time through `serve` (bench/startup.ts
-// measures it). Dynamic imports stay separate chunks, so a command still loads only what it
+// Why: Node 20 has no compile cache, and finding, reading and compiling one by one the ES and
+// CommonJS modules a `get` loads took it from 157 ms to 200 ms through `serve` (bench medians;
+// bench/startup.ts measures it). Dynamic imports stay separate chunks, so a command still loads only what it
 // uses. The library (`import … from 'pgcache'`) stays the unbundled dist/src/, and so do the
 // scripts child processes run (dist/src/platform/*.js).
 import { build } from 'esbuild';
