@@ -7,12 +7,13 @@ import { META_KEYS } from '../store/meta.js';
 import type { MigrationPolicy, OpenStoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { FaultInjector } from './fault-injector.js';
-import type {
-  ClientFigures,
-  LoadSource,
-  SourceCounters,
-  StoreTuning,
-  StressClient,
+import {
+  addCounters,
+  type ClientFigures,
+  type LoadSource,
+  type SourceCounters,
+  type StoreTuning,
+  type StressClient,
 } from './load-source.js';
 
 /** What {@link InProcessSource} opens stores with. */
@@ -90,13 +91,13 @@ export class InProcessSource implements LoadSource {
     this.#current = undefined;
     // Counters are for the report: a store too broken to give them still gets closed.
     const figures = await current.client.figures().catch(() => undefined);
-    if (figures !== undefined) this.#closed = add(this.#closed, figures);
+    if (figures !== undefined) this.#closed = addCounters(this.#closed, figures);
     await current.store.close();
   }
 
   async counters(): Promise<SourceCounters> {
     const open = this.#current === undefined ? undefined : await this.#current.client.figures();
-    return open === undefined ? this.#closed : add(this.#closed, open);
+    return open === undefined ? this.#closed : addCounters(this.#closed, open);
   }
 
   describe(): DatabaseInfo | undefined {
@@ -163,10 +164,6 @@ export class InProcessSource implements LoadSource {
   #call(): { deadline: Deadline } {
     return { deadline: Deadline.after(this.#deps.clock, this.#deps.operationBudgetMs ?? 30_000) };
   }
-}
-
-function add(a: SourceCounters, b: SourceCounters): SourceCounters {
-  return { retried: a.retried + b.retried, restarts: a.restarts + b.restarts };
 }
 
 /** The configured settings with a scenario's tuning on top. */

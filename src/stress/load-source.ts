@@ -48,6 +48,14 @@ export interface SourceCounters {
   readonly restarts: number;
 }
 
+/** The sum of two {@link SourceCounters}. */
+export function addCounters(a: SourceCounters, b: SourceCounters): SourceCounters {
+  return { retried: a.retried + b.retried, restarts: a.restarts + b.restarts };
+}
+
+/** No retries, no restarts. */
+export const NO_COUNTERS: SourceCounters = { retried: 0, restarts: 0 };
+
 /** What a scenario drives: the store, reached from this process. */
 export interface StressClient {
   /** Read `key`; resolves to whether it was found. */

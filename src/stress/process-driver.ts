@@ -1,7 +1,7 @@
 import type { PgcacheConfig } from '../config/load-config.js';
 import { RemoteError, StoreUnavailableError } from '../errors/index.js';
 import { shouldBail, type LoadShape, type StopReason } from './load-model.js';
-import type { StoreTuning } from './load-source.js';
+import { addCounters, NO_COUNTERS, type SourceCounters, type StoreTuning } from './load-source.js';
 import { deriveSeed } from './random.js';
 import type { ScenarioRecorder } from './recorder.js';
 import type {
@@ -126,6 +126,7 @@ export class ProcessDriver implements RemoteDriver {
       return {
         stoppedBy: bailed ? 'bailout' : aborted() ? 'aborted' : combine(reasons),
         detail: { kind: 'processes', workers: runs.map((run) => run.figures()) },
+        counters: runs.reduce((sum, run) => addCounters(sum, run.counters), NO_COUNTERS),
       };
     } finally {
       deps.signal?.removeEventListener('abort', stopAll);
@@ -172,6 +173,8 @@ class WorkerRun {
   #attempted = 0;
   #succeeded = 0;
   #stoppedBy: StopReason | null = null;
+  /** The worker's retries and restarts during this run, once it is done. */
+  counters: SourceCounters = NO_COUNTERS;
   #finish: { resolve(reason: StopReason): void; reject(error: unknown): void } | undefined;
   /** Resolves with why the worker stopped; rejects when it failed or died. */
   readonly done: Promise<StopReason>;
@@ -208,6 +211,7 @@ class WorkerRun {
           }
           case 'done':
             this.#stoppedBy = message.stoppedBy;
+            this.counters = message.counters;
             return this.#finish?.resolve(message.stoppedBy);
           case 'failed':
             return fail(new RemoteError(message.error, `stress worker pid ${pid}`));

@@ -1,5 +1,6 @@
 import type { LatencySnapshot } from './latency-histogram.js';
 import type { LoadShape, StopReason } from './load-model.js';
+import type { SourceCounters } from './load-source.js';
 import type { WorkloadPlan } from './workload.js';
 
 /** A workload's load to run outside this process: its shape, and how to rebuild the workload. */
@@ -54,6 +55,8 @@ export type RemoteLoadDetail =
 export interface RemoteDriveResult {
   readonly stoppedBy: StopReason;
   readonly detail: RemoteLoadDetail;
+  /** Retries and instance restarts in the processes that ran the load, when they report them. */
+  readonly counters?: SourceCounters | undefined;
 }
 
 /** The processes a load outside this process goes through, for the report. */

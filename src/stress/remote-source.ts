@@ -1,6 +1,13 @@
 import type { DatabaseInfo } from '../db/database.js';
 import type { InProcessSource } from './in-process-source.js';
-import type { LoadSource, SourceCounters, StoreTuning, StressClient } from './load-source.js';
+import {
+  addCounters,
+  NO_COUNTERS,
+  type LoadSource,
+  type SourceCounters,
+  type StoreTuning,
+  type StressClient,
+} from './load-source.js';
 import type { ScenarioRecorder } from './recorder.js';
 import type {
   LoadProcesses,
@@ -62,6 +69,8 @@ export class RemoteSource implements LoadSource {
   readonly #deps: RemoteSourceDeps;
   #tuning: StoreTuning | undefined;
   #ownerTuned = false;
+  /** Retries and restarts the load's own processes reported, summed over the run. */
+  #remoteCounters: SourceCounters = NO_COUNTERS;
 
   constructor(deps: RemoteSourceDeps) {
     this.#deps = deps;
@@ -91,8 +100,8 @@ export class RemoteSource implements LoadSource {
     return this.#deps.base.describe();
   }
 
-  counters(): Promise<SourceCounters> {
-    return this.#deps.base.counters();
+  async counters(): Promise<SourceCounters> {
+    return addCounters(await this.#deps.base.counters(), this.#remoteCounters);
   }
 
   finish(lastRun: Record<string, unknown>, options: { keep: boolean }): Promise<number> {
@@ -103,7 +112,7 @@ export class RemoteSource implements LoadSource {
     return remoteUnsupported(this.#deps.caps, need);
   }
 
-  drive(
+  async drive(
     request: RemoteLoadRequest,
     recorder: ScenarioRecorder,
     deps: RemoteDriveDeps,
@@ -111,7 +120,11 @@ export class RemoteSource implements LoadSource {
     // The workers' writes land in the workload's key space: all of it is the run's to delete.
     const space = new Workload(request.workload.options, request.workload);
     this.#deps.base.noteWritten(Array.from({ length: space.keyCount }, (_, i) => space.key(i)));
-    return this.#deps.driver.drive(request, this.#tuning, recorder, deps);
+    const result = await this.#deps.driver.drive(request, this.#tuning, recorder, deps);
+    if (result.counters !== undefined) {
+      this.#remoteCounters = addCounters(this.#remoteCounters, result.counters);
+    }
+    return result;
   }
 
   processes(): LoadProcesses {

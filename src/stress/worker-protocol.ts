@@ -1,6 +1,6 @@
 import type { PgcacheConfig } from '../config/load-config.js';
 import type { LoadShape, StopReason } from './load-model.js';
-import type { StoreTuning } from './load-source.js';
+import type { SourceCounters, StoreTuning } from './load-source.js';
 import type { WorkloadPlan } from './workload.js';
 
 /**
@@ -59,7 +59,8 @@ export type FromWorker =
   | { readonly type: 'armed' }
   | { readonly type: 'measuring' }
   | { readonly type: 'batch'; readonly batch: SampleBatch }
-  | { readonly type: 'done'; readonly stoppedBy: StopReason }
+  /** `counters`: the retries and instance restarts of this scenario's load in the worker. */
+  | { readonly type: 'done'; readonly stoppedBy: StopReason; readonly counters: SourceCounters }
   | { readonly type: 'failed'; readonly error: WorkerError }
   | { readonly type: 'warning'; readonly message: string };
 

@@ -72,7 +72,8 @@ export class WorkerRunner {
         onWarning: (message) => send({ type: 'warning', message }),
         operationBudgetMs: plan.operationBudgetMs,
       });
-      const client = await this.#source.client(plan.tuning);
+      const source = this.#source;
+      const client = await source.client(plan.tuning);
       const go = stop.signal.aborted
         ? Promise.resolve()
         : new Promise<void>((resolve) => (this.#go = resolve));
@@ -85,6 +86,7 @@ export class WorkerRunner {
         if (batch !== undefined) send({ type: 'batch', batch });
       };
       const batches = every(clock, plan.batchMs, flush);
+      const before = await source.counters();
       try {
         const stoppedBy = await drive(
           plan.shape,
@@ -99,7 +101,12 @@ export class WorkerRunner {
           },
         );
         flush();
-        send({ type: 'done', stoppedBy });
+        const after = await source.counters();
+        const counters = {
+          retried: after.retried - before.retried,
+          restarts: after.restarts - before.restarts,
+        };
+        send({ type: 'done', stoppedBy, counters });
       } finally {
         batches.cancel();
       }
