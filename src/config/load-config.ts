@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
+import { readConfigFile, resolveConfigFile } from './config-file.js';
 import { redactUrl } from './redact-url.js';
 import { redactHeaders } from './headers.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
 import {
-  MAP_KINDS,
   parseTierKind,
   readTierConfig,
   TIER_DEFAULTS,
@@ -101,8 +100,6 @@ export interface LoadConfigOptions {
 }
 
 /** The name of the config file looked up in the working directory. */
-export const CONFIG_FILE_NAME = 'pgcache.config.json';
-
 const DEFAULTS: Partial<Record<SettingKey, SettingValue>> = {
   dataDir: '.pgcache',
   defaultTtlMs: 86_400_000,
@@ -213,69 +210,6 @@ export function assertValidConfig(loaded: LoadedConfig): PgcacheConfig {
   const [problem] = loaded.problems;
   if (problem !== undefined) throw new ConfigError(problem.message, { hint: problem.hint });
   return loaded.config;
-}
-
-function resolveConfigFile(cwd: string, explicit: string | undefined): string | undefined {
-  if (explicit !== undefined && explicit !== '') {
-    const path = resolve(cwd, explicit);
-    if (!existsSync(path)) {
-      throw new ConfigError(`config file ${path} does not exist`, {
-        hint: 'Check the --config path or PGCACHE_CONFIG, or remove it to use defaults.',
-      });
-    }
-    return path;
-  }
-  const path = resolve(cwd, CONFIG_FILE_NAME);
-  return existsSync(path) ? path : undefined;
-}
-
-function readConfigFile(path: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`, {
-      hint: 'Fix the JSON syntax, or move the file away to use defaults.',
-    });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(`config file ${path} must hold a JSON object`, {
-      hint: 'Write the settings as {"maxSizeBytes": "100MB", "queue": {"waitTimeoutMs": 2000}}.',
-    });
-  }
-  const flat = flatten(parsed as Record<string, unknown>, MAP_SETTINGS);
-  const known = new Set<string>(SETTINGS.map((s) => s.key));
-  for (const key of Object.keys(flat)) {
-    if (!known.has(key)) {
-      throw new ConfigError(`config file ${path} has an unknown setting "${key}"`, {
-        hint: `Known settings: ${[...known].join(', ')}.`,
-      });
-    }
-  }
-  return flat;
-}
-
-// Settings whose value is an object of their own (kept whole, not flattened into dotted keys).
-const MAP_SETTINGS: ReadonlySet<string> = new Set(
-  (SETTINGS as readonly SettingSpec[]).filter((s) => MAP_KINDS.has(s.kind)).map((s) => s.key),
-);
-
-function flatten(
-  object: Record<string, unknown>,
-  maps: ReadonlySet<string>,
-  prefix = '',
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(object)) {
-    const path = prefix === '' ? key : `${prefix}.${key}`;
-    const nested = typeof value === 'object' && value !== null && !Array.isArray(value);
-    if (nested && !maps.has(path)) {
-      Object.assign(out, flatten(value as Record<string, unknown>, maps, path));
-    } else {
-      out[path] = value;
-    }
-  }
-  return out;
 }
 
 function resolveOne(
