@@ -141,8 +141,11 @@ export class ResilientRunner implements OperationRunner {
   close(deadline: Deadline): Promise<void> {
     this.#closing ??= (async () => {
       const drained = await this.#bulkhead.drain(deadline);
-      this.#timeout.dispose();
-      if (drained) return;
+      // Calls still running keep their timeouts: each ends by its own deadline, then the timer.
+      if (drained) {
+        this.#timeout.dispose();
+        return;
+      }
       this.#bulkhead.rejectWaiting(
         new ClosedError('the store closed before this operation left the queue', {
           hint: 'Retry the command once the store is open again.',
