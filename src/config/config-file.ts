@@ -30,9 +30,17 @@ export function resolveConfigFile(cwd: string, explicit: string | undefined): st
  * (`queue.waitTimeoutMs`) except for map settings; an unknown setting is refused (exit 78).
  */
 export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`config file ${path} cannot be read: ${(error as Error).message}`, {
+      hint: 'Point --config or PGCACHE_CONFIG at a readable JSON file.',
+    });
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`, {
       hint: 'Fix the JSON syntax, or move the file away to use defaults.',

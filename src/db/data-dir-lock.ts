@@ -169,6 +169,13 @@ function tryCreate(path: string, owner: LockOwner): boolean {
   try {
     writeSync(fd, `${JSON.stringify(owner)}\n`);
     fsyncSync(fd);
+  } catch (error) {
+    // An empty lock file would keep every process out: take it back.
+    unlinkQuietly(path);
+    throw new StoreUnavailableError(`cannot write lock file ${path}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Check the free space and permissions of the data directory.',
+    });
   } finally {
     closeSync(fd);
   }
@@ -213,8 +220,16 @@ function heldLock(path: string, owner: LockOwner): DataDirLock {
     advertise(endpoints) {
       current = { ...owner, endpoints };
       const temp = `${path}.${owner.pid}.tmp`;
-      writeFileSync(temp, `${JSON.stringify(current)}\n`, { mode: 0o600 });
-      renameSync(temp, path);
+      try {
+        writeFileSync(temp, `${JSON.stringify(current)}\n`, { mode: 0o600 });
+        renameSync(temp, path);
+      } catch (error) {
+        unlinkQuietly(temp);
+        throw new StoreUnavailableError(
+          `cannot record serve's endpoints in ${path}: ${(error as Error).message}`,
+          { cause: error, hint: 'Check the free space and permissions of the data directory.' },
+        );
+      }
     },
     release() {
       if (released) return;

@@ -46,10 +46,10 @@ const transactionScope = new AsyncLocalStorage<EmbeddedDatabase>();
 export async function openEmbeddedDatabase(
   options: EmbeddedDatabaseOptions,
 ): Promise<EmbeddedDatabase> {
-  mkdirSync(options.pgDataDir, { recursive: true, mode: 0o700 });
   const maxWal = options.maxWalSize ?? '64MB';
   let pglite: PGlite;
   try {
+    mkdirSync(options.pgDataDir, { recursive: true, mode: 0o700 });
     pglite = await PGlite.create({
       dataDir: options.pgDataDir,
       startParams: [

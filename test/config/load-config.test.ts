@@ -104,6 +104,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('says a config file that is a directory cannot be read (not that its JSON is bad)', () => {
+    const dir = mkdtempSync(join(inject('runDir'), 'config-'));
+    expect(() => loadConfig({ cwd: dir, configFile: dir })).toThrow(
+      expect.objectContaining({
+        code: 'E_CONFIG',
+        message: expect.stringMatching(/cannot be read/),
+      }),
+    );
+  });
+
   it('refuses a config file named with --config that does not exist', () => {
     expect(() => loadConfig({ cwd: '/', configFile: '/nonexistent/pgcache.json' })).toThrow(
       expect.objectContaining({ code: 'E_CONFIG' }),

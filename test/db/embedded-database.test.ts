@@ -1,8 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.js';
 import { openHandleCount } from '../../src/db/handle-registry.js';
-import { copyTemplateDataDir } from '../support/data-dir.js';
+import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 
 describe('EmbeddedDatabase', () => {
   let db: EmbeddedDatabase | undefined;
@@ -27,6 +28,16 @@ describe('EmbeddedDatabase', () => {
       ['k'],
     );
     expect(rows).toEqual([{ value: { a: 1 } }]);
+  });
+
+  it('a file where the PGlite directory belongs is E_STORE_UNAVAILABLE with a hint, not a raw error', async () => {
+    const pgDataDir = join(emptyDir(), 'pgdata');
+    writeFileSync(pgDataDir, 'not a directory');
+    await expect(openEmbeddedDatabase({ pgDataDir })).rejects.toMatchObject({
+      code: 'E_STORE_UNAVAILABLE',
+      exitCode: 69,
+      hint: expect.stringContaining('pgcache doctor'),
+    });
   });
 
   it('close() is idempotent and later calls reject with E_CLOSED', async () => {
