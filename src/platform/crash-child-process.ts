@@ -38,6 +38,7 @@ export async function startCrashChild(dataDir: string, prefix: string): Promise<
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      child.stdout?.off('data', onData);
       if (why === undefined) return resolve();
       child.kill('SIGKILL');
       reject(
@@ -47,10 +48,11 @@ export async function startCrashChild(dataDir: string, prefix: string): Promise<
       );
     };
     const timer = setTimeout(() => settle('did not acknowledge a write in time'), READY_WITHIN_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       seen += chunk.toString('utf8');
       if (seen.startsWith('ready\n') && seen.includes('\nack ')) settle();
-    });
+    };
+    child.stdout?.on('data', onData);
     void child.then((result) =>
       settle(
         `exited before its first write (${result.signal ?? `exit ${result.exitCode}`}): ${result.stderr.slice(0, 300)}`,

@@ -107,13 +107,27 @@ function readyLine(
         }),
       );
     }, withinMs);
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
       const end = out.indexOf('\n');
       if (end < 0) return;
       clearTimeout(timer);
-      resolve(JSON.parse(out.slice(0, end)) as ReadyLine);
-    });
+      child.stdout?.off('data', onData);
+      try {
+        resolve(JSON.parse(out.slice(0, end)) as ReadyLine);
+      } catch {
+        child.kill('SIGKILL');
+        reject(
+          new StoreUnavailableError(
+            `pgcache serve printed ${out.slice(0, 200)} instead of its ready line`,
+            {
+              hint: 'Run `pgcache serve --json` yourself to see why, or `pgcache doctor`.',
+            },
+          ),
+        );
+      }
+    };
+    child.stdout?.on('data', onData);
     void exited.then((how) => {
       clearTimeout(timer);
       reject(serveFailed(how, stderr()));
