@@ -1,60 +1,107 @@
+import { LIVE_AT } from '../store/entry-queries.js';
 import type { RunStep, StepResult } from './purge-expired.js';
 
+/** Which least-recently-used entries to evict: the oldest candidates until both needs are met. */
+export interface LruTarget {
+  /** Only entries of this namespace are candidates. @default every entry */
+  readonly namespace?: string;
+  /** Entries that expired at or before this instant are not candidates (they are purged instead). */
+  readonly liveAt: Date;
+  /** Logical bytes to free. */
+  readonly needBytes: number;
+  /** Entries to remove. @default 0 */
+  readonly needEntries?: number;
+}
+
+const STEPS = {
+  store: {
+    candidates: 'maintain.evict-candidates',
+    evict: 'maintain.evict',
+    count: 'maintain.count-eviction',
+  },
+  namespace: {
+    candidates: 'maintain.namespace-candidates',
+    evict: 'maintain.namespace-evict',
+    count: 'maintain.count-namespace-eviction',
+  },
+} as const;
+
 /**
- * Delete least-recently-used entries until `needBytes` are freed, in batches of `batchSize`
- * (ties broken by key, so the order is total). Uses the index on `accessed_at`.
+ * The candidates of `target` in eviction order (ties broken by key, so the order is total), as a
+ * WHERE clause and its parameters. {@link evictLru} and {@link countLru} share it, so that a dry
+ * run counts exactly the rows a real run deletes.
  */
-export async function evictLeastRecentlyUsed(
+function candidates(target: LruTarget): { where: string; params: unknown[] } {
+  return target.namespace === undefined
+    ? { where: LIVE_AT('$1'), params: [target.liveAt] }
+    : { where: `namespace = $2 AND ${LIVE_AT('$1')}`, params: [target.liveAt, target.namespace] };
+}
+
+const ORDER = 'ORDER BY accessed_at, key';
+
+/**
+ * Delete least-recently-used candidates until `needBytes` are freed and `needEntries` removed, in
+ * batches of `batchSize` so that no statement runs long. Uses the index on `accessed_at`.
+ */
+export async function evictLru(
   run: RunStep,
-  needBytes: number,
+  target: LruTarget,
   batchSize: number,
   shouldStop: () => void,
 ): Promise<StepResult> {
+  const steps = target.namespace === undefined ? STEPS.store : STEPS.namespace;
+  const { where, params } = candidates(target);
+  const needEntries = target.needEntries ?? 0;
   let entries = 0;
   let bytes = 0;
-  while (bytes < needBytes) {
+  while (bytes < target.needBytes || entries < needEntries) {
     shouldStop();
-    const { rows } = await run('maintain.evict-candidates', (db) =>
+    const { rows } = await run(steps.candidates, (db) =>
       db.query<{ key: string; size_bytes: number }>(
-        `SELECT key, size_bytes FROM pgcache_entries ORDER BY accessed_at, key LIMIT $1`,
-        [batchSize],
+        `SELECT key, size_bytes FROM pgcache_entries WHERE ${where} ${ORDER}
+          LIMIT $${params.length + 1}`,
+        [...params, batchSize],
       ),
     );
-    if (rows.length === 0) break;
     const chosen: string[] = [];
-    let planned = bytes;
+    let [plannedBytes, plannedEntries] = [bytes, entries];
     for (const row of rows) {
-      if (planned >= needBytes) break;
+      if (plannedBytes >= target.needBytes && plannedEntries >= needEntries) break;
       chosen.push(row.key);
-      planned += Number(row.size_bytes);
+      plannedBytes += Number(row.size_bytes);
+      plannedEntries += 1;
     }
-    const deleted = await run('maintain.evict', (db) =>
+    if (chosen.length === 0) break;
+    const deleted = await run(steps.evict, (db) =>
       db.query<{ size_bytes: number }>(
-        `DELETE FROM pgcache_entries WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb)) RETURNING size_bytes`,
+        `DELETE FROM pgcache_entries WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))
+         RETURNING size_bytes`,
         [JSON.stringify(chosen)],
       ),
     );
+    if (deleted.rows.length === 0) break;
     entries += deleted.rows.length;
     bytes += deleted.rows.reduce((sum, r) => sum + Number(r.size_bytes), 0);
-    if (deleted.rows.length === 0) break;
   }
   return { entries, bytes };
 }
 
-/** Count what {@link evictLeastRecentlyUsed} would delete to free `needBytes` (live entries only). */
-export async function countEviction(
-  run: RunStep,
-  now: Date,
-  needBytes: number,
-): Promise<StepResult> {
-  if (needBytes <= 0) return { entries: 0, bytes: 0 };
-  const { rows } = await run('maintain.count-eviction', (db) =>
+/** Count what {@link evictLru} would delete for `target`, in one statement. */
+export async function countLru(run: RunStep, target: LruTarget): Promise<StepResult> {
+  const needEntries = target.needEntries ?? 0;
+  if (target.needBytes <= 0 && needEntries <= 0) return { entries: 0, bytes: 0 };
+  const steps = target.namespace === undefined ? STEPS.store : STEPS.namespace;
+  const { where, params } = candidates(target);
+  const n = params.length;
+  const { rows } = await run(steps.count, (db) =>
     db.query<{ entries: number; bytes: number | string }>(
       `SELECT count(*)::integer AS entries, coalesce(sum(size_bytes), 0)::bigint AS bytes FROM (
-         SELECT size_bytes, sum(size_bytes) OVER (ORDER BY accessed_at, key) - size_bytes AS before
-           FROM pgcache_entries WHERE expires_at IS NULL OR expires_at > $1) ranked
-        WHERE before < $2`,
-      [now, needBytes],
+         SELECT size_bytes,
+                sum(size_bytes) OVER (${ORDER}) - size_bytes AS bytes_before,
+                row_number() OVER (${ORDER}) - 1 AS entries_before
+           FROM pgcache_entries WHERE ${where}) ranked
+        WHERE bytes_before < $${n + 1} OR entries_before < $${n + 2}`,
+      [...params, target.needBytes, needEntries],
     ),
   );
   return { entries: Number(rows[0]?.entries ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };

@@ -1,7 +1,7 @@
 import type { DiskFootprint } from '../db/database.js';
 import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
 import { readSizeFigures } from '../store/size-query.js';
-import { countEviction, evictLeastRecentlyUsed } from './evict-lru.js';
+import { countLru, evictLru, type LruTarget } from './evict-lru.js';
 import { evictNamespacesOverQuota, type NamespaceEviction } from './evict-namespace.js';
 import { countExpired, purgeExpired, type RunStep, type StepResult } from './purge-expired.js';
 
@@ -89,13 +89,17 @@ export async function runMaintenance(
   const namespaceBytes = namespaces.reduce((sum, n) => sum + n.bytes, 0);
   const lowWaterBytes = Math.floor((options.maxSizeBytes * options.lowWaterPercent) / 100);
   const live = sizes.bytes.total - purged.bytes - namespaceBytes;
-  const need = live > options.maxSizeBytes ? live - lowWaterBytes : 0;
+  // Entries still in their grace period count towards the size, so they can be evicted too.
+  const lru: LruTarget = {
+    liveAt: cutoff,
+    needBytes: live > options.maxSizeBytes ? live - lowWaterBytes : 0,
+  };
   const evicted: StepResult =
-    need === 0
+    lru.needBytes === 0
       ? { entries: 0, bytes: 0 }
       : dryRun
-        ? await countEviction(deps.run, started, need)
-        : await evictLeastRecentlyUsed(deps.run, need, batch, deps.shouldStop);
+        ? await countLru(deps.run, lru)
+        : await evictLru(deps.run, lru, batch, deps.shouldStop);
   let reclaimed: MaintainReport['reclaimed'] = 'dry-run';
   if (!dryRun) {
     reclaimed = deps.reclaimDisk ? 'vacuum+checkpoint' : 'server';

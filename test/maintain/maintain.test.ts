@@ -105,4 +105,39 @@ describe('maintain with a grace period', () => {
       await store.close();
     }
   });
+
+  it('dry run predicts the eviction of entries still in their grace period', async () => {
+    const { store, clock } = await openTestStore({
+      grace: '1h',
+      maxSizeBytes: 900,
+      lowWaterPercent: 50,
+    });
+    try {
+      // Three 200-byte entries that expire first (and are least recently used), then eight
+      // live 100-byte entries: 1400 bytes, so 950 must go to reach the 450-byte low-water mark.
+      for (let i = 0; i < 3; i += 1) {
+        await store.set(`grace:${i}`, String(i).padEnd(198, '.'), { ttlMs: 500 });
+        clock.advance(1000);
+      }
+      for (let i = 0; i < 8; i += 1) {
+        await store.set(`lru:${i}`, String(i).padEnd(98, '.'));
+        clock.advance(1000);
+      }
+
+      const dry = await store.maintain({ dryRun: true });
+      const report = await store.maintain();
+      expect(report).toMatchObject({ expiredPurged: 0, evicted: 7, evictedBytes: 1000 });
+      expect(dry).toMatchObject({
+        expiredPurged: report.expiredPurged,
+        evicted: report.evicted,
+        evictedBytes: report.evictedBytes,
+        bytesFreed: report.bytesFreed,
+        sizeAfter: report.sizeAfter,
+      });
+      const left = (await store.list({ includeExpired: true })).map((e) => e.key);
+      expect(left).toEqual(['lru:4', 'lru:5', 'lru:6', 'lru:7']);
+    } finally {
+      await store.close();
+    }
+  });
 });
