@@ -2,14 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import {
-  InvalidJsonError,
   RateLimitedError,
+  UsageError,
   ValueTooLargeError,
   isPgcacheError,
   type PgcacheError,
 } from '../errors/index.js';
 import { retryAfterSeconds } from '../namespaces/rate-limiter.js';
 import { Deadline } from '../resilience/deadline.js';
+import { parseJsonInput } from '../store/json-input.js';
 import type { ServeMetrics } from './metrics.js';
 import { operationOf, routeRequest, type RouteDeps, type Routed } from './http-routes.js';
 
@@ -44,11 +45,25 @@ export function createHttpApi(
   return (req, res) => {
     deps.onActivity?.();
     const started = performance.now();
-    void handle(req, options, deps).then(({ operation, answer }) => {
-      send(res, answer);
-      deps.metrics.observe(operation, performance.now() - started, answer.status);
-    });
+    void handle(req, options, deps)
+      .then(({ operation, answer }) => {
+        send(res, answer);
+        deps.metrics.observe(operation, performance.now() - started, answer.status);
+      })
+      .catch((error: unknown) => sendFailure(res, error));
   };
+}
+
+// Last resort for what escaped `handle` (a failed send, say): answer 500 if nothing was sent yet,
+// cut a half-sent answer, and never throw: an unhandled rejection would end `serve`.
+function sendFailure(res: ServerResponse, error: unknown): void {
+  try {
+    if (res.writableEnded) return;
+    if (res.headersSent) res.destroy();
+    else send(res, errorAnswer(error));
+  } catch {
+    res.destroy();
+  }
 }
 
 async function handle(
@@ -72,20 +87,27 @@ async function handle(
       },
     };
   }
-  const url = new URL(req.url ?? '/', 'http://pgcache');
+  const method = req.method ?? 'GET';
   const deadline = Deadline.after(deps.clock, options.requestTimeoutMs);
+  let url: URL | undefined;
   try {
+    url = requestUrl(req.url);
     const body = await readBody(req, options.maxBodyBytes);
-    return await routeRequest(
-      { method: req.method ?? 'GET', url, body },
-      { ...deps, deadline },
-      req.headers,
-    );
+    return await routeRequest({ method, url, body }, { ...deps, deadline }, req.headers);
   } catch (error) {
-    return {
-      operation: operationOf(req.method ?? 'GET', url.pathname),
-      answer: errorAnswer(error),
-    };
+    req.resume();
+    return { operation: operationOf(method, url?.pathname ?? ''), answer: errorAnswer(error) };
+  }
+}
+
+function requestUrl(target = '/'): URL {
+  try {
+    return new URL(target, 'http://pgcache');
+  } catch (error) {
+    throw new UsageError(`the request target ${JSON.stringify(target)} is not a valid URL`, {
+      cause: error,
+      hint: 'Send a path such as /v1/entries/KEY, percent-encoding reserved characters.',
+    });
   }
 }
 
@@ -164,14 +186,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new InvalidJsonError(`the request body is not valid JSON: ${(error as Error).message}`, {
-      hint: 'Send {"value": <JSON>, "ttl": "30s"} with content-type application/json.',
-    });
-  }
+  return parseJsonInput(Buffer.concat(chunks).toString('utf8'), 'the request body');
 }
 
 function send(res: ServerResponse, answer: RouteAnswer): void {

@@ -1,5 +1,5 @@
 import { parseDuration } from '../config/units.js';
-import { UsageError } from '../errors/index.js';
+import { InvalidKeyError, UsageError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
 import type { NamespaceRateLimiter } from '../namespaces/rate-limiter.js';
 import type { Deadline } from '../resilience/deadline.js';
@@ -67,10 +67,21 @@ export function routeRequest(
 ): Promise<Routed> {
   const entry = /^\/v1\/entries\/(.+)$/.exec(req.url.pathname);
   if (entry?.[1] === undefined) return collectionRoute(req, deps);
-  const key = decodeURIComponent(entry[1]);
+  const key = decodeKey(entry[1]);
   // The namespace is the key's first segment; a bad key is a 400 before any token is taken.
   const { namespace } = parseKey(key);
   return deps.limiter.run(namespace, () => entryRoute(req, key, deps, headers[TTL_HEADER]));
+}
+
+function decodeKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch (error) {
+    throw new InvalidKeyError(`the key in the path (${encoded}) is not valid percent-encoding`, {
+      cause: error,
+      hint: 'Percent-encode the key as UTF-8 (encodeURIComponent), e.g. %C3%A9 for é.',
+    });
+  }
 }
 
 async function entryRoute(

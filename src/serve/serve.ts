@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import { systemClock, type Clock, type Timer } from '../clock.js';
 import type { DataDirLock } from '../db/data-dir-lock.js';
 import type { WireStats } from '../db/database.js';
@@ -6,6 +6,7 @@ import { StoreUnavailableError, UsageError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
 import { Deadline } from '../resilience/deadline.js';
 import { ownedStoreOf } from '../store/owned-store.js';
+import { judgeHealth } from '../store/health.js';
 import type { StoreStats } from '../store/stats.js';
 import type { Store } from '../store/store.js';
 import { createHttpApi } from './http-api.js';
@@ -151,11 +152,13 @@ class RunningServe implements ServeHandle {
     this.#store = store;
     this.#deps = deps;
     const { options, clock, idle, tiers } = deps;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#http = createServer(
+      httpServerTimeouts(requestTimeoutMs),
       createHttpApi(
         {
           token: options.token,
-          requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+          requestTimeoutMs,
           maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 + 65_536,
         },
         {
@@ -166,7 +169,7 @@ class RunningServe implements ServeHandle {
           metrics: this.#metrics,
           stats: (deadline) => this.stats(deadline),
           maintain: (o) => this.#maintain(o),
-          health: () => store.health(),
+          health: () => judgeHealth(store.runnerStats(), store.closed),
           wire: () => deps.wire?.stats(),
           metricsText: async (deadline) =>
             this.#metrics.render(await this.stats(deadline), clock.now()),
@@ -232,6 +235,18 @@ class RunningServe implements ServeHandle {
     this.#maintaining = run.catch(() => undefined);
     return run;
   }
+}
+
+// The request budget also bounds receiving the request (headers and body): Node answers 408 and
+// drops a client still sending after it, instead of holding it for its default 300 s. Node checks
+// every `connectionsCheckingInterval`, so that is kept well under the budget.
+function httpServerTimeouts(requestTimeoutMs: number): ServerOptions {
+  const requestTimeout = Math.max(1, Math.ceil(requestTimeoutMs));
+  return {
+    requestTimeout,
+    headersTimeout: Math.min(60_000, requestTimeout),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.ceil(requestTimeout / 4))),
+  };
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

@@ -53,7 +53,14 @@ export async function openWireEndpoint(
   // Loaded here, not at start-up: only `serve` needs pglite-socket (and through it, PGlite).
   const { PGLiteSocketHandler: Handler } = await import('@electric-sql/pglite-socket');
   const endpoint = new WireEndpoint(options, deps, Handler);
-  await endpoint.listen();
+  try {
+    await endpoint.listen();
+  } catch (error) {
+    // The TCP server may be listening already (the unix socket failed): it would keep the
+    // process alive.
+    await endpoint.close(0);
+    throw error;
+  }
   return endpoint;
 }
 

@@ -25,10 +25,10 @@ import {
 import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
 import { META_KEYS, readMeta, writeMeta } from './meta.js';
-import { judgeHealth, type StoreHealth } from './health.js';
 import { gatherStats, type StoreStats } from './stats.js';
 import { writeEntries, type EntryWrite } from './write-entries.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
+import type { RunnerStats } from '../resilience/operation-runner.js';
 import type {
   CallOptions,
   GetOptions,
@@ -300,9 +300,12 @@ export class Store {
     return this.#closing;
   }
 
-  /** Whether the store takes calls, its breakers and its instance, without a database call. */
-  health(): StoreHealth {
-    return judgeHealth(this.#deps.runner.stats(), this.#closing !== undefined);
+  /**
+   * This process's own resilience figures (queue, breakers, retries, instance restarts), without
+   * a database call; `stats()` answers for the owner when the store is reached through `serve`.
+   */
+  runnerStats(): RunnerStats {
+    return this.#deps.runner.stats();
   }
 
   /** True once `close()` was called. */

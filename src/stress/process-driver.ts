@@ -120,8 +120,17 @@ export class ProcessDriver implements RemoteDriver {
         await Promise.allSettled(runs.map((run) => run.done));
         throw failed.reason;
       }
-      runs.forEach((run) => run.go());
-      const reasons = await Promise.all(runs.map((run) => run.done));
+      // One worker that fails or dies stops the others, so none still runs when the next
+      // scenario reuses them.
+      runs.forEach((run) => {
+        run.done.catch(stopAll);
+        run.go();
+      });
+      const ended = await Promise.allSettled(runs.map((run) => run.done));
+      const reasons = ended.map((e) => {
+        if (e.status === 'rejected') throw e.reason;
+        return e.value;
+      });
       recorder.end(deps.now());
       return {
         stoppedBy: bailed ? 'bailout' : aborted() ? 'aborted' : combine(reasons),

@@ -40,9 +40,12 @@ export class WorkerRunner {
   /** Handle one message from the parent. */
   handle(message: ToWorker): void {
     switch (message.type) {
-      case 'run':
-        this.#running = this.#run(message.plan);
+      case 'run': {
+        // One plan at a time: a plan sent while the last one still stops waits for it.
+        const plan = message.plan;
+        this.#running = this.#running.then(() => this.#run(plan));
         return;
+      }
       case 'go':
         this.#go?.();
         return;
@@ -85,8 +88,8 @@ export class WorkerRunner {
         const batch = recorder.take();
         if (batch !== undefined) send({ type: 'batch', batch });
       };
-      const batches = every(clock, plan.batchMs, flush);
       const before = await source.counters();
+      const batches = every(clock, plan.batchMs, flush);
       try {
         const stoppedBy = await drive(
           plan.shape,

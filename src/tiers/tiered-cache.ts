@@ -257,11 +257,16 @@ export class TieredCache {
    * after this. Idempotent.
    */
   close(): Promise<void> {
-    this.#closing ??= (async () => {
+    const cancelMetricsTimer = (): void => {
       this.#metricsTimer?.cancel();
       this.#metricsTimer = undefined;
+    };
+    this.#closing ??= (async () => {
+      cancelMetricsTimer();
       await this.#flusher?.stop();
       await this.#loader?.settled();
+      // A get during those waits may have armed the timer again.
+      cancelMetricsTimer();
       this.#drainMetrics();
       await this.#deps.onClose?.();
     })();

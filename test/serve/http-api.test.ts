@@ -1,8 +1,22 @@
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServe, type ServeHandle } from '../../src/serve/serve.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
-import { copyTemplateDataDir } from '../support/data-dir.js';
+import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
+
+// Send raw HTTP bytes (what fetch refuses to send) and read everything until the server closes.
+function rawRequest(url: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.write(text));
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
 
 describe("serve's HTTP API", () => {
   let store: Store;
@@ -106,6 +120,41 @@ describe("serve's HTTP API", () => {
     expect((await call('GET', '/v1/entries/app:bad')).status).toBe(404);
   });
 
+  it('answers a request target that is not a URL with 400 E_USAGE, and goes on serving', async () => {
+    const answer = await rawRequest(
+      url,
+      'GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as unknown;
+    expect(body).toMatchObject({
+      error: { code: 'E_USAGE', exitCode: 2, hint: expect.any(String) },
+    });
+    expect((await call('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('answers a key that is not valid percent-encoding with 400 E_INVALID_KEY', async () => {
+    expect(await call('GET', '/v1/entries/a%E0%A4%A')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'E_INVALID_KEY', exitCode: 2, hint: expect.any(String) } },
+    });
+  });
+
+  it('names the line and column of a body that is not JSON', async () => {
+    expect(await call('PUT', '/v1/entries/app:bad', '{"value":\n  nope}')).toMatchObject({
+      status: 400,
+      json: {
+        error: {
+          code: 'E_INVALID_JSON',
+          exitCode: 65,
+          message: expect.stringMatching(
+            /^the request body is not valid JSON: .* line 2, column 3/,
+          ),
+        },
+      },
+    });
+  });
+
   it('lists by prefix, kind and JSON field, as list --json does', async () => {
     await store.set('component:react:a', { tags: { level: 1 } });
     await store.set('component:vue:b', { tags: { level: 2 } });
@@ -200,6 +249,41 @@ describe("serve's HTTP API with a token", () => {
       });
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe("serve's HTTP API limits", () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
+  });
+  afterAll(() => store.close());
+
+  it('closes the wire endpoint it opened when its unix socket cannot listen', async () => {
+    const servers = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    const before = servers();
+    await expect(
+      startServe(store, { socketPath: join(emptyDir(), 'missing', '.s.PGSQL.5432') }),
+    ).rejects.toMatchObject({ code: 'E_STORE_UNAVAILABLE' });
+    // A closed server's handle goes once libuv has closed it, a moment after close() resolves.
+    await expect.poll(servers).toBe(before);
+  });
+
+  it('drops a client that sends its body slower than the request budget (408)', async () => {
+    const serve = await startServe(store, { requestTimeoutMs: 200 });
+    try {
+      const { url } = serve.endpoints.http;
+      const answer = await rawRequest(
+        url,
+        'PUT /v1/entries/app:slow HTTP/1.1\r\nHost: x\r\ncontent-length: 100\r\n\r\n{"va',
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect(await store.get('app:slow')).toBeUndefined();
+    } finally {
+      await serve.close();
     }
   });
 });

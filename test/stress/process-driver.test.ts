@@ -19,16 +19,20 @@ function scriptedWorker(
   pid: number,
   ok: number,
   counters: { retried: number; restarts: number },
-): WorkerChannel & { plans: WorkerPlan[] } {
+  behaviour: 'finishes' | 'fails' | 'runs until stopped' = 'finishes',
+): WorkerChannel & { plans: WorkerPlan[]; received: ToWorker['type'][] } {
   let handler: (message: FromWorker) => void = () => undefined;
   const plans: WorkerPlan[] = [];
+  const received: ToWorker['type'][] = [];
   const reply = (message: FromWorker): void => queueMicrotask(() => handler(message));
   return {
     pid,
     plans,
+    received,
     exited: new Promise<string>(() => undefined),
     onMessage: (next) => (handler = next),
     send: (message: ToWorker) => {
+      received.push(message.type);
       if (message.type === 'run') {
         plans.push(message.plan);
         reply({ type: 'armed' });
@@ -37,7 +41,13 @@ function scriptedWorker(
         const read = Array.from({ length: ok }, () => 1_000_000);
         const batch = { read, write: [], other: [], failures: {}, slip: [], late: 0 };
         reply({ type: 'batch', batch });
-        reply({ type: 'done', stoppedBy: 'ops', counters });
+        if (behaviour === 'fails') {
+          reply({ type: 'failed', error: { code: 'E_STORE_UNAVAILABLE', message: 'gone' } });
+        } else if (behaviour === 'finishes') {
+          reply({ type: 'done', stoppedBy: 'ops', counters });
+        }
+      } else if (message.type === 'stop' && behaviour === 'runs until stopped') {
+        reply({ type: 'done', stoppedBy: 'aborted', counters });
       }
     },
   };
@@ -78,5 +88,24 @@ describe('ProcessDriver', () => {
       { model: 'closed', concurrency: 2, ops: 25 },
     ]);
     expect(workers[0]?.plans[0]?.workload.seed).not.toBe(workers[1]?.plans[0]?.workload.seed);
+  });
+
+  it('stops the other workers when one fails, and rejects with its error', async () => {
+    const failing = scriptedWorker(201, 5, { retried: 0, restarts: 0 }, 'fails');
+    const running = scriptedWorker(202, 5, { retried: 0, restarts: 0 }, 'runs until stopped');
+    const { config } = loadConfig({ cwd: '/nonexistent', readConfigFile: false });
+    const driver = new ProcessDriver([failing, running], { config, operationBudgetMs: 1000 });
+    let t = 0;
+    const driving = driver.drive(
+      {
+        shape: { model: 'closed', concurrency: 2, durationMs: 60_000 },
+        workload: { options: {}, seed: 7, prefix: 'stress:t:' },
+      },
+      undefined,
+      new ScenarioRecorder(),
+      { now: () => (t += 1_000_000) },
+    );
+    await expect(driving).rejects.toMatchObject({ code: 'E_STORE_UNAVAILABLE' });
+    expect(running.received).toEqual(['run', 'go', 'stop']);
   });
 });
