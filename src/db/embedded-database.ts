@@ -151,10 +151,9 @@ export class EmbeddedDatabase implements Database {
         const tx: Transaction = {
           inTransaction: true,
           query: async <R>(sql: string, params: readonly unknown[] = []) => {
-            const result = await pgTx.query<R>(sql, params as unknown[]).catch((error: unknown) => {
+            return this.#statements.queryInTransaction<R>(sql, params).catch((error: unknown) => {
               throw translateDriverError(error, 'transaction');
             });
-            return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
           },
           exec: async (sql: string) => {
             await pgTx.exec(sql).catch((error: unknown) => {

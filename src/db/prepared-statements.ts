@@ -39,18 +39,29 @@ export class PreparedStatements {
 
   /** Run `sql` with `params` as a named prepared statement. */
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    const pg = this.#pg;
-    return pg._runExclusiveTransaction(() =>
-      pg._runExclusiveQuery(async () => {
-        try {
-          return await this.#execute<R>(await this.#prepared(sql), params);
-        } catch (error) {
-          if (!STALE.has((error as { code?: string }).code ?? '')) throw error;
-          this.#cache.delete(sql);
-          return this.#execute<R>(await this.#prepared(sql), params);
-        }
-      }),
-    );
+    return this.#pg._runExclusiveTransaction(() => this.#run<R>(sql, params, true));
+  }
+
+  /**
+   * The same inside the callback of PGlite's `transaction()`, which already holds its transaction
+   * lock. A stale statement is not prepared again here: its failure aborted the transaction, and
+   * the whole transaction is what may be retried.
+   */
+  queryInTransaction<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.#run<R>(sql, params, false);
+  }
+
+  #run<R>(sql: string, params: readonly unknown[], retryStale: boolean): Promise<QueryResult<R>> {
+    return this.#pg._runExclusiveQuery(async () => {
+      try {
+        return await this.#execute<R>(await this.#prepared(sql), params);
+      } catch (error) {
+        if (!STALE.has((error as { code?: string }).code ?? '')) throw error;
+        this.#cache.delete(sql);
+        if (!retryStale) throw error;
+        return this.#execute<R>(await this.#prepared(sql), params);
+      }
+    });
   }
 
   async #prepared(sql: string): Promise<Prepared> {
