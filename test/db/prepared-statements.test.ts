@@ -64,19 +64,29 @@ describe('prepared statements in the embedded adapter', () => {
   });
 
   it('never runs inside another caller’s transaction: a write beside a rolled-back transaction stays', async () => {
+    let inserted!: () => void;
+    const insertedInTx = new Promise<void>((resolve) => (inserted = resolve));
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const tx = db
       .transaction(async (t) => {
         await t.query(`INSERT INTO prep_t (k) VALUES ('in-tx')`);
+        inserted();
         await held;
         throw new Error('roll back');
       })
-      .catch(() => 'rolled back');
-    const beside = db.query(`INSERT INTO prep_t (k) VALUES ($1)`, ['beside']);
+      .catch((error: unknown) => (error as Error).message);
+    // The transaction is open and has written: a call issued now must wait for it to end, not
+    // run inside it (where it would see 'in-tx' and be rolled back with it).
+    await insertedInTx;
+    const beside = db.query<{ k: string; seen: number }>(
+      `INSERT INTO prep_t (k, n) VALUES ($1, (SELECT count(*) FROM prep_t WHERE k = 'in-tx'))
+       RETURNING k, n AS seen`,
+      ['beside'],
+    );
     release();
-    expect(await tx).toBe('rolled back');
-    await beside;
+    expect(await tx).toMatch(/roll back$/);
+    expect((await beside).rows).toEqual([{ k: 'beside', seen: 0 }]);
     const { rows } = await db.query<{ k: string }>(
       `SELECT k FROM prep_t WHERE k IN ('in-tx', 'beside') ORDER BY k`,
     );

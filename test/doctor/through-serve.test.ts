@@ -25,10 +25,10 @@ describe('doctor through a serving owner (a real `pgcache serve` process)', () =
       headers: { authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify(body),
     });
-  const wireClient = (name: string) =>
+  const wireClient = (name: string, on: ServeProcess = serve) =>
     new pg.Client({
-      host: serve.ready.pg.host,
-      port: serve.ready.pg.port,
+      host: on.ready.pg.host,
+      port: on.ready.pg.port,
       user: 'app',
       password: TOKEN,
       database: 'postgres',
@@ -37,11 +37,11 @@ describe('doctor through a serving owner (a real `pgcache serve` process)', () =
 
   beforeAll(async () => {
     dataDir = copyTemplateDataDir();
+    // A long --idle-transaction-timeout (it must stay under --operation-timeout, and the store's
+    // retries within --timeout): a doctor run never races serve ending a held transaction here.
     serve = await startServeProcess(dataDir, [
-      '--token',
-      TOKEN,
-      '--idle-transaction-timeout',
-      '4s',
+      ...['--token', TOKEN, '--idle-transaction-timeout', '30s'],
+      ...['--operation-timeout', '40s', '--timeout', '3m'],
     ]);
     lockAtStart = readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8');
   }, 60_000);
@@ -113,30 +113,84 @@ describe('doctor through a serving owner (a real `pgcache serve` process)', () =
     expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8')).toBe(lockAtStart);
   }, 60_000);
 
-  it('connections: a wire client idle in a transaction fails (everyone waits for it); serve ends it at its limit, then the check passes', async () => {
+  it('connections: a wire client idle in a transaction fails (everyone waits for it); once it ends its transaction the check passes', async () => {
+    // This serve waits 30 s before ending an idle transaction: the doctor runs well inside it.
     const holder = wireClient('holder');
-    const ended = new Promise<string | undefined>((resolve) =>
-      holder.on('error', (error: Error & { code?: string }) => resolve(error.code)),
-    );
+    holder.on('error', () => undefined);
     await holder.connect();
-    await holder.query('BEGIN');
-    await holder.query('SELECT 1');
-    const held = await doctor({
-      checks: ['connections'],
-      thresholds: { wireIdleInTransactionMs: 1 },
-    });
-    expect(held.check('connections')).toMatchObject({
-      status: 'fail',
-      detail: expect.stringMatching(
-        /^wire client \d+ \(holder, 127\.0\.0\.1\) has been idle in a transaction for \d+m?s: every other client and the store wait for it — .*; probe not run$/,
-      ),
-      fix: expect.stringContaining('--idle-transaction-timeout'),
-    });
-    // serve's --idle-transaction-timeout (4s here) disconnects it and rolls it back.
-    expect(await ended).toBe('25P03');
-    await holder.end().catch(() => undefined);
-    const after = await doctor({ checks: ['connections'] });
-    expect(after.check('connections').status).toBe('pass');
-    expect(after.check('connections').detail).not.toContain('holder');
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1');
+      const held = await doctor({
+        checks: ['connections'],
+        thresholds: { wireIdleInTransactionMs: 1 },
+      });
+      expect(held.check('connections')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(
+          /^wire client \d+ \(holder, 127\.0\.0\.1\) has been idle in a transaction for \d+m?s: every other client and the store wait for it — .*; probe not run$/,
+        ),
+        fix: expect.stringContaining('--idle-transaction-timeout'),
+      });
+      // Still in its transaction after the doctor ran: the rollback undoes what it did.
+      await holder.query(`INSERT INTO pgcache_meta VALUES ('doctor:held', '1', now())`);
+      await holder.query('ROLLBACK');
+      const after = await doctor({ checks: ['connections'] });
+      expect(after.check('connections').status).toBe('pass');
+      // Still connected, now idle outside a transaction: listed, no longer holding anyone up.
+      expect(after.check('connections').detail).toMatch(
+        /: client \d+ \(holder, 127\.0\.0\.1\) idle \d+m?s; /,
+      );
+      expect(
+        (
+          await holder.query(
+            `SELECT count(*)::int AS n FROM pgcache_meta WHERE key = 'doctor:held'`,
+          )
+        ).rows,
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      await holder.end().catch(() => undefined);
+    }
+  }, 60_000);
+
+  it('connections: serve ends a client idle in a transaction at its --idle-transaction-timeout (25P03), then the check passes', async () => {
+    const shortDir = copyTemplateDataDir();
+    const short = await startServeProcess(shortDir, [
+      ...['--token', TOKEN, '--idle-transaction-timeout', '1s'],
+    ]);
+    try {
+      const holder = wireClient('holder', short);
+      const ended = new Promise<string | undefined>((resolve) =>
+        holder.on('error', (error: Error & { code?: string }) => resolve(error.code)),
+      );
+      await holder.connect();
+      await holder.query('BEGIN');
+      await holder.query(`INSERT INTO pgcache_meta VALUES ('doctor:abandoned', '1', now())`);
+      expect(await ended).toBe('25P03');
+      await holder.end().catch(() => undefined);
+      const after = await runTestDoctor(shortDir, {
+        checks: ['connections'],
+        settings: { 'serve.token': TOKEN },
+      });
+      expect(after.check('connections').status).toBe('pass');
+      expect(after.check('connections').detail).not.toContain('holder');
+      // serve rolled it back.
+      const check = wireClient('check', short);
+      await check.connect();
+      try {
+        expect(
+          (
+            await check.query(
+              `SELECT count(*)::int AS n FROM pgcache_meta WHERE key = 'doctor:abandoned'`,
+            )
+          ).rows,
+        ).toEqual([{ n: 0 }]);
+      } finally {
+        await check.end();
+      }
+    } finally {
+      short.child.kill('SIGTERM');
+      await short.child;
+    }
   }, 60_000);
 });

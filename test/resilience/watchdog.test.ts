@@ -35,14 +35,18 @@ describe('Watchdog', () => {
 });
 
 describe('LoopTurns', () => {
-  it('lets timers and sockets in during a long run of promise-only work', async () => {
+  // 100 jobs through a bulkhead, each keeping the CPU for about 1 ms and settling through
+  // microtasks only, like PGlite; returns where a setImmediate queued first ran among them.
+  const loopTurnAmong100Jobs = async (loopTurnEveryMs: number): Promise<number> => {
     const { Bulkhead } = await import('../../src/resilience/bulkhead.js');
     const { Deadline } = await import('../../src/resilience/deadline.js');
     const { systemClock } = await import('../../src/clock.js');
-    const bulkhead = new Bulkhead({ readConcurrency: 1, maxLength: 1000 }, { clock: systemClock });
+    const bulkhead = new Bulkhead(
+      { readConcurrency: 1, maxLength: 1000, loopTurnEveryMs },
+      { clock: systemClock },
+    );
     const order: string[] = [];
     setImmediate(() => order.push('loop turned'));
-    // Each job keeps the CPU for about 1 ms and settles through microtasks only, like PGlite.
     const busy = async (i: number): Promise<void> => {
       const until = performance.now() + 1;
       while (performance.now() < until);
@@ -53,7 +57,20 @@ describe('LoopTurns', () => {
         bulkhead.run('read', Deadline.after(systemClock, 60_000), () => busy(i)),
       ),
     );
-    expect(order.indexOf('loop turned')).toBeGreaterThan(0);
-    expect(order.indexOf('loop turned')).toBeLessThan(50);
+    expect(order.filter((e) => e.startsWith('job '))).toHaveLength(100);
+    return order.indexOf('loop turned');
+  };
+
+  it('lets timers and sockets in during a long run of promise-only work', async () => {
+    // A turn is due every 10 ms, so after at most about 10 jobs of 1 ms (earlier, even before the
+    // first job, when the process stalled): never only once all of them are done.
+    const at = await loopTurnAmong100Jobs(10);
+    expect(at).toBeGreaterThanOrEqual(0); // it ran before the last job settled
+    expect(at).toBeLessThan(50);
+  });
+
+  it('without turns, the same work keeps the loop to itself until every job is done (what the turns fix)', async () => {
+    // -1: the setImmediate had not run by the time all 100 jobs had settled.
+    expect(await loopTurnAmong100Jobs(Number.POSITIVE_INFINITY)).toBe(-1);
   });
 });

@@ -38,12 +38,15 @@ describe('pgcache serve as a process', () => {
     }
     expect((await psql(pg.port, 'SELECT count(*) FROM pgcache_entries')).stdout).toBe('20');
 
-    // pgbench: a few clients selecting by key for a few seconds, on the shared session.
+    // pgbench: a few clients selecting by key, a fixed number of transactions each, on the shared
+    // session.
     const script = join(emptyDir(), 'select.sql');
     writeFileSync(
       script,
       "\\set k random(1, 20)\nSELECT value FROM pgcache_entries WHERE key = 'bench:' || :k;\n",
     );
+    const CLIENTS = 4;
+    const PER_CLIENT = 50;
     const bench = await execa(
       'pgbench',
       [
@@ -55,11 +58,11 @@ describe('pgcache serve as a process', () => {
         '-U',
         'postgres',
         '-c',
-        '4',
+        String(CLIENTS),
         '-j',
         '2',
-        '-T',
-        '2',
+        '-t',
+        String(PER_CLIENT),
         '-f',
         script,
         'postgres',
@@ -67,8 +70,13 @@ describe('pgcache serve as a process', () => {
       { reject: false, timeout: 60_000 },
     );
     expect(bench.exitCode).toBe(0);
-    expect(bench.stdout).toMatch(/number of failed transactions: 0 \(0\.000%\)/);
-    expect(Number(/actually processed: (\d+)/.exec(bench.stdout)?.[1])).toBeGreaterThan(100);
+    expect(bench.stdout).toMatch(/^number of failed transactions: 0 \(0\.000%\)$/m);
+    expect(bench.stdout).toMatch(
+      new RegExp(
+        `^number of transactions actually processed: ${CLIENTS * PER_CLIENT}/${CLIENTS * PER_CLIENT}$`,
+        'm',
+      ),
+    );
 
     // Many pgcache processes at once: writers, readers, a maintain and a stats. None is refused.
     const dir = ['--data-dir', dataDir];

@@ -56,7 +56,7 @@ describe("serve's wire endpoint on the store's one session", () => {
     await a.until('1'); // ParseComplete
     // b's startup and statement wait for a's sequence: the session is a's until its Sync.
     const b = client(port).then((c) => c.query('SELECT $1::text AS b', ['from b']));
-    await expect.poll(() => serve?.wireStats()?.waiting).toBe(1);
+    await expect.poll(() => serve?.wireStats()?.waiting, { timeout: 10_000 }).toBe(1);
     a.send(frontend.bind(['5']), frontend.execute(), frontend.sync());
     expect(dataRows(await a.until('Z'))).toEqual(['105']);
     const other = b;
@@ -88,9 +88,14 @@ describe("serve's wire endpoint on the store's one session", () => {
     a.send(frontend.query(`INSERT INTO pgcache_meta VALUES ('wire:abandoned', '1', now())`));
     await a.until('Z');
     const write = store.set('app:after-hold', 2);
+    // The endpoint's own view of the client: the manual clock fires the hold timer synchronously,
+    // and the disconnect marks the client as closing at once (its socket ends later).
+    const states = (): string[] | undefined => serve?.wireStats()?.clients.map((c) => c.state);
+    expect(states()).toEqual(['holding']);
     clock.advance(999);
-    expect(a.closed).toBe(false);
+    expect(states()).toEqual(['holding']);
     clock.advance(1);
+    expect(states()).toEqual(['closing']);
     expect(errorCode(await a.until('never'))).toBe('25P03');
     await write;
     expect((await store.get('app:after-hold'))?.value).toBe(2);
@@ -114,7 +119,7 @@ describe("serve's wire endpoint on the store's one session", () => {
     await client(port, { application_name: 'second' });
     await expect(client(port)).rejects.toMatchObject({ code: '53300' });
     await first.end();
-    await expect.poll(() => serve?.wireStats()?.current).toBe(1);
+    await expect.poll(() => serve?.wireStats()?.current, { timeout: 10_000 }).toBe(1);
     expect(serve?.wireStats()).toMatchObject({
       current: 1,
       peak: 2,
@@ -137,6 +142,7 @@ describe("serve's wire endpoint on the store's one session", () => {
     const port = await start();
     const before = await client(port);
     await before.query('SELECT 1');
+    await store.set('app:before-crash', 3);
     const owned = ownedStoreOf(store);
     await expect(
       owned?.database.withInstance('test', () => Promise.reject(wasmCrash())),
@@ -145,9 +151,15 @@ describe("serve's wire endpoint on the store's one session", () => {
     });
     await expect(before.query('SELECT 1')).rejects.toMatchObject({ code: '57P01' });
     const after = await client(port);
-    expect((await after.query('SELECT count(*)::int AS n FROM pgcache_entries')).rows).toHaveLength(
-      1,
-    );
+    // The new instance answers from the same directory: the write acknowledged before the crash.
+    expect(
+      (
+        await after.query(
+          `SELECT count(*)::int AS n FROM pgcache_entries WHERE key = 'app:before-crash'`,
+        )
+      ).rows,
+    ).toEqual([{ n: 1 }]);
+    expect((await store.get('app:before-crash'))?.value).toBe(3);
     expect(owned?.database.generation).toBe(2);
   });
 });

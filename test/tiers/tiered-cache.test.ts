@@ -98,12 +98,28 @@ describe('the tiered cache', () => {
     const cache = await open();
     origin.hold();
     const gets = Array.from({ length: 50 }, () => cache.get('component:react:button'));
-    await vi.waitFor(() => expect(origin.count()).toBe(1));
+    // The origin answers nothing until released, so the flight cannot end before every other get
+    // has found it: all 49 join it (none can be answered by an L1 the flight filled).
+    await vi.waitFor(
+      async () => {
+        expect(origin.count()).toBe(1);
+        expect((await cache.stats()).origin.singleFlightJoins).toBe(49);
+      },
+      { timeout: 10_000 },
+    );
     origin.release();
     const reads = await Promise.all(gets);
-    expect(reads.every((r) => r !== undefined && r.entry.value !== undefined)).toBe(true);
+    expect(reads).toEqual(
+      Array.from({ length: 50 }, () =>
+        expect.objectContaining({
+          tier: 'l3',
+          stale: false,
+          entry: expect.objectContaining({ key: 'component:react:button', value: BUTTON }),
+        }),
+      ),
+    );
     expect(origin.count()).toBe(1);
-    expect((await cache.stats()).origin.singleFlightJoins).toBeGreaterThan(0);
+    expect((await cache.stats()).origin).toMatchObject({ requests: 1, singleFlightJoins: 49 });
   });
 
   it('grace: while the origin fails, an entry expired less than the grace period ago is served stale', async () => {
@@ -146,7 +162,7 @@ describe('the tiered cache', () => {
     await advance(2000);
     origin.hold();
     const read = cache.get('component:react:button');
-    await vi.waitFor(() => expect(origin.count()).toBe(1));
+    await vi.waitFor(() => expect(origin.count()).toBe(1), { timeout: 10_000 });
     await advance(200);
     expect(await read).toMatchObject({ tier: 'l2', stale: true, entry: { value: { old: true } } });
     origin.release();
@@ -160,7 +176,7 @@ describe('the tiered cache', () => {
     const cache = await open({ 'origin.timeoutMs': '2s' });
     origin.hold();
     const read = cache.get('component:react:button');
-    await vi.waitFor(() => expect(origin.count()).toBe(1));
+    await vi.waitFor(() => expect(origin.count()).toBe(1), { timeout: 10_000 });
     await advance(2000);
     await expect(read).rejects.toMatchObject({
       code: 'E_ORIGIN_UNAVAILABLE',
