@@ -21,12 +21,23 @@ export interface Clock {
   setTimer(ms: number, fn: () => void, options?: TimerOptions): Timer;
 }
 
-/** The real clock: `Date.now()` and Node timers (background timers are unref'd). */
+// Node fires a timeout longer than this (about 24.8 days) after 1 ms, with a warning.
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * The real clock: `Date.now()` and Node timers (background timers are unref'd). A wait longer
+ * than Node's longest timeout is made of several, so a `30d` budget lasts 30 days.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn, options = {}) {
-    const handle = setTimeout(fn, Math.max(0, ms));
-    if (options.background === true) handle.unref();
+    let handle: NodeJS.Timeout;
+    const arm = (left: number): void => {
+      const step = Math.min(Math.max(0, left), MAX_TIMEOUT_MS);
+      handle = setTimeout(() => (left > step ? arm(left - step) : fn()), step);
+      if (options.background === true) handle.unref();
+    };
+    arm(ms);
     return { cancel: () => clearTimeout(handle) };
   },
 };

@@ -270,7 +270,9 @@ function readValue(spec: SettingSpec, raw: unknown, origin: string): SettingValu
 function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
   const tier = parseTierKind(kind, raw);
   if (tier !== undefined) return tier;
+  const numeric = kind === 'duration' || kind === 'bytes' || kind === 'integer' || kind === 'percent';
   if (typeof raw === 'number') {
+    if (!numeric) throw new TypeError(`expected a string, got ${raw}`);
     if (!Number.isFinite(raw)) throw new RangeError(`${raw} is not a finite number`);
     if (kind === 'integer' && !Number.isInteger(raw))
       throw new RangeError(`${raw} is not a whole number`);
@@ -290,7 +292,7 @@ function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
       return n;
     }
     case 'url':
-      if (!/^postgres(ql)?:\/\//.test(raw))
+      if (!/^postgres(ql)?:\/\//.test(raw) || !URL.canParse(raw))
         throw new RangeError(`"${redactUrl(raw)}" is not a postgres:// URL`);
       return raw;
     case 'path':

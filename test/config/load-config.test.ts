@@ -82,6 +82,9 @@ describe('loadConfig', () => {
     ['{"maxSize": 5}', /unknown setting "maxSize"/],
     ['{"timeoutMs": "soon"}', /timeoutMs from .*: "soon" is not a duration/],
     ['{"queue": {"readConcurrency": 0}}', /0 is below the minimum 1/],
+    ['{"serve": {"token": 12345}}', /serve.token from .*: not a valid value \(not shown\)/],
+    ['{"dataDir": 5}', /dataDir from .*: expected a string, got 5/],
+    ['{"databaseUrl": "postgres://[::1"}', /is not a postgres:\/\/ URL/],
   ])('refuses the config file %s with exit 78', (content, message) => {
     const cwd = dirWithConfig(content);
     expect(() => loadConfig({ cwd })).toThrow(
