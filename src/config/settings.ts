@@ -55,6 +55,7 @@ export const SETTINGS = [
     env: 'PGCACHE_DEFAULT_TTL',
     kind: 'duration',
     min: 0,
+    max: 36_500 * 24 * 60 * 60 * 1000, // MAX_TTL_MS of the store: 100 years
     description: 'TTL of an entry written without --ttl (0 = never expires)',
   },
   {

@@ -57,6 +57,9 @@ export function encodeBatch(
   });
 }
 
+// A \u escape (an odd number of backslashes before the u) of NUL or of a lone surrogate.
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(0000|d[89a-f][0-9a-f]{2})/;
+
 function toJson(key: string, value: unknown): string {
   let json: string | undefined;
   try {
@@ -74,12 +77,16 @@ function toJson(key: string, value: unknown): string {
       hint: 'Pass plain JSON data: objects, arrays, strings, numbers, booleans and null.',
     });
   }
-  // Postgres jsonb cannot hold the NUL character; refuse it here instead of failing in SQL.
-  if (json.includes('\\u0000')) {
+  // Postgres jsonb cannot hold the NUL character or half a surrogate pair, which JSON.stringify
+  // writes as \u escapes: refuse them here instead of failing in SQL.
+  const escaped = json.includes('\\u') ? UNSTORABLE_ESCAPE.exec(json)?.[1] : undefined;
+  if (escaped !== undefined) {
+    const what =
+      escaped === '0000' ? 'a NUL character (\\u0000)' : `half a surrogate pair (\\u${escaped})`;
     throw new InvalidJsonError(
-      `the value for ${key} contains a NUL character (\\u0000), which the store cannot hold`,
+      `the value for ${key} contains ${what}, which the store cannot hold`,
       {
-        hint: 'Remove or encode NUL characters before storing the value.',
+        hint: 'Remove or encode such characters before storing the value; nothing was stored.',
       },
     );
   }

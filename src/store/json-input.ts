@@ -12,9 +12,13 @@ const STRICT = {
  * offset of the first problem (V8's own messages often omit it), and the error is exit 65.
  */
 export function parseJsonInput(text: string, what: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text, refuseHugeNumbers) as unknown;
   } catch (error) {
+    if (error instanceof InvalidJsonError) {
+      throw new InvalidJsonError(`${what} ${error.message}`, { hint: error.hint });
+    }
     throw new InvalidJsonError(
       `${what} is not valid JSON: ${describeSyntaxError(text) ?? (error as Error).message}`,
       {
@@ -22,6 +26,18 @@ export function parseJsonInput(text: string, what: string): unknown {
       },
     );
   }
+  return parsed;
+}
+
+// A number past a double's range parses to Infinity, which JSON then writes as null: refuse it
+// rather than store something else than what was given.
+function refuseHugeNumbers(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new InvalidJsonError('holds a number too large to store (it would become null)', {
+      hint: 'Write very large numbers as strings ("1e999"); nothing was stored.',
+    });
+  }
+  return value;
 }
 
 /** `expected a value at line 1, column 7 (offset 6)`, or undefined when no problem is found. */

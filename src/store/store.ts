@@ -1,5 +1,5 @@
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
-import { ClosedError, UsageError } from '../errors/index.js';
+import { ClosedError } from '../errors/index.js';
 import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
 import {
   MIGRATIONS,
@@ -22,6 +22,7 @@ import {
   selectLiveEntries,
   selectLiveEntry,
 } from './entry-queries.js';
+import { expiryAfter } from './expiry.js';
 import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
 import { META_KEYS, readMeta, writeMeta } from './meta.js';
@@ -389,12 +390,6 @@ export class Store {
   }
 
   #expiry(ttlMs: number | undefined): (now: Date) => Date | null {
-    const ttl = ttlMs ?? this.#options.defaultTtlMs;
-    if (!Number.isFinite(ttl) || ttl < 0) {
-      throw new UsageError(`a TTL must be 0 (never expires) or more, got ${ttl}`, {
-        hint: 'For example --ttl 30s or --ttl 7d.',
-      });
-    }
-    return (now) => (ttl === 0 ? null : new Date(now.getTime() + ttl));
+    return expiryAfter(ttlMs ?? this.#options.defaultTtlMs);
   }
 }

@@ -177,10 +177,21 @@ export function storeContract(name: string, open: OpenContractStore): void {
       await expect(store.set('app:kept', 'nul\u0000char')).rejects.toMatchObject({
         code: 'E_INVALID_JSON',
       });
+      await expect(store.set('app:kept', 'half \ud800 a pair')).rejects.toMatchObject({
+        code: 'E_INVALID_JSON',
+        exitCode: 65,
+      });
       await expect(store.set('app:kept', 1, { ttlMs: -5 })).rejects.toMatchObject({
         code: 'E_USAGE',
       });
+      await expect(store.set('app:kept', 1, { ttlMs: 1e15 })).rejects.toMatchObject({
+        code: 'E_USAGE',
+        message: expect.stringContaining('36500d'),
+      });
       expect((await store.get('app:kept'))?.value).toBe('original');
+      // The text of an escape is not the escape: a backslash then u0000 is stored as given.
+      await store.set('app:escaped', 'a \\u0000 and \\ud800 as text');
+      expect((await store.get('app:escaped'))?.value).toBe('a \\u0000 and \\ud800 as text');
     });
 
     it('keeps twenty concurrent writes, all readable afterwards', async () => {
