@@ -1,7 +1,6 @@
 import type { PgcacheConfig } from '../config/load-config.js';
 import { UsageError } from '../errors/index.js';
-import { startStressWorkers, type StressWorkers } from '../platform/stress-workers.js';
-import { HttpDriver } from '../stress/http-driver.js';
+import type { StressWorkers } from '../platform/stress-workers.js';
 import { InProcessSource } from '../stress/in-process-source.js';
 import type { LoadSource } from '../stress/load-source.js';
 import { ProcessDriver } from '../stress/process-driver.js';
@@ -127,9 +126,7 @@ async function openRemoteLoad(
     // serve and the workers start side by side (the workers reach serve only once a load runs).
     const [served, spawned] = await Promise.allSettled([
       running === undefined && needsServe ? startStressServe(ctx, flags, config) : undefined,
-      mode.kind === 'processes'
-        ? startStressWorkers(mode.count, { env: ctx.env, cwd: ctx.cwd })
-        : undefined,
+      mode.kind === 'processes' ? startWorkers(ctx, mode.count) : undefined,
     ]);
     const started = served.status === 'fulfilled' ? served.value : undefined;
     const workers = spawned.status === 'fulfilled' ? spawned.value : undefined;
@@ -140,7 +137,7 @@ async function openRemoteLoad(
     const source = new RemoteSource({
       caps: { ...caps, serve: owner },
       base,
-      driver: remoteDriver(ctx, config, { workers, owner }),
+      driver: await remoteDriver(ctx, config, { workers, owner }),
       owner,
       restartOwnerForTuning: mode.kind === 'http',
       workers: workers?.channels.map((c) => c.pid) ?? [],
@@ -153,11 +150,18 @@ async function openRemoteLoad(
   }
 }
 
-function remoteDriver(
+// The workers (execa) and the HTTP driver (autocannon) are loaded only by the runs that use them:
+// `stress --list`, `--help` and an in-process run do without both.
+async function startWorkers(ctx: CliContext, count: number): Promise<StressWorkers> {
+  const { startStressWorkers } = await import('../platform/stress-workers.js');
+  return startStressWorkers(count, { env: ctx.env, cwd: ctx.cwd });
+}
+
+async function remoteDriver(
   ctx: CliContext,
   config: PgcacheConfig,
   { workers, owner }: { workers: StressWorkers | undefined; owner: StressServe | undefined },
-): RemoteDriver {
+): Promise<RemoteDriver> {
   const operationBudgetMs = operationBudget(config);
   if (workers !== undefined) {
     return new ProcessDriver(workers.channels, {
@@ -167,6 +171,7 @@ function remoteDriver(
     });
   }
   if (owner === undefined) throw new Error('an HTTP load needs a serve');
+  const { HttpDriver } = await import('../stress/http-driver.js');
   return new HttpDriver({
     url: () => owner.httpUrl,
     token: config.serve.token,

@@ -3,7 +3,7 @@ import type { PgcacheConfig } from '../config/load-config.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from '../config/settings.js';
 import { readLock } from '../db/data-dir-lock.js';
 import { StoreLockedError } from '../errors/index.js';
-import { startServeChild, type ServeChild } from '../platform/serve-child.js';
+import type { ServeChild } from '../platform/serve-child.js';
 import type { StoreTuning } from '../stress/load-source.js';
 import type { ServeOwner } from '../stress/remote-source.js';
 import type { CliContext } from './context.js';
@@ -56,6 +56,7 @@ export async function startStressServe(
   flags: GlobalFlags,
   config: PgcacheConfig,
 ): Promise<StressServe> {
+  const { startServeChild } = await import('../platform/serve-child.js'); // execa: only runs that start serve
   const start = (tuning: StoreTuning | undefined): Promise<ServeChild> =>
     startServeChild({
       cwd: ctx.cwd,
