@@ -84,11 +84,12 @@ export async function openWireDatabase(options: WireDatabaseOptions): Promise<Wi
   } catch (error) {
     await pool.end().catch(() => undefined);
     const reason = translateDriverError(error, 'connect');
+    // A failure the driver does not classify (a bad port, an unknown host) is not a bug here.
+    const known = reason.code !== 'E_DATABASE' ? reason.hint : undefined;
     throw new StoreUnavailableError(`cannot reach ${redactUrl(options.url)}: ${reason.message}`, {
       cause: error,
       hint:
-        reason.hint ??
-        'Check that the server is running and that the URL, user and password are right.',
+        known ?? 'Check that the server is running and that the URL, user and password are right.',
     });
   }
   return new WireDatabase(pool, options, version);

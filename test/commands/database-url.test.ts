@@ -95,3 +95,17 @@ if (POSTGRES_SKIP_REASON === undefined) {
     });
   });
 }
+
+describe('--database-url that cannot be reached', () => {
+  it.each([
+    ['an unknown host', 'postgres://u:p@no-such-host.invalid:5432/db'],
+    ['a port nothing listens on', 'postgres://u:p@127.0.0.1:1/db'],
+  ])('%s is exit 69 with a hint to check the server and URL, not "a bug"', async (_, url) => {
+    const { exitCode, stderr } = await runCli(['get', 'app:1', '--database-url', url]);
+    expect(exitCode).toBe(69);
+    expect(stderr).toMatch(/E_STORE_UNAVAILABLE/);
+    expect(stderr).toMatch(/hint: Check that the (database )?server is running/);
+    expect(stderr).not.toMatch(/bug/);
+    expect(stderr).not.toContain(':p@');
+  });
+});
