@@ -6,10 +6,15 @@
 // uses. The library (`import … from 'pgcache'`) stays the unbundled dist/src/, and so do the
 // scripts child processes run (dist/src/platform/*.js).
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
+// Chunk names change with their content: start empty so no stale chunk ships.
+rmSync(`${root}/dist/cli`, { recursive: true, force: true });
+
 await build({
-  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
+  absWorkingDir: root,
   entryPoints: { main: 'dist/commands/main.js' },
   outdir: 'dist/cli',
   bundle: true,
