@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliContext } from '../src/cli/context.js';
 import { addGlobalOptions } from '../src/cli/flags.js';
+import { operands } from '../src/cli/run.js';
 import { VERSION } from '../src/version.js';
 
 type MakeCommand = (ctx: CliContext) => Command;
@@ -21,9 +22,9 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<M
 ];
 
 /**
- * Build the `pgcache` program: global options and one command per file. Only the commands named
- * in `argv` are loaded (a short command should not pay for `stress` or `serve` at start-up); with
- * none named (`--help`, a mistyped command) all of them are, so that help and suggestions are whole.
+ * Build the `pgcache` program: global options and one command per file. Only the command `argv`
+ * names is loaded (a short command should not pay for `stress` or `serve` at start-up); with none
+ * named (`--help`, a mistyped command) all of them are, so that help and suggestions are whole.
  */
 export async function buildProgram(
   ctx: CliContext,
@@ -34,7 +35,11 @@ export async function buildProgram(
       .description('a cache kept in embedded Postgres (PGlite): run, inspect and stress it')
       .version(VERSION, '-V, --version'),
   );
-  const named = COMMANDS.filter((command) => argv.includes(command.name));
+  // The command is the first operand (`pgcache get stress` names `get` only), or the one after
+  // `help`; global options and their values come before it.
+  const [first, second] = operands(argv, program);
+  const name = first === 'help' ? second : first;
+  const named = COMMANDS.filter((command) => command.name === name);
   const versionOnly = argv.includes('--version') || argv.includes('-V');
   const wanted = named.length > 0 ? named : versionOnly ? [] : COMMANDS;
   const makers = await Promise.all(wanted.map((command) => command.load()));

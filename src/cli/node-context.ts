@@ -1,6 +1,7 @@
 import { systemClock } from '../clock.js';
+import { OutputFailedError, type PgcacheError } from '../errors/index.js';
 import { nodeHost } from '../platform/host.js';
-import type { CliContext } from './context.js';
+import type { CliContext, OutputStream } from './context.js';
 
 /** The pieces of a Node process a CLI context is made of (handed in by bin/pgcache.js). */
 export interface NodeStreams {
@@ -12,20 +13,23 @@ export interface NodeStreams {
   readonly signal: AbortSignal;
 }
 
+/** How to wait for the last write of each stdout built here, and learn whether any failed. */
+const settlers = new WeakMap<OutputStream, () => Promise<PgcacheError | undefined>>();
+
+/**
+ * Wait until everything written to `stream` has reached the OS; resolves to the failure, if a
+ * write failed. Always `undefined` for streams not built by {@link createCliContext}.
+ */
+export function outputSettled(stream: OutputStream): Promise<PgcacheError | undefined> {
+  return settlers.get(stream)?.() ?? Promise.resolve(undefined);
+}
+
 /** Build the real context: the process's streams, the system clock and the real store. */
 export function createCliContext(io: NodeStreams): CliContext {
-  // `pgcache list | head` closes the pipe early: that is not an error worth a stack trace.
-  for (const stream of [io.stdout, io.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
-    });
-  }
+  // Nowhere is left to report a failed stderr write: ignore it rather than crash.
+  io.stderr.on('error', ignore);
   return {
-    stdout: {
-      write: (text) => void io.stdout.write(text),
-      isTTY: io.stdout.isTTY,
-      columns: io.stdout.columns,
-    },
+    stdout: trackedStdout(io.stdout),
     stderr: {
       write: (text) => void io.stderr.write(text),
       isTTY: io.stderr.isTTY,
@@ -46,3 +50,46 @@ export function createCliContext(io: NodeStreams): CliContext {
     exitCode: 0,
   };
 }
+
+/**
+ * Stdout that never throws from an 'error' event: the first failure is kept for
+ * {@link outputSettled} and later writes are dropped. EPIPE (`pgcache list | head` closed the
+ * pipe early) is no failure: the reader has what it wanted.
+ */
+function trackedStdout(stream: NodeJS.WriteStream): OutputStream {
+  let failure: NodeJS.ErrnoException | undefined;
+  let closed = false;
+  let last: Promise<void> = Promise.resolve();
+  const onError = (error: NodeJS.ErrnoException): void => {
+    closed = true;
+    if (error.code !== 'EPIPE') failure ??= error;
+  };
+  stream.on('error', onError);
+  const output: OutputStream = {
+    write: (text) => {
+      if (closed) return;
+      last = new Promise((resolve) => {
+        stream.write(text, (error) => {
+          if (error !== null && error !== undefined) onError(error);
+          resolve();
+        });
+      });
+    },
+    isTTY: stream.isTTY,
+    columns: stream.columns,
+  };
+  settlers.set(output, async () => {
+    await last;
+    if (failure === undefined) return undefined;
+    return new OutputFailedError(`cannot write to standard output: ${failure.message}`, {
+      cause: failure,
+      hint:
+        failure.code === 'ENOSPC'
+          ? 'Free some disk space or send the output elsewhere, then run the command again.'
+          : 'Check where standard output goes (a full disk, a closed file), then run the command again.',
+    });
+  });
+  return output;
+}
+
+function ignore(): void {}

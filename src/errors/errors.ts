@@ -275,3 +275,9 @@ export class RateLimitedError extends PgcacheError {
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+/** Standard output could not be written (a full disk, a closed file): the answer never arrived. */
+export class OutputFailedError extends PgcacheError {
+  readonly code = 'E_OUTPUT_FAILED';
+  readonly exitCode = ExitCode.Unavailable;
+}
