@@ -124,3 +124,24 @@ export class ManualClock implements Clock {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+/**
+ * Run `fn` every `ms` on `clock` until `cancel()`; a background repetition, which never keeps the
+ * process alive.
+ */
+export function every(clock: Clock, ms: number, fn: () => void): Timer {
+  let timer: Timer | undefined;
+  let cancelled = false;
+  const tick = (): void => {
+    if (cancelled) return;
+    fn();
+    timer = clock.setTimer(ms, tick, { background: true });
+  };
+  timer = clock.setTimer(ms, tick, { background: true });
+  return {
+    cancel: () => {
+      cancelled = true;
+      timer?.cancel();
+    },
+  };
+}

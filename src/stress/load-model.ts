@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { sleep, type Clock } from '../clock.js';
 import type { OperationType } from './metrics.js';
 import { DROPPED, type ScenarioRecorder } from './recorder.js';
 
@@ -181,7 +181,10 @@ async function open(
     const intended = start + i * intervalNs;
     const now = deps.now();
     if (intended > now) {
-      await sleep(deps.clock, Math.ceil((intended - now) / 1e6));
+      // An interruption ends the wait at once; the next turn sees it and stops.
+      await sleep(deps.clock, Math.ceil((intended - now) / 1e6), deps.signal).catch(
+        () => undefined,
+      );
       continue;
     }
     i += 1;
@@ -210,8 +213,4 @@ async function open(
   }
   await Promise.all(inFlight);
   return reason ?? 'ops';
-}
-
-function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ms, resolve));
 }

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { Clock, Timer } from '../clock.js';
+import { every, type Clock } from '../clock.js';
 import { UsageError } from '../errors/index.js';
 import type { ProcessProbe } from '../platform/process-probe.js';
 import type { CrashHarness } from './crash-harness.js';
@@ -100,7 +100,7 @@ export async function runStress(options: StressOptions, deps: StressDeps): Promi
   const runId = `${stamp}-${(options.seed >>> 0).toString(36)}`;
   const emit = (event: StressEvent): void => deps.onEvent?.(event);
   let state = (): RunState => ({ phase: 'starting' });
-  const ticker = tickEvery(deps.clock, options.tickMs ?? 1000, () =>
+  const ticker = every(deps.clock, options.tickMs ?? 1000, () =>
     emit({ type: 'tick', state: state(), elapsedMs: deps.clock.now() - startedAt }),
   );
   const ids = scenarios.map((s) => s.id);
@@ -222,27 +222,4 @@ async function runOne(
     nowNs: now(),
     error,
   });
-}
-
-function tickEvery(clock: Clock, ms: number, fn: () => void): { cancel(): void } {
-  let timer: Timer | undefined;
-  let cancelled = false;
-  const schedule = (): void => {
-    timer = clock.setTimer(
-      ms,
-      () => {
-        if (cancelled) return;
-        fn();
-        schedule();
-      },
-      { background: true },
-    );
-  };
-  schedule();
-  return {
-    cancel() {
-      cancelled = true;
-      timer?.cancel();
-    },
-  };
 }

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../clock.js';
+import { every, type Clock } from '../clock.js';
 import { isPgcacheError } from '../errors/index.js';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -126,14 +126,4 @@ export class WorkerRunner {
 export function workerError(error: unknown): WorkerError {
   if (isPgcacheError(error)) return { ...error.toJSON(), exitCode: error.exitCode };
   return { code: 'E_INTERNAL', message: (error as Error).message, exitCode: 70 };
-}
-
-function every(clock: Clock, ms: number, fn: () => void): { cancel(): void } {
-  let timer: Timer | undefined;
-  const tick = (): void => {
-    fn();
-    timer = clock.setTimer(ms, tick, { background: true });
-  };
-  timer = clock.setTimer(ms, tick, { background: true });
-  return { cancel: () => timer?.cancel() };
 }

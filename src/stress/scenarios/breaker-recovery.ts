@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import { sleep } from '../../clock.js';
 import { errorCode } from '../recorder.js';
 import { measured, type ScenarioContext, type ScenarioDefinition } from '../scenario.js';
 import type { StressClient } from '../load-source.js';
@@ -94,10 +94,6 @@ async function timeRecovery(
     }
     ctx.recorder.fail(code);
     if (elapsedMs >= GIVE_UP_MS || ctx.signal?.aborted === true) return elapsedMs;
-    await pause(ctx.clock, 10);
+    await sleep(ctx.clock, 10);
   }
-}
-
-function pause(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ms, resolve));
 }

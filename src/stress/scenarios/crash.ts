@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import { sleep } from '../../clock.js';
 import { StoreUnavailableError } from '../../errors/index.js';
 import { MAX_LIST_LIMIT } from '../../store/list-query.js';
 import { randomInt, seededRandom } from '../random.js';
@@ -7,10 +7,6 @@ import { measured, type ScenarioDefinition } from '../scenario.js';
 
 /** The child is killed this long after its first acknowledged write, drawn from the run's seed. */
 const KILL_AFTER_MS = { min: 0, max: 500 } as const;
-
-function pause(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ms, resolve));
-}
 
 /**
  * A child process writes keys and prints each acknowledged one; it is killed with SIGKILL at a
@@ -49,7 +45,7 @@ export const crashScenario: ScenarioDefinition = {
       const prefix = `${ctx.prefix}r${round}:`;
       const child = await harness.start(dir, prefix);
       const after = randomInt(random, KILL_AFTER_MS.min, KILL_AFTER_MS.max);
-      await pause(ctx.clock, after);
+      await sleep(ctx.clock, after);
       const killed = await child.kill();
       acknowledged += killed.acknowledged.length;
       kills.push(`${after}ms/${killed.acknowledged.length} acked`);

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import { sleep } from '../../clock.js';
 import { openHandleCount } from '../../db/handle-registry.js';
 import { callFor, measured, type ScenarioDefinition } from '../scenario.js';
 
@@ -7,10 +7,6 @@ function census(resources: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>([['pgcache database handles', openHandleCount()]]);
   for (const type of resources) counts.set(type, (counts.get(type) ?? 0) + 1);
   return counts;
-}
-
-function pause(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ms, resolve));
 }
 
 /**
@@ -28,14 +24,14 @@ export const noLeaksScenario: ScenarioDefinition = {
   needs: ['this-process'],
   async run(ctx) {
     await ctx.source.release();
-    await pause(ctx.clock, 50);
+    await sleep(ctx.clock, 50);
     const before = census(ctx.probe.activeResources());
     const client = await ctx.source.client({});
     const workload = ctx.workload({ keys: 200, readRatio: 0.5 });
     const load = ctx.load({ model: 'closed', concurrency: 20, ops: 1000 });
     const stoppedBy = await ctx.drive(load, () => callFor(client, workload.next()));
     await ctx.source.release();
-    await pause(ctx.clock, 50);
+    await sleep(ctx.clock, 50);
     const after = census(ctx.probe.activeResources());
     const leaked = [...after]
       .map(([type, n]) => [type, n - (before.get(type) ?? 0)] as const)
