@@ -270,7 +270,8 @@ function readValue(spec: SettingSpec, raw: unknown, origin: string): SettingValu
 function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
   const tier = parseTierKind(kind, raw);
   if (tier !== undefined) return tier;
-  const numeric = kind === 'duration' || kind === 'bytes' || kind === 'integer' || kind === 'percent';
+  const numeric =
+    kind === 'duration' || kind === 'bytes' || kind === 'integer' || kind === 'percent';
   if (typeof raw === 'number') {
     if (!numeric) throw new TypeError(`expected a string, got ${raw}`);
     if (!Number.isFinite(raw)) throw new RangeError(`${raw} is not a finite number`);
