@@ -46,7 +46,6 @@ export {
   type TargetSet,
   type LoadSource,
 } from './stress/index.js';
-export { nodeProcessProbe } from './platform/process-probe.js';
 export {
   startServe,
   type ServeOptions,

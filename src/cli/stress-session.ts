@@ -2,7 +2,6 @@ import type { PgcacheConfig } from '../config/load-config.js';
 import { formatDuration } from '../config/units.js';
 import { DeadlineExceededError, UsageError } from '../errors/index.js';
 import { startCrashChild } from '../platform/crash-child-process.js';
-import { nodeProcessProbe } from '../platform/process-probe.js';
 import { openCrashHarness } from '../stress/crash-harness.js';
 import { loadProfile, parseTargetsFile, PROFILES, type ProfileName } from '../stress/profiles.js';
 import type { StressReport } from '../stress/report.js';
@@ -111,7 +110,7 @@ export async function runStressSession(
     return await runStress(stressOptions(flags, targets, ctx, term.interactive ? 1000 : 5000), {
       source: load.source,
       clock: ctx.clock,
-      probe: nodeProcessProbe,
+      probe: ctx.host,
       crash,
       signal: budget.signal,
       ...(flags.quiet === true ? {} : { onEvent: (event) => progress.onEvent(event) }),

@@ -35,7 +35,10 @@ export interface Host {
   collectGarbage(): boolean;
 }
 
-let gc: (() => void) | undefined;
+/** What `pgcache stress` reads about its own process: memory, the collector, live resources. */
+export type ProcessProbe = Pick<Host, 'memoryUsage' | 'collectGarbage' | 'activeResources'>;
+
+let gc: (() => void) | null | undefined;
 
 /** The real host: `process.pid`, `os.hostname()`, signal 0 to probe a pid, and so on. */
 export const nodeHost: Host = {
@@ -59,16 +62,18 @@ export const nodeHost: Host = {
     return { rss, heapUsed, external };
   },
   collectGarbage() {
-    try {
-      // Without --expose-gc, the flag can still be turned on and gc() fetched from a new context.
-      if (gc === undefined) {
+    // Without --expose-gc, the flag can still be turned on and gc() fetched from a new context;
+    // a runtime that refuses is asked once.
+    if (gc === undefined) {
+      try {
         setFlagsFromString('--expose-gc');
-        gc = runInNewContext('gc') as () => void;
+        const found: unknown = runInNewContext('typeof gc === "function" ? gc : null');
+        gc = typeof found === 'function' ? (found as () => void) : null;
+      } catch {
+        gc = null;
       }
-      gc();
-      return true;
-    } catch {
-      return false;
     }
+    gc?.();
+    return gc !== null;
   },
 };

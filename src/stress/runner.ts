@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { every, type Clock } from '../clock.js';
 import { UsageError } from '../errors/index.js';
-import type { ProcessProbe } from '../platform/process-probe.js';
+import type { ProcessProbe } from '../platform/host.js';
 import type { CrashHarness } from './crash-harness.js';
 import type { RunState, StressEvent } from './events.js';
 import type { LoadSource } from './load-source.js';

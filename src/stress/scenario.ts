@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { ProcessProbe } from '../platform/process-probe.js';
+import type { ProcessProbe } from '../platform/host.js';
 import type { CrashHarness } from './crash-harness.js';
 import type { LoadOp, LoadShape, StopReason } from './load-model.js';
 import type { LoadSource, StressClient } from './load-source.js';

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { assertValidConfig, loadConfig } from '../../src/config/load-config.js';
 import { openHandleCount } from '../../src/db/handle-registry.js';
-import { nodeProcessProbe } from '../../src/platform/process-probe.js';
+import { nodeHost } from '../../src/platform/host.js';
 import type { StressEvent } from '../../src/stress/events.js';
 import { InProcessSource } from '../../src/stress/in-process-source.js';
 import { EXPLICIT_REJECTIONS } from '../../src/stress/recorder.js';
@@ -55,7 +55,7 @@ describe('runStress against a real PGlite store', () => {
       {
         source: sourceOn(dataDir),
         clock: systemClock,
-        probe: nodeProcessProbe,
+        probe: nodeHost,
         onEvent: (event) => events.push(event.type),
       },
     );
@@ -139,7 +139,7 @@ describe('runStress against a real PGlite store', () => {
         seed: 7,
         overrides: { ops: 30 },
       },
-      { source: sourceOn(dataDir), clock: systemClock, probe: nodeProcessProbe },
+      { source: sourceOn(dataDir), clock: systemClock, probe: nodeHost },
     );
     const [scenario] = report.scenarios;
     // The table's figures are the quiet namespace's reads; the noisy one's rejections are not its failures.
@@ -174,7 +174,7 @@ describe('runStress against a real PGlite store', () => {
       {
         source: sourceOn(dataDir),
         clock: systemClock,
-        probe: nodeProcessProbe,
+        probe: nodeHost,
         signal: abort.signal,
       },
     );

@@ -1,5 +1,5 @@
 import type { Timer } from '../../clock.js';
-import type { MemoryFigures } from '../../platform/process-probe.js';
+import type { MemoryFigures } from '../../platform/host.js';
 import {
   callFor,
   measured,
@@ -35,7 +35,7 @@ export const memoryScenario: ScenarioDefinition = {
     let collected = true;
     const settled = (): MemoryFigures => {
       collected = ctx.probe.collectGarbage() && collected;
-      return ctx.probe.memory();
+      return ctx.probe.memoryUsage();
     };
     const peak = sampleRss(ctx);
     let stoppedBy;
@@ -50,7 +50,7 @@ export const memoryScenario: ScenarioDefinition = {
     const notes = [
       before === undefined
         ? 'the load ended before measuring began'
-        : `RSS ${mib(before.rssBytes)} → ${mib(after.rssBytes)} (peak ${mib(peak.max())}), heap ${mib(before.heapUsedBytes)} → ${mib(after.heapUsedBytes)}${collected ? ', each after a full garbage collection' : ' (garbage collection was not available: heap figures include garbage)'}`,
+        : `RSS ${mib(before.rss)} → ${mib(after.rss)} (peak ${mib(peak.max())}), heap ${mib(before.heapUsed)} → ${mib(after.heapUsed)}${collected ? ', each after a full garbage collection' : ' (garbage collection was not available: heap figures include garbage)'}`,
     ];
     const samples = before === undefined ? 0 : ctx.recorder.attempted;
     const change = (pick: (m: MemoryFigures) => number) =>
@@ -58,17 +58,17 @@ export const memoryScenario: ScenarioDefinition = {
     return {
       load,
       stoppedBy,
-      metrics: { rssGrowth: change((m) => m.rssBytes), heapGrowth: change((m) => m.heapUsedBytes) },
+      metrics: { rssGrowth: change((m) => m.rss), heapGrowth: change((m) => m.heapUsed) },
       notes,
     };
   },
 };
 
 function sampleRss(ctx: ScenarioContext): { stop(): void; max(): number } {
-  let max = ctx.probe.memory().rssBytes;
+  let max = ctx.probe.memoryUsage().rss;
   let timer: Timer | undefined;
   const tick = (): void => {
-    max = Math.max(max, ctx.probe.memory().rssBytes);
+    max = Math.max(max, ctx.probe.memoryUsage().rss);
     timer = ctx.clock.setTimer(SAMPLE_EVERY_MS, tick);
   };
   tick();
