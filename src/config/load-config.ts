@@ -22,7 +22,10 @@ export type SettingSource = 'flag' | 'env' | 'file' | 'default';
 /** One setting's effective value and its origin, for `doctor` and error messages. */
 export interface ResolvedSetting {
   readonly key: SettingKey;
-  /** The value as it may be shown: `origin.headers` values are redacted here. */
+  /**
+   * The value as it may be shown: a secret is `***`, a URL without its password, and the values
+   * of `origin.headers` redacted.
+   */
   readonly value: SettingValue | undefined;
   readonly source: SettingSource;
   /** The flag, variable or file it came from, e.g. `--timeout` or `PGCACHE_TIMEOUT`. */
@@ -194,10 +197,18 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     },
     ...readTierConfig(value),
   };
-  const settings = [...resolved.values()].map((s) =>
-    s.key === 'origin.headers' ? { ...s, value: redactHeaders(config.origin.headers) } : s,
-  );
+  const settings = [...resolved.values()].map((s) => ({ ...s, value: shownValue(s, config) }));
   return { config, settings, configFile, problems: checkConfig(config, resolved) };
+}
+
+function shownValue(setting: ResolvedSetting, config: PgcacheConfig): SettingValue | undefined {
+  const { key, value } = setting;
+  const spec = (SETTINGS as readonly SettingSpec[]).find((s) => s.key === key);
+  if (value === undefined) return undefined;
+  if (spec?.secret === true) return '***';
+  if (key === 'origin.headers') return redactHeaders(config.origin.headers);
+  const url = spec?.kind === 'url' || spec?.kind === 'origin-url';
+  return url && typeof value === 'string' ? redactUrl(value) : value;
 }
 
 function optionalPath(path: string | undefined, cwd: string): string | undefined {

@@ -96,6 +96,19 @@ describe('loadConfig', () => {
     );
   });
 
+  it('shows no secret in its settings: the token is ***, a URL has no password', () => {
+    const { config, settings } = loadConfig({
+      cwd: '/',
+      readConfigFile: false,
+      env: { PGCACHE_TOKEN: 's3cret', PGCACHE_DATABASE_URL: 'postgres://ann:pw@db:5432/cache' },
+    });
+    expect(config.serve.token).toBe('s3cret');
+    const value = (key: string) => settings.find((s) => s.key === key)?.value;
+    expect(value('serve.token')).toBe('***');
+    expect(value('databaseUrl')).toBe('postgres://ann:***@db:5432/cache');
+    expect(JSON.stringify(settings)).not.toMatch(/s3cret|:pw@/);
+  });
+
   it('refuses a bad environment value with exit 78', () => {
     expect(() =>
       loadConfig({ cwd: '/', readConfigFile: false, env: { PGCACHE_RETRY_ATTEMPTS: 'many' } }),

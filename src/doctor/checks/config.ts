@@ -1,7 +1,6 @@
 import type { LoadedConfig, ResolvedSetting } from '../../config/load-config.js';
 import { SETTINGS, type SettingSpec } from '../../config/settings.js';
 import { formatBytes, formatDuration } from '../../config/units.js';
-import { redactUrl } from '../../config/redact-url.js';
 import { isPgcacheError } from '../../errors/index.js';
 import { judge, problem, type Check, type Finding } from '../check.js';
 
@@ -64,17 +63,10 @@ function describeSettings(loaded: LoadedConfig): string {
     .join('; ');
 }
 
-// What may be shown of a value: a secret never, nor the password of a URL (`origin.headers`
-// arrive redacted from the loader).
+// The loader already hid what must not be shown; objects (map settings) print as JSON.
 function shown(setting: ResolvedSetting): string | number | undefined {
-  const spec = (SETTINGS as readonly SettingSpec[]).find((s) => s.key === setting.key);
   const { value } = setting;
-  if (value === undefined) return undefined;
-  if (spec?.secret === true) return '***';
-  if (typeof value === 'object') return JSON.stringify(value);
-  if (typeof value !== 'string') return value;
-  if (spec?.kind === 'url') return redactUrl(value);
-  return spec?.kind === 'origin-url' ? redactUrl(value) : value;
+  return typeof value === 'object' ? JSON.stringify(value) : value;
 }
 
 function formatted(setting: ResolvedSetting): string {
