@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { terminalFeatures } from '../src/cli/terminal.js';
-import { PGLITE_VERSION } from '../src/db/embedded-database.js';
+import { PGLITE_VERSION } from '../src/db/pglite-version.js';
 import { isUnavailable, type BenchCase, type CaseDriver, type CaseEnv } from './case.js';
 import { CASES } from './cases/index.js';
 import { openPostgresFixture } from './postgres-fixture.js';

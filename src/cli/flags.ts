@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseBytes, parseDuration } from '../config/units.js';
+import { parseDuration } from '../config/units.js';
 
 /** Options every command accepts. */
 export interface GlobalFlags {
@@ -25,15 +25,6 @@ export function durationArg(value: string): number {
 export function ttlArg(value: string): number {
   if (value === '0' || value === 'never' || value === 'none') return 0;
   return durationArg(value);
-}
-
-/** Commander parser for sizes (`512`, `64KB`, `100MB`). */
-export function bytesArg(value: string): number {
-  try {
-    return parseBytes(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
 }
 
 /** Commander parser for a whole number within `[min, max]`. */

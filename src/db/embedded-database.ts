@@ -9,7 +9,6 @@ import type {
   DatabaseInfo,
   DiskFootprint,
   QueryResult,
-  Queryable,
   Transaction,
 } from './database.js';
 import { directorySize } from './directory-size.js';
@@ -20,8 +19,6 @@ import { SessionGate } from './session-gate.js';
 import { translateDriverError } from './sql-errors.js';
 
 import { PGLITE_VERSION } from './pglite-version.js';
-
-export { PGLITE_VERSION };
 
 /** Options for {@link openEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {
@@ -257,9 +254,4 @@ export class EmbeddedDatabase implements Database {
     promise.then(forget, forget);
     return promise;
   }
-}
-
-/** True when `q` is a transaction handle rather than a database. */
-export function isTransaction(q: Queryable): q is Transaction {
-  return (q as Partial<Transaction>).inTransaction === true;
 }

@@ -17,8 +17,6 @@ import type {
 import { registerHandle } from './handle-registry.js';
 import { redactUrl } from '../config/redact-url.js';
 import { translateDriverError } from './sql-errors.js';
-
-export { redactUrl };
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Options of {@link openWireDatabase}. */

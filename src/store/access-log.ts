@@ -35,11 +35,6 @@ export class AccessLog {
     this.#counters.set(name, (this.#counters.get(name) ?? 0) + n);
   }
 
-  /** Counts not yet written, for figures that must include them. */
-  unwritten(name: string): number {
-    return this.#counters.get(name) ?? 0;
-  }
-
   /** Take everything recorded so far, leaving the log empty. */
   take(): AccessBatch {
     const batch: AccessBatch = {

@@ -35,11 +35,6 @@ export class GuardedOrigin {
     );
   }
 
-  /** The URL template without credentials. */
-  describe(): string {
-    return this.#origin.describe();
-  }
-
   /** Read `key` (an L3 lookup: found is a hit, 404 a miss; a failure is neither). */
   get(key: string, deadline: Deadline): Promise<OriginReply> {
     return this.#call(async () => {

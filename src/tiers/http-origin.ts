@@ -51,11 +51,6 @@ export class HttpOrigin {
     this.#fetch = deps.fetch ?? globalThis.fetch;
   }
 
-  /** The URL template, without credentials, for messages and `stats`. */
-  describe(): string {
-    return redactUrl(this.#template);
-  }
-
   /** The URL of `key`. */
   url(key: string): string {
     return originUrl(this.#template, parseKey(key));

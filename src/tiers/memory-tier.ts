@@ -97,9 +97,4 @@ export class MemoryTier {
   delete(key: string): void {
     this.#cache?.delete(key);
   }
-
-  /** Forget everything. */
-  clear(): void {
-    this.#cache?.clear();
-  }
 }
