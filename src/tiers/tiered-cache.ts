@@ -169,7 +169,7 @@ export class TieredCache {
     l1Ms: number | undefined,
     options: TieredGetOptions | undefined,
   ): Promise<TieredRead | undefined> {
-    parseKey(key);
+    // The key is checked by store.get, before any tier is asked.
     const deadline = options?.deadline ?? this.#deadline();
     let fallback: TieredRead | undefined;
     if (l1 !== undefined) fallback = { entry: l1.entry, tier: 'l1', stale: true };

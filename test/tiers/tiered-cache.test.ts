@@ -79,6 +79,12 @@ describe('the tiered cache', () => {
     expect(stats.origin).toMatchObject({ requests: 2, failures: 0 });
   });
 
+  it('an invalid key is refused (E_INVALID_KEY) before any tier is asked, the origin included', async () => {
+    const cache = await open();
+    await expect(cache.get('no kind here')).rejects.toMatchObject({ code: 'E_INVALID_KEY' });
+    expect(origin.requests).toEqual([]);
+  });
+
   it('an entry promoted from L2 keeps the TTL it had left, not a fresh one', async () => {
     await store.set('component:react:card', { v: 1 }, { ttlMs: 10_000 });
     const expiresAt = clock.now() + 10_000;
