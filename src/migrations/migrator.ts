@@ -150,6 +150,8 @@ export async function migrateUp(
 ): Promise<PendingMigration[]> {
   const status = await readMigrationStatus(db, options.migrations);
   assertNoDrift(status);
+  // Nothing pending: no DDL either (a role that may only read and write can open the store).
+  if (status.pending.length === 0) return [];
   await ensureLedger(db);
   const done: PendingMigration[] = [];
   for (const pending of status.pending) {
