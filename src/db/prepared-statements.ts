@@ -1,4 +1,5 @@
 import { parse, protocol, type PGlite } from '@electric-sql/pglite';
+import { InstanceCrashedError } from '../errors/index.js';
 import type { QueryResult } from './database.js';
 
 const { serialize } = protocol;
@@ -132,10 +133,10 @@ export class PreparedStatements {
     // recursion (or worse) broke: it answers nothing at all, and silence must not pass for "no
     // rows". Report it as the crash it is, so that the supervisor replaces the instance.
     if (messages.at(-1)?.name !== 'readyForQuery') {
-      throw Object.assign(
-        new Error('PGlite answered without ReadyForQuery: the instance is broken'),
+      throw new InstanceCrashedError(
+        'PGlite answered without ReadyForQuery: the instance is broken',
         {
-          name: 'RuntimeError',
+          hint: 'The instance is reopened automatically; retry the command.',
         },
       );
     }
