@@ -4,7 +4,7 @@ import { StoreUnavailableError, isPgcacheError, type LockOwner } from '../errors
 import { Deadline } from '../resilience/deadline.js';
 import { serveUrl } from '../serve/addresses.js';
 import { OwnerClient } from '../serve/owner-client.js';
-import { SERVE_TOKEN_HINT } from '../store/open-store.js';
+import { serveRefused } from '../store/open-store.js';
 import type { DoctorContext } from './doctor-context.js';
 import type { ProbeTarget } from './lifecycle-probe.js';
 
@@ -91,14 +91,7 @@ async function readOnce(ctx: DoctorContext, serve: ServeAccess): Promise<WireSta
     wire = await serve.api.connections({ deadline });
   } catch (error) {
     if (!isPgcacheError(error) || error.code !== 'E_UNAUTHORIZED') throw error;
-    const why =
-      ctx.config?.serve.token === undefined
-        ? 'requires a token and none was given'
-        : 'refused the token';
-    throw new StoreUnavailableError(`${serve.via} ${why}`, {
-      cause: error,
-      hint: SERVE_TOKEN_HINT,
-    });
+    throw serveRefused(serve.via, ctx.config?.serve.token, error);
   }
   if (wire === null) {
     throw new StoreUnavailableError(`${serve.via} has no wire endpoint`, {

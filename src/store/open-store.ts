@@ -78,6 +78,12 @@ export interface OpenStoreOptions {
 export const SERVE_TOKEN_HINT =
   'Set PGCACHE_TOKEN (or serve.token in pgcache.config.json) to the --token serve was started with.';
 
+/** `serve` (named by `via`) turned this process away: no token given, or a wrong one. */
+export function serveRefused(via: string, token: string | undefined, cause: unknown): Error {
+  const why = token === undefined ? 'requires a token and none was given' : 'refused the token';
+  return new StoreUnavailableError(`${via} ${why}`, { cause, hint: SERVE_TOKEN_HINT });
+}
+
 /** The PGlite files live in this subdirectory of the data directory, beside the lock file. */
 export const PGDATA_DIR_NAME = 'pgdata';
 
@@ -220,12 +226,10 @@ async function openThroughServe(
       ...(applicationName === undefined ? {} : { applicationName }),
     });
   } catch (error) {
-    if (/password/i.test((error as Error).message)) {
-      const why = token === undefined ? 'requires a token and none was given' : 'refused the token';
-      throw new StoreUnavailableError(`${via} ${why}`, {
-        cause: error,
-        hint: SERVE_TOKEN_HINT,
-      });
+    // SQLSTATE class 28: invalid authorization (the wire password is serve's token).
+    const sqlState = ((error as Error).cause as { code?: unknown } | undefined)?.code;
+    if (typeof sqlState === 'string' && sqlState.startsWith('28')) {
+      throw serveRefused(via, token, error);
     }
     // Its endpoint did not answer: it is starting or stopping. Temporary, like a plain owner.
     throw new StoreLockedError(
