@@ -1,16 +1,17 @@
-import { MIGRATIONS } from '../migrations/index.js';
+import { MIGRATIONS, type MigrationStatus } from '../migrations/index.js';
 import type { Store } from '../store/store.js';
 import { skipped, type CheckResult } from './check.js';
 import type { DoctorContext, StoreSession } from './doctor-context.js';
 
 /**
  * Run a check on the shared store when it is open and its schema has migrations 1 to
- * `needsVersion`; otherwise the check is skipped, saying why.
+ * `needsVersion`; otherwise the check is skipped, saying why. `fn` gets the migration status read
+ * for that decision.
  */
 export async function withSessionStore(
   ctx: DoctorContext,
   needsVersion: number,
-  fn: (store: Store) => Promise<CheckResult>,
+  fn: (store: Store, status: MigrationStatus) => Promise<CheckResult>,
 ): Promise<CheckResult> {
   const session = await ctx.session();
   if (session.state === 'unavailable') return skippedWithout(session);
@@ -23,7 +24,7 @@ export async function withSessionStore(
       'Run `pgcache migrate up` (or `pgcache doctor --fix --migrate`).',
     );
   }
-  return fn(session.store);
+  return fn(session.store, status);
 }
 
 /** The result of a check that needs the store when there is none: skipped, saying why. */

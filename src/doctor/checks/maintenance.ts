@@ -94,11 +94,11 @@ async function lastRun(
   at: string | undefined,
 ): Promise<{ text: string; finding?: Finding }> {
   const now = ctx.now();
-  const created = (await store.migrationStatus()).applied[0]?.appliedAt;
-  const since = at ?? created;
+  // The store's creation is read only for a store that was never maintained.
+  const since = at ?? (await store.migrationStatus()).applied[0]?.appliedAt;
   const text =
     at === undefined
-      ? `never maintained${created === undefined ? '' : ` (store created ${relative(created, now)})`}`
+      ? `never maintained${since === undefined ? '' : ` (store created ${relative(since, now)})`}`
       : `last maintenance ${relative(at, now)}`;
   if (since === undefined || now - new Date(since).getTime() <= ctx.thresholds.maintenanceAgeMs) {
     return { text };

@@ -7,8 +7,7 @@ export const schemaCheck: Check = {
   title: 'schema: no pending migration, no checksum drift',
   fixes: 'applies pending migrations (only with --fix --migrate)',
   run(ctx) {
-    return withSessionStore(ctx, 0, async (store) => {
-      const status = await store.migrationStatus();
+    return withSessionStore(ctx, 0, (_store, status) => {
       const findings: Finding[] = [
         ...status.drifted.map((d): Finding => ({
           status: 'fail',
@@ -29,12 +28,14 @@ export const schemaCheck: Check = {
         });
       }
       const facts = `schema version ${status.current} of ${status.latest}, ${status.applied.length} applied`;
-      return judge(facts, findings, {
-        current: status.current,
-        latest: status.latest,
-        pending: status.pending,
-        drifted: status.drifted,
-      });
+      return Promise.resolve(
+        judge(facts, findings, {
+          current: status.current,
+          latest: status.latest,
+          pending: status.pending,
+          drifted: status.drifted,
+        }),
+      );
     });
   },
   async fix(ctx) {
