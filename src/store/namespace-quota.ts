@@ -30,17 +30,22 @@ export function quotaChecks(
   entries: readonly EncodedEntry[],
   policies: NamespacePolicies,
 ): QuotaCheck[] {
-  const checks = new Map<string, { policy: NamespacePolicy; keys: string[]; bytes: number }>();
+  // Per namespace, the size of each key's last write (a key written twice in a batch counts once).
+  const checks = new Map<string, { policy: NamespacePolicy; sizes: Map<string, number> }>();
   for (const entry of entries) {
     const namespace = entry.parsed.namespace;
     const policy = policyFor(policies, namespace);
     if (namespace === null || !hasQuota(policy)) continue;
-    const check = checks.get(namespace) ?? { policy, keys: [], bytes: 0 };
-    if (!check.keys.includes(entry.parsed.key)) check.keys.push(entry.parsed.key);
-    check.bytes += entry.sizeBytes;
+    const check = checks.get(namespace) ?? { policy, sizes: new Map<string, number>() };
+    check.sizes.set(entry.parsed.key, entry.sizeBytes);
     checks.set(namespace, check);
   }
-  return [...checks].map(([namespace, c]) => ({ namespace, ...c }));
+  return [...checks].map(([namespace, { policy, sizes }]) => ({
+    namespace,
+    policy,
+    keys: [...sizes.keys()],
+    bytes: [...sizes.values()].reduce((a, b) => a + b, 0),
+  }));
 }
 
 /**

@@ -58,6 +58,17 @@ describe('namespace quotas', () => {
     ]);
   });
 
+  it('counts a key written twice in one batch once, at the size of its last write', async () => {
+    const { store } = await openTestStore({ namespaces: { '*': { maxBytes: 250 } } });
+    opened.push(store);
+    await store.setMany([
+      { key: 'user-4:a', value: hundred('x') },
+      { key: 'user-4:a', value: hundred('y') },
+      { key: 'user-4:b', value: hundred('b') },
+    ]);
+    expect((await store.get('user-4:a'))?.value).toBe(hundred('y'));
+  });
+
   it('maintain evicts least-recently-used entries inside a namespace over its quota first', async () => {
     const { store, clock, dataDir } = await openTestStore();
     for (let i = 0; i < 10; i += 1) {
