@@ -6,6 +6,7 @@ import { renderTable } from '../src/cli/render/table.js';
 import { relativeTime } from '../src/cli/render/time.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
 import { withStore } from '../src/cli/with-store.js';
+import { namespaceArg } from '../src/cli/tier-flags.js';
 import type { EntrySummary } from '../src/store/entry.js';
 import { ENTRY_KINDS, type EntryKind } from '../src/store/keys.js';
 import { MAX_LIST_LIMIT, parseWhere, type WhereCondition } from '../src/store/list-query.js';
@@ -27,7 +28,7 @@ export function listCommand(ctx: CliContext): Command {
   return new Command('list')
     .description('list entries by kind, namespace, framework, category, key prefix or JSON field')
     .addOption(new Option('--kind <kind>', 'entry kind').choices(ENTRY_KINDS))
-    .option('--namespace <ns>', 'namespace (the part before the first ":")')
+    .option('--namespace <ns>', 'namespace (the part before the first ":")', namespaceArg)
     .option('--framework <name>', 'framework, e.g. react')
     .option('--category <name>', 'category (a "category" field of the value)')
     .option('--prefix <text>', 'keys starting with this text')

@@ -162,6 +162,9 @@ describe('get, set, del, list, stats', () => {
         expiresAt: expect.any(String),
       }),
     ]);
+    const badNamespace = await cli('list', '--namespace', 'a b');
+    expect(badNamespace).toMatchObject({ exitCode: 2, stdout: '' });
+    expect(badNamespace.stderr).toMatch(/E_USAGE/);
     const plain = await cli('list', '--namespace', 'user');
     expect(plain.stdout.split('\n')[0]).toBe('key\tkind\tbytes\treads\taccessed\texpires');
     expect(
