@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import {
@@ -13,6 +12,7 @@ import { Deadline } from '../resilience/deadline.js';
 import { parseJsonInput } from '../store/json-input.js';
 import type { ServeMetrics } from './metrics.js';
 import { operationOf, routeRequest, type RouteDeps, type Routed } from './http-routes.js';
+import { sameSecret } from './same-secret.js';
 
 /** Options of {@link createHttpApi}. */
 export interface HttpApiOptions {
@@ -167,9 +167,7 @@ function errorBody(error: {
 function authorised(req: IncomingMessage, token: string | undefined): boolean {
   if (token === undefined) return true;
   const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-  if (match?.[1] === undefined) return false;
-  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(match[1].trim()), digest(token));
+  return match?.[1] !== undefined && sameSecret(match[1].trim(), token);
 }
 
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {

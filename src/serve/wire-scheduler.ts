@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock, Timer } from '../clock.js';
 import { messageType, type ProtocolState } from '../db/protocol-state.js';
 import { cleartextPasswordRequest, passwordOf, startupParameters } from './pg-messages.js';
+import { sameSecret } from './same-secret.js';
 
 /** One connected wire client, as the endpoint and `stats` see it. */
 export interface WireClient {
@@ -300,10 +300,4 @@ export class WireScheduler {
     // replaces the instance (rare: a COPY that would not end).
     this.#release(id);
   }
-}
-
-function sameSecret(given: string, expected: string | undefined): boolean {
-  if (expected === undefined) return false;
-  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
