@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseDuration } from '../config/units.js';
+import { parseDuration, parseTtl } from '../config/units.js';
 
 /** Options every command accepts. */
 export interface GlobalFlags {
@@ -21,10 +21,13 @@ export function durationArg(value: string): number {
   }
 }
 
-/** Commander parser for a TTL: a duration, or `0`/`never` for no expiry. */
+/** Commander parser for a TTL: a duration, or `0`/`never`/`none` for no expiry. */
 export function ttlArg(value: string): number {
-  if (value === '0' || value === 'never' || value === 'none') return 0;
-  return durationArg(value);
+  try {
+    return parseTtl(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Commander parser for a whole number within `[min, max]`. */

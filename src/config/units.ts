@@ -34,6 +34,13 @@ export function parseDuration(text: string): number {
   return Math.round(Number(amount) * (DURATION_UNITS[unit.toLowerCase()] ?? 1));
 }
 
+/** A TTL as text: a duration (`30s`, `7d`), or `0`, `never` or `none` for no expiry (0). */
+export function parseTtl(text: string): number {
+  const trimmed = text.trim();
+  if (trimmed === '0' || trimmed === 'never' || trimmed === 'none') return 0;
+  return parseDuration(trimmed);
+}
+
 /** Parse a byte size such as `512`, `64KB`, `100MB` or `1GiB` into bytes (a bare number is bytes). */
 export function parseBytes(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);

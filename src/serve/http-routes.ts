@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/units.js';
+import { parseTtl } from '../config/units.js';
 import { InvalidKeyError, UsageError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
 import type { NamespaceRateLimiter } from '../namespaces/rate-limiter.js';
@@ -241,18 +241,16 @@ export function readPutBody(
   const ttl = field ?? fromHeader;
   return {
     value: (body as { value: unknown }).value,
-    ttlMs: ttl === undefined ? undefined : parseTtl(ttl),
+    ttlMs: ttl === undefined ? undefined : ttlOf(ttl),
   };
 }
 
 /** A TTL: milliseconds as a number, `0`/`never`, or a duration such as `30s`. */
-export function parseTtl(ttl: unknown): number {
+function ttlOf(ttl: unknown): number {
   if (typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0) return ttl;
   if (typeof ttl === 'string') {
-    const text = ttl.trim();
-    if (text === '0' || text === 'never' || text === 'none') return 0;
     try {
-      return parseDuration(text);
+      return parseTtl(ttl);
     } catch (error) {
       throw new UsageError(`ttl: ${(error as Error).message}`, {
         hint: 'For example "30s", "7d" or "never".',

@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/units.js';
+import { parseTtl } from '../config/units.js';
 import { BatchFormatError, isPgcacheError } from '../errors/index.js';
 import type { EntryInput } from './entry.js';
 import { describeSyntaxError } from './json-input.js';
@@ -57,11 +57,11 @@ function readTtl(
     return ttlMs;
   }
   if (ttl === undefined) return undefined;
-  if (ttl === 'never' || ttl === 0) return 0;
+  if (ttl === 0) return 0;
   if (typeof ttl !== 'string')
     return fail('"ttl" must be a duration with a unit, such as "30s" or "7d"');
   try {
-    return parseDuration(ttl);
+    return parseTtl(ttl);
   } catch (error) {
     return fail(`"ttl": ${(error as Error).message}`);
   }

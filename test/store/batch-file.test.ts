@@ -9,12 +9,14 @@ describe('parseBatch', () => {
       '{"key":"a:2","value":"s","ttl":"30s"}',
       '{"key":"a:3","value":null,"ttlMs":500}',
       '{"key":"a:4","value":[],"ttl":"never"}',
+      '{"key":"a:5","value":0,"ttl":"none"}',
     ].join('\n');
     expect(parseBatch(text, 'f.ndjson')).toEqual([
       { key: 'a:1', value: { x: 1 }, ttlMs: undefined },
       { key: 'a:2', value: 's', ttlMs: 30_000 },
       { key: 'a:3', value: null, ttlMs: 500 },
       { key: 'a:4', value: [], ttlMs: 0 },
+      { key: 'a:5', value: 0, ttlMs: 0 },
     ]);
   });
 
