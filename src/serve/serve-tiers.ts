@@ -1,5 +1,4 @@
 import type { Clock } from '../clock.js';
-import { ConfigError } from '../errors/index.js';
 import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
 import { readNamespaceReport, type NamespaceReport } from '../namespaces/namespace-report.js';
 import { NamespaceRateLimiter } from '../namespaces/rate-limiter.js';
@@ -56,16 +55,9 @@ export class ServeTiers {
     this.limiter = new NamespaceRateLimiter(this.#namespaces, { clock });
   }
 
-  /** Open the tiered cache on `store`; a strategy that writes the origin needs one. */
+  /** Open the tiered cache on `store` (a strategy that writes the origin needs one). */
   static async open(store: Store, options: ServeTiersOptions, clock: Clock): Promise<ServeTiers> {
     const cache = await openTieredCache(store, { ...options.tiers, clock });
-    const strategy = cache.strategy.name;
-    if (cache.originBreaker === undefined && strategy.startsWith('write-')) {
-      await cache.close();
-      throw new ConfigError(`the ${strategy} strategy needs an origin, and none is configured`, {
-        hint: 'Set --origin (or PGCACHE_ORIGIN, origin.url), or use --strategy read-through.',
-      });
-    }
     return new ServeTiers(store, cache, options, clock);
   }
 

@@ -14,6 +14,7 @@ import { META_KEYS } from '../store/meta.js';
 import type { Store } from '../store/store.js';
 import { GuardedOrigin } from './guarded-origin.js';
 import { HttpOrigin } from './http-origin.js';
+import { strategyNamed } from './strategies/index.js';
 import { TierMetrics } from './tier-metrics.js';
 import { TieredCache } from './tiered-cache.js';
 
@@ -48,6 +49,14 @@ export async function openTieredCache(
     assertValidConfig(
       loadConfig({ cwd: '.', overrides: options.settings ?? {}, readConfigFile: false }),
     );
+  if (config.origin.url === undefined && strategyNamed(config.strategy).writesOrigin) {
+    throw new ConfigError(
+      `the ${config.strategy} strategy needs an origin, and none is configured`,
+      {
+        hint: 'Set --origin (or PGCACHE_ORIGIN, origin.url), or use --strategy read-through.',
+      },
+    );
+  }
   const clock = options.clock ?? systemClock;
   const metrics = new TierMetrics();
   const origin = await openOrigin(store, config, { ...options, clock, metrics });

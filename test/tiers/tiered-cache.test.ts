@@ -79,6 +79,17 @@ describe('the tiered cache', () => {
     expect(stats.origin).toMatchObject({ requests: 2, failures: 0 });
   });
 
+  it.each(['write-through', 'write-behind'] as const)(
+    'the %s strategy without an origin is refused when the cache opens (E_CONFIG), not at the first write',
+    async (strategy) => {
+      await expect(openTieredCache(store, { settings: { strategy } })).rejects.toMatchObject({
+        code: 'E_CONFIG',
+        exitCode: 78,
+        message: `the ${strategy} strategy needs an origin, and none is configured`,
+      });
+    },
+  );
+
   it('an invalid key is refused (E_INVALID_KEY) before any tier is asked, the origin included', async () => {
     const cache = await open();
     await expect(cache.get('no kind here')).rejects.toMatchObject({ code: 'E_INVALID_KEY' });

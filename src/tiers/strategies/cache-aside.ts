@@ -8,6 +8,7 @@ import type { CacheStrategy } from './strategy.js';
 export const cacheAside: CacheStrategy = {
   name: 'cache-aside',
   readsOrigin: false,
+  writesOrigin: false,
   write: (tiers, key, value, options) => tiers.cache(key, value, options),
   writeMany: (tiers, items, options) => tiers.cacheMany(items, options),
 };

@@ -7,6 +7,7 @@ import type { CacheStrategy } from './strategy.js';
 export const readThrough: CacheStrategy = {
   name: 'read-through',
   readsOrigin: true,
+  writesOrigin: false,
   write: (tiers, key, value, options) => tiers.cache(key, value, options),
   writeMany: (tiers, items, options) => tiers.cacheMany(items, options),
 };

@@ -27,6 +27,8 @@ export interface CacheStrategy {
   readonly name: StrategyName;
   /** A miss in L1 and L2 is loaded from the origin (and fills both). */
   readonly readsOrigin: boolean;
+  /** Writes go to the origin too, so the strategy cannot work without one. */
+  readonly writesOrigin: boolean;
   /** Write one entry. */
   write(tiers: WriteTiers, key: string, value: unknown, options: SetOptions): Promise<EntrySummary>;
   /** Write a batch, all or none. */

@@ -11,6 +11,7 @@ import type { CacheStrategy } from './strategy.js';
 export const writeBehind: CacheStrategy = {
   name: 'write-behind',
   readsOrigin: true,
+  writesOrigin: true,
   write(tiers, key, value, options) {
     const body = tiers.encode(key, value);
     const also = (tx: Transaction): Promise<void> =>

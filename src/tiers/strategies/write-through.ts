@@ -10,6 +10,7 @@ import type { CacheStrategy } from './strategy.js';
 export const writeThrough: CacheStrategy = {
   name: 'write-through',
   readsOrigin: true,
+  writesOrigin: true,
   async write(tiers, key, value, options) {
     await tiers.origin(key, tiers.encode(key, value), options.deadline);
     try {
