@@ -48,19 +48,30 @@ export function toEntry(row: EntryRow): Entry {
   return { ...toSummary(row), value: row.value };
 }
 
+const SELECT_LIVE_ENTRY = `SELECT ${SUMMARY_COLUMNS}, value FROM pgcache_entries WHERE key = $1 AND ${LIVE_AT('$2')}`;
+
 /** Read one live entry (no write: access is recorded later, in a batch). */
 export async function selectLiveEntry(
   db: Queryable,
   key: string,
   now: Date,
 ): Promise<Entry | undefined> {
-  const { rows } = await db.query<EntryRow>(
-    `SELECT ${SUMMARY_COLUMNS}, value FROM pgcache_entries WHERE key = $1 AND ${LIVE_AT('$2')}`,
-    [key, now],
-  );
+  const { rows } = await db.query<EntryRow>(SELECT_LIVE_ENTRY, [key, now]);
   const row = rows[0];
   return row === undefined ? undefined : toEntry(row);
 }
+
+const UPSERT_ENTRY = `INSERT INTO pgcache_entries AS e
+       (key, kind, namespace, framework, category, value, size_bytes, created_at, updated_at, accessed_at, access_count, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $8, $8, 0, $9)
+     ON CONFLICT (key) DO UPDATE SET
+       kind = EXCLUDED.kind, namespace = EXCLUDED.namespace, framework = EXCLUDED.framework,
+       category = EXCLUDED.category, value = EXCLUDED.value, size_bytes = EXCLUDED.size_bytes,
+       updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at,
+       created_at = CASE WHEN e.expires_at <= EXCLUDED.updated_at THEN EXCLUDED.created_at ELSE e.created_at END,
+       accessed_at = CASE WHEN e.expires_at <= EXCLUDED.updated_at THEN EXCLUDED.accessed_at ELSE e.accessed_at END,
+       access_count = CASE WHEN e.expires_at <= EXCLUDED.updated_at THEN 0 ELSE e.access_count END
+     RETURNING ${SUMMARY_COLUMNS}`;
 
 /**
  * Insert or replace one entry. Replacing an expired entry starts it afresh (creation time and
@@ -72,32 +83,22 @@ export async function upsertEntry(
   now: Date,
   expiresAt: Date | null,
 ): Promise<EntrySummary> {
-  const { rows } = await db.query<EntryRow>(
-    `INSERT INTO pgcache_entries AS e
-       (key, kind, namespace, framework, category, value, size_bytes, created_at, updated_at, accessed_at, access_count, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $8, $8, 0, $9)
-     ON CONFLICT (key) DO UPDATE SET
-       kind = EXCLUDED.kind, namespace = EXCLUDED.namespace, framework = EXCLUDED.framework,
-       category = EXCLUDED.category, value = EXCLUDED.value, size_bytes = EXCLUDED.size_bytes,
-       updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at,
-       created_at = CASE WHEN e.expires_at <= EXCLUDED.updated_at THEN EXCLUDED.created_at ELSE e.created_at END,
-       accessed_at = CASE WHEN e.expires_at <= EXCLUDED.updated_at THEN EXCLUDED.accessed_at ELSE e.accessed_at END,
-       access_count = CASE WHEN e.expires_at <= EXCLUDED.updated_at THEN 0 ELSE e.access_count END
-     RETURNING ${SUMMARY_COLUMNS}`,
-    [
-      entry.parsed.key,
-      entry.parsed.kind,
-      entry.parsed.namespace,
-      entry.framework,
-      entry.category,
-      entry.json,
-      entry.sizeBytes,
-      now,
-      expiresAt,
-    ],
-  );
+  const { rows } = await db.query<EntryRow>(UPSERT_ENTRY, [
+    entry.parsed.key,
+    entry.parsed.kind,
+    entry.parsed.namespace,
+    entry.framework,
+    entry.category,
+    entry.json,
+    entry.sizeBytes,
+    now,
+    expiresAt,
+  ]);
   return toSummary(rows[0] as EntryRow);
 }
+
+const DELETE_ENTRIES = `DELETE FROM pgcache_entries WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))
+     RETURNING ${LIVE_AT('$2')} AS live`;
 
 /** Delete keys; returns how many of them were live (expired rows are removed but not counted). */
 export async function deleteEntries(
@@ -105,13 +106,14 @@ export async function deleteEntries(
   keys: readonly string[],
   now: Date,
 ): Promise<number> {
-  const { rows } = await db.query<{ live: boolean }>(
-    `DELETE FROM pgcache_entries WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))
-     RETURNING ${LIVE_AT('$2')} AS live`,
-    [JSON.stringify(keys), now],
-  );
+  const { rows } = await db.query<{ live: boolean }>(DELETE_ENTRIES, [JSON.stringify(keys), now]);
   return rows.filter((r) => r.live).length;
 }
+
+const RECORD_ACCESS = `UPDATE pgcache_entries AS e
+        SET accessed_at = GREATEST(e.accessed_at, t.at), access_count = e.access_count + t.n
+       FROM jsonb_to_recordset($1::jsonb) AS t(key text, at timestamptz, n integer)
+      WHERE e.key = t.key`;
 
 /** Record buffered reads: access time (never moved back) and count per key. */
 export async function recordAccess(
@@ -119,14 +121,13 @@ export async function recordAccess(
   touches: readonly { key: string; at: Date; count: number }[],
 ): Promise<void> {
   if (touches.length === 0) return;
-  await db.query(
-    `UPDATE pgcache_entries AS e
-        SET accessed_at = GREATEST(e.accessed_at, t.at), access_count = e.access_count + t.n
-       FROM jsonb_to_recordset($1::jsonb) AS t(key text, at timestamptz, n integer)
-      WHERE e.key = t.key`,
-    [JSON.stringify(touches.map((t) => ({ key: t.key, at: t.at.toISOString(), n: t.count })))],
-  );
+  await db.query(RECORD_ACCESS, [
+    JSON.stringify(touches.map((t) => ({ key: t.key, at: t.at.toISOString(), n: t.count }))),
+  ]);
 }
+
+const SELECT_LIVE_ENTRIES = `SELECT ${SUMMARY_COLUMNS}, value FROM pgcache_entries
+      WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb)) AND ${LIVE_AT('$2')}`;
 
 /** Read the live entries among `keys` (one statement), keyed by key. */
 export async function selectLiveEntries(
@@ -134,11 +135,7 @@ export async function selectLiveEntries(
   keys: readonly string[],
   now: Date,
 ): Promise<Map<string, Entry>> {
-  const { rows } = await db.query<EntryRow>(
-    `SELECT ${SUMMARY_COLUMNS}, value FROM pgcache_entries
-      WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb)) AND ${LIVE_AT('$2')}`,
-    [JSON.stringify(keys), now],
-  );
+  const { rows } = await db.query<EntryRow>(SELECT_LIVE_ENTRIES, [JSON.stringify(keys), now]);
   return new Map(rows.map((row) => [row.key, toEntry(row)]));
 }
 
