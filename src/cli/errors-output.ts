@@ -1,15 +1,5 @@
-import { ExitCode, InternalError, isPgcacheError, type PgcacheError } from '../errors/index.js';
+import { ExitCode, type PgcacheError } from '../errors/index.js';
 import { styles } from './terminal.js';
-
-/** Turn anything thrown into a pgcache error: programmer errors become `E_INTERNAL` (exit 70). */
-export function asPgcacheError(error: unknown): PgcacheError {
-  if (isPgcacheError(error)) return error;
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new InternalError(`internal error: ${message}`, {
-    cause: error,
-    hint: 'This is a bug in pgcache; please report it with this message (set PGCACHE_DEBUG=1 for the stack).',
-  });
-}
 
 /** The text printed on stderr for an error: message, code and hint, never a stack trace. */
 export function renderError(

@@ -1,7 +1,12 @@
 import { CommanderError, type Command } from 'commander';
-import { InterruptedError, UsageError, type PgcacheError } from '../errors/index.js';
+import {
+  InterruptedError,
+  UsageError,
+  asPgcacheError,
+  type PgcacheError,
+} from '../errors/index.js';
 import type { CliContext } from './context.js';
-import { asPgcacheError, renderError } from './errors-output.js';
+import { renderError } from './errors-output.js';
 import { outputSettled } from './node-context.js';
 import { terminalFeatures } from './terminal.js';
 

@@ -1,5 +1,5 @@
 import { ExitCode } from './exit-code.js';
-import { PgcacheError, type PgcacheErrorOptions } from './pgcache-error.js';
+import { PgcacheError, isPgcacheError, type PgcacheErrorOptions } from './pgcache-error.js';
 
 // Usage (exit 2) ----------------------------------------------------------------------------
 
@@ -280,4 +280,14 @@ export class RateLimitedError extends PgcacheError {
 export class OutputFailedError extends PgcacheError {
   readonly code = 'E_OUTPUT_FAILED';
   readonly exitCode = ExitCode.Unavailable;
+}
+
+/** Turn anything thrown into a pgcache error: programmer errors become `E_INTERNAL` (exit 70). */
+export function asPgcacheError(error: unknown): PgcacheError {
+  if (isPgcacheError(error)) return error;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new InternalError(`internal error: ${message}`, {
+    cause: error,
+    hint: 'This is a bug in pgcache; please report it with this message (set PGCACHE_DEBUG=1 for the stack).',
+  });
 }

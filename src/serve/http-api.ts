@@ -4,7 +4,7 @@ import {
   RateLimitedError,
   UsageError,
   ValueTooLargeError,
-  isPgcacheError,
+  asPgcacheError,
   type PgcacheError,
 } from '../errors/index.js';
 import { retryAfterSeconds } from '../namespaces/rate-limiter.js';
@@ -113,14 +113,7 @@ function requestUrl(target = '/'): URL {
 
 /** The HTTP answer for a thrown error: its code, message, hint and exit code. */
 export function errorAnswer(thrown: unknown): RouteAnswer {
-  const error: PgcacheError | undefined = isPgcacheError(thrown) ? thrown : undefined;
-  if (error === undefined) {
-    const message = thrown instanceof Error ? thrown.message : String(thrown);
-    return {
-      status: 500,
-      json: errorBody({ code: 'E_INTERNAL', message, hint: undefined, exitCode: 70 }),
-    };
-  }
+  const error = asPgcacheError(thrown);
   const status = statusOf(error);
   const retryAfter =
     error instanceof RateLimitedError
