@@ -124,6 +124,20 @@ describe('doctor: the checks that read the store', () => {
     expect(again.check('integrity').fixed).toBeUndefined();
   });
 
+  it('integrity: an entry of no known kind makes the totals by kind differ, and the facts say so', async () => {
+    const dataDir = await storeWith([{ key: 'app:a', value: 1 }], {
+      sql: `ALTER TABLE pgcache_entries DROP CONSTRAINT pgcache_entries_kind_check;
+            UPDATE pgcache_entries SET kind = 'widget' WHERE key = 'app:a';`,
+    });
+    const run = await runTestDoctor(dataDir, { checks: ['integrity'] });
+    expect(run.check('integrity')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /^the totals by kind \(0 entries, 0 B\) differ from the table's \(1 entry, 1 B\) — 1 entry, 1 B; totals by kind differ;/,
+      ),
+    });
+  });
+
   it('integrity: a wrong recorded size, a negative size and a future creation time fail with the keys', async () => {
     const dataDir = await storeWith(
       [

@@ -50,7 +50,8 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
   const recount = await recountSizes(read, { maxEntries: ctx.thresholds.recountEntries });
   const missing = await read(missingEntryIndexes);
   const findings: Finding[] = [];
-  if (byKind.entries.total !== table.entries || byKind.bytes.total !== table.bytes) {
+  const totalsMatch = byKind.entries.total === table.entries && byKind.bytes.total === table.bytes;
+  if (!totalsMatch) {
     findings.push({
       status: 'fail',
       detail: `the totals by kind (${plural(byKind.entries.total, 'entry', 'entries')}, ${byKind.bytes.total} B) differ from the table's (${plural(table.entries, 'entry', 'entries')}, ${table.bytes} B)`,
@@ -90,7 +91,8 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
     recount.checked === table.entries
       ? `${recount.checked} of ${table.entries} sizes recounted`
       : `the first ${recount.checked} of ${table.entries} sizes (by key) recounted`;
-  const facts = `${plural(table.entries, 'entry', 'entries')}, ${formatBytes(table.bytes)}; totals by kind match; ${recounted}; ${ENTRY_INDEXES.length - missing.length} of ${ENTRY_INDEXES.length} indexes present`;
+  const totals = totalsMatch ? 'totals by kind match' : 'totals by kind differ';
+  const facts = `${plural(table.entries, 'entry', 'entries')}, ${formatBytes(table.bytes)}; ${totals}; ${recounted}; ${ENTRY_INDEXES.length - missing.length} of ${ENTRY_INDEXES.length} indexes present`;
   return judge(facts, findings, {
     entries: table.entries,
     bytes: table.bytes,
