@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
+import { formatRelative } from '../src/config/units.js';
 import type { CliContext } from '../src/cli/context.js';
 import { integerArg, type GlobalFlags } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { renderTable } from '../src/cli/render/table.js';
-import { relativeTime } from '../src/cli/render/time.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
 import { withStore } from '../src/cli/with-store.js';
 import { namespaceArg } from '../src/cli/tier-flags.js';
@@ -76,8 +76,10 @@ export function listCommand(ctx: CliContext): Command {
         e.kind,
         String(e.sizeBytes),
         String(e.accessCount),
-        term.interactive ? relativeTime(e.accessedAt, now) : e.accessedAt.toISOString(),
-        term.interactive ? relativeTime(e.expiresAt, now) : (e.expiresAt?.toISOString() ?? 'never'),
+        term.interactive ? formatRelative(e.accessedAt, now) : e.accessedAt.toISOString(),
+        term.interactive
+          ? formatRelative(e.expiresAt, now)
+          : (e.expiresAt?.toISOString() ?? 'never'),
       ]);
       ctx.stdout.write(
         renderTable(['key', 'kind', 'bytes', 'reads', 'accessed', 'expires'], rows, term),

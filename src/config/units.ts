@@ -84,3 +84,12 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(1)} ${units[index]}`;
 }
+
+/** `3m ago`, `in 20s` or `now` for a time relative to `now`; `never` for none. */
+export function formatRelative(at: Date | string | null, now: number): string {
+  if (at === null) return 'never';
+  const ms = new Date(at).getTime() - now;
+  if (Number.isNaN(ms)) return 'at an unknown time';
+  if (Math.abs(ms) < 1000) return 'now';
+  return ms > 0 ? `in ${formatDuration(ms)}` : `${formatDuration(-ms)} ago`;
+}

@@ -1,4 +1,3 @@
-import { formatDuration } from '../config/units.js';
 import type { DoctorContext } from './doctor-context.js';
 
 /** How a check came out: pass (✓), warn (!) or fail (✗). */
@@ -75,14 +74,6 @@ export function judge(
   const detail = `${findings.map((f) => f.detail).join('; ')} — ${facts}`;
   const fix = [...new Set(findings.map((f) => f.fix))].join(' ');
   return problem(status, detail, fix, data);
-}
-
-/** `3m ago` or `in 20s` for an ISO time relative to `now`. */
-export function relative(at: string, now: number): string {
-  const ms = new Date(at).getTime() - now;
-  if (Number.isNaN(ms)) return 'at an unknown time';
-  if (Math.abs(ms) < 1000) return 'now';
-  return ms > 0 ? `in ${formatDuration(ms)}` : `${formatDuration(-ms)} ago`;
 }
 
 /** `1 entry`, `3 entries`. */

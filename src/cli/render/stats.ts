@@ -1,8 +1,7 @@
-import { formatBytes, formatDuration } from '../../config/units.js';
+import { formatBytes, formatDuration, formatRelative } from '../../config/units.js';
 import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
 import type { StoreStats } from '../../store/stats.js';
 import { renderPairs, renderTable } from './table.js';
-import { relativeTime } from './time.js';
 import type { TerminalFeatures } from '../terminal.js';
 
 /** The `stats --json` document body (without schemaVersion). */
@@ -41,7 +40,7 @@ export function renderStats(stats: StoreStats, term: TerminalFeatures, now: numb
       'last maintenance',
       stats.lastMaintenance === null
         ? 'never'
-        : `${relativeTime(stats.lastMaintenance.at, now)} (${stats.lastMaintenance.at})`,
+        : `${formatRelative(stats.lastMaintenance.at, now)} (${stats.lastMaintenance.at})`,
     ],
     ['queue', queueLine(stats)],
     ...stats.breakers.map((b): [string, string] => [`breaker ${b.name}`, breakerLine(b, now)]),
@@ -58,7 +57,7 @@ export function renderStats(stats: StoreStats, term: TerminalFeatures, now: numb
       'last stress run',
       stats.lastStress === null
         ? 'never'
-        : `${String(stats.lastStress['verdict'] ?? '?')} ${relativeTime(stats.lastStress.at, now)}`,
+        : `${String(stats.lastStress['verdict'] ?? '?')} ${formatRelative(stats.lastStress.at, now)}`,
     ],
   ];
   if (!term.interactive) return renderPairs(pairs);
@@ -95,7 +94,7 @@ function connectionDetails(stats: StoreStats, now: number): [string, string][] {
         c.state === 'holding' ? 'in a transaction, ' : c.state === 'idle' ? '' : `${c.state}, `;
       lines.push([
         `  client ${c.id}`,
-        `${who}, ${state}idle for ${formatDuration(c.idleMs)}, ${c.messages} messages, connected ${relativeTime(c.connectedAt, now)}`,
+        `${who}, ${state}idle for ${formatDuration(c.idleMs)}, ${c.messages} messages, connected ${formatRelative(c.connectedAt, now)}`,
       ]);
     }
   }
@@ -116,8 +115,8 @@ function breakerLine(b: BreakerSnapshot, now: number): string {
     case 'closed':
       return `closed (${b.failures} consecutive failures)`;
     case 'open':
-      return `OPEN since ${b.openedAt ?? '?'}; tries again ${relativeTime(b.halfOpenAt, now)}`;
+      return `OPEN since ${b.openedAt ?? '?'}; tries again ${formatRelative(b.halfOpenAt, now)}`;
     case 'half-open':
-      return `half-open (trial call running; opened ${relativeTime(b.openedAt, now)})`;
+      return `half-open (trial call running; opened ${formatRelative(b.openedAt, now)})`;
   }
 }

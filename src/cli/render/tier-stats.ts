@@ -1,8 +1,7 @@
-import { formatBytes } from '../../config/units.js';
+import { formatBytes, formatRelative } from '../../config/units.js';
 import type { NamespaceReport } from '../../namespaces/namespace-report.js';
 import type { TierLatency, TierStats } from '../../tiers/tier-stats.js';
 import { renderPairs } from './table.js';
-import { relativeTime } from './time.js';
 
 const TIER_NAMES = { l1: 'memory', l2: 'store', l3: 'origin' } as const;
 
@@ -40,7 +39,7 @@ export function renderTierStats(
       'outbox',
       box.depth === 0
         ? 'empty'
-        : `${box.depth} waiting (${box.keys} keys), oldest ${relativeTime(box.oldestAt, now)}, ${box.retrying} retrying` +
+        : `${box.depth} waiting (${box.keys} keys), oldest ${formatRelative(box.oldestAt, now)}, ${box.retrying} retrying` +
           (box.lastError === null ? '' : `; last error: ${box.lastError}`),
     ],
     ...namespaces.map((n): [string, string] => [`namespace ${n.namespace}`, namespaceLine(n)]),

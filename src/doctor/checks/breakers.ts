@@ -1,7 +1,8 @@
 import { readBreakerSnapshots } from '../../store/breaker-persistence.js';
 import { inspect } from '../store-access.js';
 import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
-import { judge, relative, type Check, type Finding } from '../check.js';
+import { formatRelative } from '../../config/units.js';
+import { judge, type Check, type Finding } from '../check.js';
 import { withSessionStore } from '../with-session-store.js';
 
 /**
@@ -27,7 +28,7 @@ export const breakersCheck: Check = {
             return [
               {
                 status: 'warn',
-                detail: `breaker ${b.name} is OPEN after ${b.failures} consecutive failures since ${b.openedAt ?? '?'} (${relative(b.openedAt ?? '', now)}); ${trial(b.halfOpenAt, now)}`,
+                detail: `breaker ${b.name} is OPEN after ${b.failures} consecutive failures since ${b.openedAt ?? '?'} (${formatRelative(b.openedAt ?? '', now)}); ${trial(b.halfOpenAt, now)}`,
                 fix: 'The store kept failing: find the cause in the errors commands printed before it opened; the breaker closes after a successful trial call.',
               },
             ];
@@ -35,7 +36,7 @@ export const breakersCheck: Check = {
             return [
               {
                 status: 'warn',
-                detail: `breaker ${b.name} was half-open (a trial call running) when last recorded, opened ${relative(b.openedAt ?? '', now)}`,
+                detail: `breaker ${b.name} was half-open (a trial call running) when last recorded, opened ${formatRelative(b.openedAt ?? '', now)}`,
                 fix: 'Run any command against the store: a successful call closes the breaker.',
               },
             ];
@@ -53,8 +54,8 @@ export const breakersCheck: Check = {
 function trial(halfOpenAt: string | null, now: number): string {
   if (halfOpenAt === null) return 'it waits for a trial call';
   return new Date(halfOpenAt).getTime() > now
-    ? `it lets a trial call through at ${halfOpenAt} (${relative(halfOpenAt, now)})`
-    : `its trial call is due since ${halfOpenAt} (${relative(halfOpenAt, now)}): the next call tries the store`;
+    ? `it lets a trial call through at ${halfOpenAt} (${formatRelative(halfOpenAt, now)})`
+    : `its trial call is due since ${halfOpenAt} (${formatRelative(halfOpenAt, now)}): the next call tries the store`;
 }
 
 function describe(b: BreakerSnapshot): string {

@@ -1,6 +1,7 @@
 import { META_KEYS, readMeta } from '../../store/meta.js';
 import { inspect } from '../store-access.js';
-import { pass, problem, relative, type Check } from '../check.js';
+import { formatRelative } from '../../config/units.js';
+import { pass, problem, type Check } from '../check.js';
 import { withSessionStore } from '../with-session-store.js';
 
 /** The verdict of the last `pgcache stress` run, if one was recorded. */
@@ -16,7 +17,7 @@ export const lastStressCheck: Check = {
       const at = [doc['finishedAt'], doc['at'], doc['startedAt']].find(
         (v): v is string => typeof v === 'string',
       );
-      const when = at === undefined ? '' : ` ${relative(at, ctx.now())} (${at})`;
+      const when = at === undefined ? '' : ` ${formatRelative(at, ctx.now())} (${at})`;
       const verdict = typeof doc['verdict'] === 'string' ? doc['verdict'].toLowerCase() : undefined;
       const data = { lastStress: doc };
       if (verdict === 'pass' || verdict === 'passed')

@@ -1,9 +1,9 @@
-import { formatBytes, formatDuration } from '../../config/units.js';
+import { formatBytes, formatDuration, formatRelative } from '../../config/units.js';
 import { inspect, repair } from '../store-access.js';
 import { isPgcacheError } from '../../errors/index.js';
 import { purgeExpired } from '../../maintain/purge-expired.js';
 import type { Store } from '../../store/store.js';
-import { judge, plural, relative, type Check, type CheckResult, type Finding } from '../check.js';
+import { judge, plural, type Check, type CheckResult, type Finding } from '../check.js';
 import { readRowCounts } from '../dead-rows.js';
 import type { DoctorContext } from '../doctor-context.js';
 import { withSessionStore } from '../with-session-store.js';
@@ -98,8 +98,8 @@ async function lastRun(
   const since = at ?? (await store.migrationStatus()).applied[0]?.appliedAt;
   const text =
     at === undefined
-      ? `never maintained${since === undefined ? '' : ` (store created ${relative(since, now)})`}`
-      : `last maintenance ${relative(at, now)}`;
+      ? `never maintained${since === undefined ? '' : ` (store created ${formatRelative(since, now)})`}`
+      : `last maintenance ${formatRelative(at, now)}`;
   if (since === undefined || now - new Date(since).getTime() <= ctx.thresholds.maintenanceAgeMs) {
     return { text };
   }
