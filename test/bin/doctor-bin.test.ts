@@ -1,19 +1,15 @@
-import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { copyTemplateDataDir } from '../support/data-dir.js';
+import { startHolder } from '../support/hold-store.js';
+import { pgcache } from '../support/serve-process.js';
 
-const BIN = join(import.meta.dirname, '../../bin/pgcache.js');
-const HOLDER = join(import.meta.dirname, '../support/bin/hold-store.mjs');
-// Each run must end on its own: a handle the doctor left open would make it hang into this timeout.
-const pgcache = (args: string[]) =>
-  execa('node', [BIN, ...args], { reject: false, timeout: 60_000, env: { NO_COLOR: '1' } });
+// Each run must end on its own: a handle the doctor left open would make it hang into
+// pgcache()'s 60s timeout.
 
 describe('pgcache doctor, as a user runs it', () => {
   it('after an owner is killed: exit 1 naming the stale lock, --fix repairs it, then every check passes', async () => {
     const dataDir = copyTemplateDataDir();
-    const holder = execa('node', [HOLDER, dataDir], { stdin: 'pipe', reject: false });
-    await new Promise((resolve) => holder.stdout?.once('data', resolve));
+    const holder = (await startHolder(dataDir)).child;
     holder.kill('SIGKILL');
     await holder;
 

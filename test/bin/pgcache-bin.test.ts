@@ -1,13 +1,11 @@
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
+import { startHolder } from '../support/hold-store.js';
+import { pgcache as pgcacheRun } from '../support/serve-process.js';
 
-const BIN = join(import.meta.dirname, '../../bin/pgcache.js');
-const HOLDER = join(import.meta.dirname, '../support/bin/hold-store.mjs');
 // Each run must end on its own: a handle left open would make it hang into this timeout.
-const pgcache = (args: string[], input?: string) =>
-  execa('node', [BIN, ...args], { reject: false, timeout: 30_000, input, env: { NO_COLOR: '1' } });
+const pgcache = (args: string[], input?: string) => pgcacheRun(args, { timeout: 30_000, input });
 
 describe('the built bin, as a user runs it', () => {
   it('init, set from stdin, get, and every process exits on its own', async () => {
@@ -26,11 +24,7 @@ describe('the built bin, as a user runs it', () => {
 
   it('refuses a second process on an owned directory (75, owner pid), and the owner loses nothing', async () => {
     const dataDir = copyTemplateDataDir();
-    const holder = execa('node', [HOLDER, dataDir], { stdin: 'pipe', timeout: 60_000 });
-    const ready = await new Promise<string>((resolve) =>
-      holder.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString())),
-    );
-    const pid = Number(/ready (\d+)/.exec(ready)?.[1]);
+    const { child: holder, pid } = await startHolder(dataDir, { reject: true, timeout: 60_000 });
     const refused = await pgcache(['set', 'other:1', '1', '--data-dir', dataDir, '--json']);
     expect(refused.exitCode).toBe(75);
     expect(JSON.parse(refused.stderr)).toMatchObject({
@@ -45,8 +39,7 @@ describe('the built bin, as a user runs it', () => {
 
   it('an owner killed with SIGKILL leaves a stale lock that the next command clears with a warning', async () => {
     const dataDir = copyTemplateDataDir();
-    const holder = execa('node', [HOLDER, dataDir], { stdin: 'pipe', reject: false });
-    await new Promise((resolve) => holder.stdout?.once('data', resolve));
+    const holder = (await startHolder(dataDir)).child;
     holder.kill('SIGKILL');
     await holder;
     const get = await pgcache(['get', 'holder:alive', '--data-dir', dataDir]);

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { storeExists } from '../../src/store/open-store.js';
 import { emptyDir } from '../support/data-dir.js';
-
-const BIN = join(import.meta.dirname, '../../bin/pgcache.js');
+import { pgcache } from '../support/serve-process.js';
 
 interface Report {
   verdict: string;
@@ -32,21 +30,8 @@ describe('pgcache stress, as a user runs it on a fresh machine', () => {
   it('creates a missing store, judges seed targets read from the package, survives a SIGKILLed writer, exits on its own', async () => {
     const dataDir = join(emptyDir(), 'store');
     const scenarios = ['sequential-writes', 'sequential-reads', 'crash-recovery'];
-    const argv = [
-      BIN,
-      'stress',
-      '--data-dir',
-      dataDir,
-      '--scenario',
-      ...scenarios,
-      '--rounds',
-      '1',
-    ];
-    const run = await execa('node', [...argv, '--json'], {
-      reject: false,
-      timeout: 90_000,
-      env: { NO_COLOR: '1' },
-    });
+    const argv = ['stress', '--data-dir', dataDir, '--scenario', ...scenarios, '--rounds', '1'];
+    const run = await pgcache([...argv, '--json'], { timeout: 90_000 });
     expect(run.timedOut).toBe(false);
     expect(storeExists(dataDir)).toBe(true);
     const report = JSON.parse(run.stdout) as Report;

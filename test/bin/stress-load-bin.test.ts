@@ -1,10 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { LOCK_FILE_NAME } from '../../src/db/data-dir-lock.js';
+import { nodeHost } from '../../src/platform/host.js';
 import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
-import { BIN } from '../support/serve-process.js';
+import { pgcache } from '../support/serve-process.js';
 
 interface Report {
   verdict: string;
@@ -29,28 +29,14 @@ interface Report {
   }[];
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 // Every process the run started is gone and the data directory is free again.
 function expectNothingLeft(report: Report, dataDir: string): void {
   const pids = [report.loadProcesses.serve?.pid ?? 0, ...report.loadProcesses.workers];
-  expect(pids.filter((pid) => pid > 0 && alive(pid))).toEqual([]);
+  expect(pids.filter((pid) => pid > 0 && nodeHost.isAlive(pid))).toEqual([]);
   expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
 }
 
-const stress = (args: string[]) =>
-  execa('node', [BIN, 'stress', '--json', ...args], {
-    reject: false,
-    timeout: 90_000,
-    env: { NO_COLOR: '1' },
-  });
+const stress = (args: string[]) => pgcache(['stress', '--json', ...args], { timeout: 90_000 });
 
 describe('pgcache stress with its load from other processes', () => {
   it('--processes 2: a serve child and two workers; counts merge exactly; everything stops', async () => {

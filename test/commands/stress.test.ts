@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 import { runCli } from '../support/cli.js';
 import { POSTGRES_SKIP_REASON, createTestSchema } from '../support/postgres.js';
@@ -255,69 +255,58 @@ describe('pgcache stress', () => {
     expect(stats.stdout).toMatch(/last stress run:\s+pass /);
   }, 60_000);
 
-  it.skipIf(POSTGRES_SKIP_REASON !== undefined)(
-    'runs the same scenarios against a PostgreSQL server (--database-url)',
-    async () => {
-      const schema = await createTestSchema();
-      try {
-        expect((await runCli(['init', '--database-url', schema.url])).exitCode).toBe(0);
-        const run = await runCli([
-          'stress',
-          '--database-url',
-          schema.url,
-          '--scenario',
-          'sequential-writes',
-          'burst',
-          '--json',
-        ]);
-        expect(run.exitCode).toBe(0);
-        const report = run.json<JsonReport & { backend: { kind: string } }>();
-        expect(report.backend.kind).toBe('wire');
-        expect(report.scenarios.map((s) => [s.id, s.attempted])).toEqual([
-          ['sequential-writes', 100],
-          ['burst', 300],
-        ]);
-      } finally {
-        await schema.drop();
-      }
-    },
-    60_000,
-  );
+  describe.skipIf(POSTGRES_SKIP_REASON !== undefined)('against a PostgreSQL server', () => {
+    let schema: Awaited<ReturnType<typeof createTestSchema>>;
+    beforeAll(async () => {
+      schema = await createTestSchema();
+      expect((await runCli(['init', '--database-url', schema.url])).exitCode).toBe(0);
+    });
+    afterAll(() => schema.drop());
 
-  it.skipIf(POSTGRES_SKIP_REASON !== undefined)(
-    '--processes 2 on a PostgreSQL server: the workers reach the server themselves (no serve)',
-    async () => {
-      const schema = await createTestSchema();
-      try {
-        expect((await runCli(['init', '--database-url', schema.url])).exitCode).toBe(0);
-        const run = await runCli([
-          'stress',
-          '--database-url',
-          schema.url,
-          '--processes',
-          '2',
-          '--scenario',
-          'concurrent-writes',
-          '--json',
-        ]);
-        expect(run.exitCode, run.stderr).toBe(0);
-        const report = run.json<
-          JsonReport & {
-            loadSource: string;
-            loadProcesses: { serve: unknown; workers: number[] };
-            scenarios: { remote: { workers: { attempted: number }[] } }[];
-          }
-        >();
-        expect(report.loadSource).toBe('processes');
-        expect(report.loadProcesses.serve).toBeNull();
-        expect(report.loadProcesses.workers).toHaveLength(2);
-        const [writes] = report.scenarios;
-        expect(writes).toMatchObject({ attempted: 100, succeeded: 100, verdict: 'pass' });
-        expect(writes?.remote.workers.map((w) => w.attempted)).toEqual([50, 50]);
-      } finally {
-        await schema.drop();
-      }
-    },
-    60_000,
-  );
+    it('runs the same scenarios against a PostgreSQL server (--database-url)', async () => {
+      const run = await runCli([
+        'stress',
+        '--database-url',
+        schema.url,
+        '--scenario',
+        'sequential-writes',
+        'burst',
+        '--json',
+      ]);
+      expect(run.exitCode).toBe(0);
+      const report = run.json<JsonReport & { backend: { kind: string } }>();
+      expect(report.backend.kind).toBe('wire');
+      expect(report.scenarios.map((s) => [s.id, s.attempted])).toEqual([
+        ['sequential-writes', 100],
+        ['burst', 300],
+      ]);
+    }, 60_000);
+
+    it('--processes 2 on a PostgreSQL server: the workers reach the server themselves (no serve)', async () => {
+      const run = await runCli([
+        'stress',
+        '--database-url',
+        schema.url,
+        '--processes',
+        '2',
+        '--scenario',
+        'concurrent-writes',
+        '--json',
+      ]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const report = run.json<
+        JsonReport & {
+          loadSource: string;
+          loadProcesses: { serve: unknown; workers: number[] };
+          scenarios: { remote: { workers: { attempted: number }[] } }[];
+        }
+      >();
+      expect(report.loadSource).toBe('processes');
+      expect(report.loadProcesses.serve).toBeNull();
+      expect(report.loadProcesses.workers).toHaveLength(2);
+      const [writes] = report.scenarios;
+      expect(writes).toMatchObject({ attempted: 100, succeeded: 100, verdict: 'pass' });
+      expect(writes?.remote.workers.map((w) => w.attempted)).toEqual([50, 50]);
+    }, 60_000);
+  });
 });

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { runCli } from '../support/cli.js';
-import { copyTemplateDataDir } from '../support/data-dir.js';
+import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 import { TestOrigin } from '../support/test-origin.js';
 
 describe('get, set, stats and maintain through the tiers', () => {
@@ -108,7 +108,7 @@ describe('namespaces and origin headers from the config file', () => {
   });
 
   it('enforces quotas with exit 75, shows them in stats, and sends headers it never prints', async () => {
-    const cwd = mkdtempSync(join(inject('runDir'), 'cfg-'));
+    const cwd = emptyDir();
     writeFileSync(
       join(cwd, 'pgcache.config.json'),
       JSON.stringify({

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { assertValidConfig, loadConfig } from '../../src/config/load-config.js';
+import { emptyDir } from '../support/data-dir.js';
 
 const dirWithConfig = (content: string): string => {
-  const dir = mkdtempSync(join(inject('runDir'), 'config-'));
+  const dir = emptyDir();
   writeFileSync(join(dir, 'pgcache.config.json'), content);
   return dir;
 };
@@ -121,7 +121,7 @@ describe('loadConfig', () => {
   });
 
   it('says a config file that is a directory cannot be read (not that its JSON is bad)', () => {
-    const dir = mkdtempSync(join(inject('runDir'), 'config-'));
+    const dir = emptyDir();
     expect(() => loadConfig({ cwd: dir, configFile: dir })).toThrow(
       expect.objectContaining({
         code: 'E_CONFIG',

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expandHeaders, redactHeaders } from '../../src/config/headers.js';
 import { assertValidConfig, loadConfig } from '../../src/config/load-config.js';
+import { emptyDir } from '../support/data-dir.js';
 
 const withConfig = (content: unknown): string => {
-  const dir = mkdtempSync(join(inject('runDir'), 'config-'));
+  const dir = emptyDir();
   writeFileSync(join(dir, 'pgcache.config.json'), JSON.stringify(content));
   return dir;
 };

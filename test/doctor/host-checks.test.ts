@@ -1,7 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { LOCK_FILE_NAME } from '../../src/db/data-dir-lock.js';
@@ -12,8 +11,8 @@ import { PGDATA_DIR_NAME, openStore, type OpenStoreOptions } from '../../src/sto
 import type { Store } from '../../src/store/store.js';
 import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 import { runTestDoctor } from '../support/doctor.js';
+import { startHolder } from '../support/hold-store.js';
 
-const HOLDER = join(import.meta.dirname, '../support/bin/hold-store.mjs');
 const DEAD_PID = 2 ** 22 + 7;
 const writeLock = (dataDir: string, owner: object) =>
   writeFileSync(join(dataDir, LOCK_FILE_NAME), JSON.stringify(owner));
@@ -232,16 +231,8 @@ describe('doctor: data directory, lock and open', () => {
 
   it('lock: a live owner in a child process is reported with its pid; the checks that need the store are skipped, never forced', async () => {
     const dataDir = copyTemplateDataDir();
-    const holder = execa('node', [HOLDER, dataDir], {
-      stdin: 'pipe',
-      timeout: 60_000,
-      reject: false,
-    });
+    const { child: holder, pid } = await startHolder(dataDir, { timeout: 60_000 });
     children.push(holder);
-    const ready = await new Promise<string>((resolve) =>
-      holder.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString())),
-    );
-    const pid = Number(/ready (\d+)/.exec(ready)?.[1]);
     const run = await runTestDoctor(dataDir, {
       checks: ['lock', 'open', 'integrity', 'connections'],
       fix: true,

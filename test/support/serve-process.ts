@@ -20,14 +20,17 @@ export interface ServeProcess {
   stderr(): string;
 }
 
-/** Run `pgcache ARGS` to completion (never rejects; a hang ends at the timeout). */
+/**
+ * Run `pgcache ARGS` to completion (never rejects; a hang ends at the timeout, 60s unless
+ * `timeout` says otherwise).
+ */
 export function pgcache(
   args: string[],
-  options: { input?: string; env?: Record<string, string> } = {},
+  options: { input?: string; env?: Record<string, string>; timeout?: number } = {},
 ) {
   return execa('node', [BIN, ...args], {
     reject: false,
-    timeout: 60_000,
+    timeout: options.timeout ?? 60_000,
     ...(options.input === undefined ? {} : { input: options.input }),
     env: { NO_COLOR: '1', ...options.env },
   });
