@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createHistogram } from 'node:perf_hooks';
 import type { CaseDriver } from './case.js';
+import { seededRandom } from '../src/stress/random.js';
 
 /** The operations measured. */
 export type Operation = 'get' | 'set';
@@ -28,7 +29,7 @@ export interface Sample {
 export function keySpace(count: number, valueBytes: number, seed: number): KeySpace {
   const keys = Array.from({ length: count }, (_, i) => `bench:item-${i}`);
   const values = keys.map((_, i) => jsonValue(i, valueBytes));
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const order = Uint16Array.from({ length: 1 << 16 }, () => Math.floor(random() * count));
   return { keys, values, order };
 }
@@ -112,16 +113,4 @@ function operationOf(
         return driver.set(keys[k] as string, values[k]);
       };
   }
-}
-
-/** A small seeded generator (mulberry32): the same key order on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

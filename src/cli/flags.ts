@@ -12,23 +12,22 @@ export interface GlobalFlags {
   queueWaitTimeout?: number;
 }
 
-/** Commander parser for durations (`250ms`, `5s`, `2m`, `7d`): a bad value is a usage error. */
-export function durationArg(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
+/** A commander parser from `parse`: whatever it throws becomes a usage error (exit 2). */
+export function argParser<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
 }
 
+/** Commander parser for durations (`250ms`, `5s`, `2m`, `7d`). */
+export const durationArg = argParser(parseDuration);
+
 /** Commander parser for a TTL: a duration, or `0`/`never`/`none` for no expiry. */
-export function ttlArg(value: string): number {
-  try {
-    return parseTtl(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
+export const ttlArg = argParser(parseTtl);
 
 /** Commander parser for a whole number within `[min, max]`. */
 export function integerArg(min: number, max: number): (value: string) => number {

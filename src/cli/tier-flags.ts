@@ -1,8 +1,8 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { STRATEGY_NAMES, type StrategyName } from '../tiers/strategy-name.js';
 import { checkOriginTemplate } from '../tiers/origin-url.js';
 import { assertNamespaceName } from '../namespaces/namespace-policy.js';
-import { durationArg, type GlobalFlags } from './flags.js';
+import { argParser, durationArg, type GlobalFlags } from './flags.js';
 
 /** Flags of the commands that go through the tiers. */
 export interface TierFlags extends GlobalFlags {
@@ -12,24 +12,14 @@ export interface TierFlags extends GlobalFlags {
   namespace?: string;
 }
 
-/** Commander parser for an origin URL template (a bad one is a usage error). */
-export function originArg(value: string): string {
-  try {
-    return checkOriginTemplate(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
+/** Commander parser for an origin URL template. */
+export const originArg = argParser(checkOriginTemplate);
 
 /** Commander parser for a namespace name. */
-export function namespaceArg(value: string): string {
-  try {
-    assertNamespaceName(value);
-    return value;
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
+export const namespaceArg = argParser((value) => {
+  assertNamespaceName(value);
+  return value;
+});
 
 /** Add `--origin`, `--strategy`, `--grace` (reads) and `--namespace` to a command. */
 export function addTierOptions(command: Command, options: { grace: boolean }): Command {
