@@ -10,7 +10,7 @@ export function readInputFile(cwd: string, path: string, flag: string): string {
     throw new UsageError(
       `${flag} ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
       {
-        hint: 'Check the path; nothing was stored.',
+        hint: 'Check the path (and that it is a readable file); nothing was done.',
       },
     );
   }

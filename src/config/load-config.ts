@@ -299,9 +299,10 @@ function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
       return parseBytes(raw);
     case 'integer':
     case 'percent': {
-      const n = Number(raw.replace(/%$/, ''));
-      if (!Number.isInteger(n)) throw new RangeError(`"${raw}" is not a whole number`);
-      return n;
+      const digits = raw.trim().replace(/%$/, '');
+      // Decimal digits only: Number() would also take 0x10, 1e3 or an empty string.
+      if (!/^-?\d+$/.test(digits)) throw new RangeError(`"${raw}" is not a whole number`);
+      return Number(digits);
     }
     case 'url':
       if (!/^postgres(ql)?:\/\//.test(raw) || !URL.canParse(raw))

@@ -109,6 +109,17 @@ describe('loadConfig', () => {
     expect(JSON.stringify(settings)).not.toMatch(/s3cret|:pw@/);
   });
 
+  it.each(['0x10', '1e3', ' '])('refuses %j for a whole-number setting (exit 78)', (text) => {
+    expect(() =>
+      loadConfig({ cwd: '/', readConfigFile: false, env: { PGCACHE_RETRY_ATTEMPTS: text } }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'E_CONFIG',
+        message: expect.stringMatching(/not a whole number/),
+      }),
+    );
+  });
+
   it('refuses a bad environment value with exit 78', () => {
     expect(() =>
       loadConfig({ cwd: '/', readConfigFile: false, env: { PGCACHE_RETRY_ATTEMPTS: 'many' } }),
