@@ -54,11 +54,17 @@ export function readConfigFile(path: string): Record<string, unknown> {
   const flat = flatten(parsed as Record<string, unknown>, MAP_SETTINGS);
   const known = new Set<string>(SETTINGS.map((s) => s.key));
   for (const key of Object.keys(flat)) {
-    if (!known.has(key)) {
-      throw new ConfigError(`config file ${path} has an unknown setting "${key}"`, {
-        hint: `Known settings: ${[...known].join(', ')}.`,
+    if (known.has(key)) continue;
+    // `"queue": 5` names a group of settings, not one.
+    const group = [...known].filter((k) => k.startsWith(`${key}.`));
+    if (group.length > 0) {
+      throw new ConfigError(`config file ${path}: "${key}" must be an object of settings`, {
+        hint: `Write {"${key}": {…}} with any of ${group.join(', ')}.`,
       });
     }
+    throw new ConfigError(`config file ${path} has an unknown setting "${key}"`, {
+      hint: `Known settings: ${[...known].join(', ')}.`,
+    });
   }
   return flat;
 }

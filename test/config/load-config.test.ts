@@ -80,6 +80,7 @@ describe('loadConfig', () => {
     ['{ not json', /is not valid JSON/],
     ['[1, 2]', /must hold a JSON object/],
     ['{"maxSize": 5}', /unknown setting "maxSize"/],
+    ['{"queue": 5}', /"queue" must be an object of settings/],
     ['{"timeoutMs": "soon"}', /timeoutMs from .*: "soon" is not a duration/],
     ['{"queue": {"readConcurrency": 0}}', /0 is below the minimum 1/],
     ['{"serve": {"token": 12345}}', /serve.token from .*: not a valid value \(not shown\)/],
