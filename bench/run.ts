@@ -182,7 +182,7 @@ async function runStartup() {
     },
     postgres: async () => {
       if (url === undefined) {
-        return { unavailable: 'set PGCACHE_TEST_DATABASE_URL (source .ci/start-postgres.sh)' };
+        return { unavailable: 'set PGCACHE_TEST_DATABASE_URL to a PostgreSQL server' };
       }
       fixture ??= openPostgresFixture(url, key, value);
       return fixture;

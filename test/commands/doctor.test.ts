@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
+import { testClock } from '../support/test-clock.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
 import { LOCK_FILE_NAME } from '../../src/db/data-dir-lock.js';
 import { openStore } from '../../src/store/open-store.js';
 import { runCli } from '../support/cli.js';
@@ -174,13 +174,16 @@ describe('pgcache doctor', () => {
 
   it('a broken store exits 1 naming each problem; --fix repairs what is safe and a second --fix finds nothing', async () => {
     const dataDir = copyTemplateDataDir();
-    const store = await openStore({ dataDir, clock: new ManualClock(Date.now() - 3_600_000) });
+    // One clock for the writes and the doctor runs: the entry written now expires an hour later.
+    const clock = testClock();
+    const store = await openStore({ dataDir, clock });
     await store.setMany([
       { key: 'old:1', value: 'x'.repeat(500), ttlMs: 1000 },
       { key: 'app:live', value: 'x'.repeat(100), ttlMs: 0 },
     ]);
     await store.execute('write', 'test', (db) => db.exec('DROP INDEX pgcache_entries_value'));
     await store.close();
+    clock.advance(3_600_000);
     writeFileSync(
       join(dataDir, LOCK_FILE_NAME),
       JSON.stringify({ pid: 2 ** 22 + 7, host: hostname(), startedAt: '2026-11-01T00:00:00.000Z' }),
@@ -188,7 +191,7 @@ describe('pgcache doctor', () => {
     const checks = ['lock', 'open', 'integrity', 'maintenance'];
     const env = { PGCACHE_MAX_SIZE: '300' }; // above the live entry, below live + expired
     const cli = (...argv: string[]) =>
-      runCli(['doctor', ...checks, '--data-dir', dataDir, ...argv], { env });
+      runCli(['doctor', ...checks, '--data-dir', dataDir, ...argv], { env, clock });
 
     const broken = await cli();
     expect(broken.exitCode).toBe(1);

@@ -1,12 +1,12 @@
 import { describe, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { testClock } from '../support/test-clock.js';
 import { openStore } from '../../src/store/open-store.js';
 import { POSTGRES_SKIP_REASON, createTestSchema } from '../support/postgres.js';
 import { storeContract } from './store-contract.js';
 
 if (POSTGRES_SKIP_REASON === undefined) {
   storeContract('PostgreSQL server', async (settings) => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 22, 12));
+    const clock = testClock();
     const schema = await createTestSchema();
     const store = await openStore({
       databaseUrl: schema.url,

@@ -1,4 +1,4 @@
-import { ManualClock } from '../../src/clock.js';
+import { testClock } from '../support/test-clock.js';
 import { startServe } from '../../src/serve/serve.js';
 import { openStore } from '../../src/store/open-store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
@@ -8,7 +8,7 @@ import { storeContract } from './store-contract.js';
 // endpoints and goes through them (wire for data, HTTP for stats and maintain). Both share the
 // manual clock, so that expiry means the same thing on either side.
 storeContract('through serve', async (settings) => {
-  const clock = new ManualClock(Date.UTC(2026, 10, 22, 12));
+  const clock = testClock();
   const dataDir = copyTemplateDataDir();
   const owner = await openStore({ dataDir, settings, clock, migrations: 'require' });
   const serve = await startServe(owner, { clock });

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { ManualClock } from '../../src/clock.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
 import { LOCK_FILE_NAME, acquireDataDirLock, readLock } from '../../src/db/data-dir-lock.js';
 import { emptyDir } from '../support/data-dir.js';
 import { fakeHost } from '../support/fake-host.js';
@@ -102,8 +102,10 @@ describe('data-directory lock', () => {
   it('refuses an unreadable lock file with a hint instead of deleting it', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, LOCK_FILE_NAME), 'garbage');
-    const later = new ManualClock(Date.now() + 60_000);
-    expect(() => acquireDataDirLock(dir, { host: fakeHost(), clock: later })).toThrow(
+    // Written a minute ago on the test's clock (not one being written right now).
+    const minuteAgo = new Date(clock.now() - 60_000);
+    utimesSync(join(dir, LOCK_FILE_NAME), minuteAgo, minuteAgo);
+    expect(() => acquireDataDirLock(dir, { host: fakeHost(), clock })).toThrow(
       expect.objectContaining({ code: 'E_STORE_UNAVAILABLE' }),
     );
     expect(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8')).toBe('garbage');

@@ -61,12 +61,13 @@ describe('store lifecycle', () => {
   });
 
   it('writes buffered reads on close, so the next process sees them', async () => {
-    const { store, dataDir } = await openTestStore();
+    const { store, dataDir, clock } = await openTestStore();
     await store.set('a:1', 1);
     await store.get('a:1');
     await store.get('a:nope');
     await store.close();
-    const reopened = await openStore({ dataDir });
+    // The same clock as the writes: with the real one the entry would have expired by now.
+    const reopened = await openStore({ dataDir, clock });
     const stats = await reopened.stats();
     expect([stats.hits, stats.misses]).toEqual([1, 1]);
     expect((await reopened.list())[0]?.accessCount).toBe(1);

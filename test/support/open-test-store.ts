@@ -1,4 +1,5 @@
-import { ManualClock } from '../../src/clock.js';
+import type { ManualClock } from '../../src/clock.js';
+import { testClock } from './test-clock.js';
 import type { SettingValue } from '../../src/config/load-config.js';
 import type { SettingKey } from '../../src/config/settings.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -8,7 +9,7 @@ import { copyTemplateDataDir } from './data-dir.js';
 /** A store on a fresh copy of the migrated template, with a manual clock. */
 export async function openTestStore(
   settings: Partial<Record<SettingKey, SettingValue>> = {},
-  clock = new ManualClock(Date.UTC(2026, 10, 22, 12)),
+  clock = testClock(),
 ): Promise<{ store: Store; clock: ManualClock; dataDir: string }> {
   const dataDir = copyTemplateDataDir();
   const store = await openStore({ dataDir, settings, clock, migrations: 'require' });
