@@ -49,7 +49,6 @@ export function findPostgresBinDir(env: NodeJS.ProcessEnv = process.env): string
   return found === undefined ? undefined : dirname(realpathSync(join(found, 'initdb')));
 }
 
-
 /**
  * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` account
  * (Debian's package creates it) or `nobody`, through util-linux's `runuser`.
