@@ -23,6 +23,8 @@ export interface Example {
   readonly loose: boolean;
   /** Commands run before the block, their output not shown. */
   readonly setup: readonly string[];
+  /** The fenced block before this one (for `@file NAME`, which writes it to NAME). */
+  readonly previousCode: string | undefined;
   readonly commands: readonly ExampleCommand[];
   /** The README's 1-based line numbers of the block's first and last content lines. */
   readonly firstLine: number;
@@ -35,7 +37,16 @@ const MARKER = /^<!-- example: ([a-z0-9-]+)((?: [a-z]+)*)(?: -->)?$/;
 export function parseExamples(readme: string): Example[] {
   const lines = readme.split('\n');
   const examples: Example[] = [];
+  let previousCode: string | undefined;
   for (let i = 0; i < lines.length; i += 1) {
+    const fence = /^ *```\w+$/.exec(lines[i] ?? '');
+    if (fence !== null) {
+      const start = i + 1;
+      while (i + 1 < lines.length && !/^ *```$/.test(lines[i + 1] ?? '')) i += 1;
+      previousCode = `${lines.slice(start, i + 1).join('\n')}\n`;
+      i += 1;
+      continue;
+    }
     const marker = MARKER.exec(lines[i] ?? '');
     if (marker === null) continue;
     const setup: string[] = [];
@@ -58,6 +69,7 @@ export function parseExamples(readme: string): Example[] {
       session: marker[1] ?? '',
       loose: (marker[2] ?? '').split(' ').includes('loose'),
       setup,
+      previousCode,
       commands: splitCommands(body, firstLine),
       firstLine,
       lastLine: firstLine + body.length - 1,
