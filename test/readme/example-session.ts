@@ -155,7 +155,8 @@ export class ExampleSession {
     for (const [shown, real] of this.#ports) {
       out = out.replace(new RegExp(`(?<=[:\\s])${real}\\b`, 'g'), String(shown));
     }
-    return out.replace(/\n$/, '');
+    // A terminal shows no carriage returns (HTTP headers end in CRLF).
+    return out.replaceAll('\r', '').replace(/\n$/, '');
   }
 
   /** bash in a process group of its own, so that a job's signal reaches its whole pipeline. */
