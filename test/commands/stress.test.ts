@@ -224,10 +224,10 @@ describe('pgcache stress', () => {
     const markdown = readFileSync(join(dir, 'summary.md'), 'utf8');
     expect(markdown).toMatch(/^## pgcache stress: FAIL\n\nFAIL: 2 of 3 targets missed/);
     expect(markdown).toContain(
-      '| scenario | ops | ok | failed | success % | target | p50 | p95 | p99 | verdict | source |',
+      '| scenario | ops | ok | failed | top errors | success % | target | p50 | p95 | p99 | verdict | source |',
     );
     expect(markdown).toMatch(
-      /\| sequential-writes \| 12 \| 12 \| 0 \| 100% \| successRate >= 99% → 100% \|/,
+      /\| sequential-writes \| 12 \| 12 \| 0 \| – \| 100% \| successRate >= 99% → 100% \|/,
     );
   }, 60_000);
 
