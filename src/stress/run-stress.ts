@@ -83,7 +83,7 @@ export async function runStress(options: StressOptions, deps: StressDeps): Promi
       // Remote loads arrive in batches (every 250 ms): coarser buckets keep their timeline smooth.
       const recorder = new ScenarioRecorder({
         now,
-        timeline: { bucketMs: deps.source.drive === undefined ? 100 : 250 },
+        timeline: { bucketMs: deps.source.drive === undefined ? 10 : 250 },
       });
       const started = now();
       const position = { index: index + 1, total: scenarios.length };

@@ -21,9 +21,9 @@ export interface Timeline {
 
 /** What {@link TimelineRecorder} is set to. */
 export interface TimelineOptions {
-  /** Width of a bucket at first. @default 100 */
+  /** Width of a bucket at first. @default 10 */
   readonly bucketMs?: number;
-  /** Most buckets; beyond, neighbours merge and buckets get twice as wide. @default 120 */
+  /** Most buckets; beyond, neighbours merge and buckets get twice as wide. @default 60 */
   readonly maxBuckets?: number;
 }
 
@@ -53,8 +53,8 @@ export class TimelineRecorder {
   #buckets: Bucket[] = [];
 
   constructor(options: TimelineOptions = {}) {
-    this.#bucketNs = (options.bucketMs ?? 100) * 1e6;
-    this.#maxBuckets = Math.max(2, options.maxBuckets ?? 120);
+    this.#bucketNs = (options.bucketMs ?? 10) * 1e6;
+    this.#maxBuckets = Math.max(2, options.maxBuckets ?? 60);
   }
 
   /** Start the timeline at `ns` (the measured window's start); the first record otherwise. */

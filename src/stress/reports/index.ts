@@ -1,5 +1,6 @@
 import type { StressReport } from '../report.js';
 import type { BaselineReport } from './baseline.js';
+import { renderHtml } from './html-report.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -32,5 +33,11 @@ export const REPORT_FORMATS: readonly ReportFormat[] = [
     flag: 'markdown',
     description: 'also write a Markdown summary (for a CI job page)',
     render: (report) => renderMarkdown(report),
+  },
+  {
+    flag: 'report',
+    description:
+      'also write an HTML report: charts per scenario, targets drawn, failure reasons (self-contained, opens offline)',
+    render: (report, { baseline }) => renderHtml(report, baseline),
   },
 ];
