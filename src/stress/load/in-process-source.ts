@@ -155,8 +155,8 @@ export class InProcessSource implements LoadSource {
    */
   async #reclaim(store: Store): Promise<FinishReport['reclaim']> {
     const before = this.#footprintBefore;
-    const info = store.describe();
-    const pglite = info.kind === 'embedded' || info.engine.startsWith('PGlite');
+    // The data directory's PGlite, opened here or behind `serve`; not a PostgreSQL server.
+    const pglite = this.#deps.config.databaseUrl === undefined;
     if (pglite) {
       const call = {
         deadline: Deadline.after(this.#deps.clock, RECLAIM_BUDGET_MS),
