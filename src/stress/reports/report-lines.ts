@@ -193,23 +193,28 @@ export function scenarioNotes(report: StressReport): string[] {
   ]);
 }
 
-/** What the run gave back at the end: `deleted 1075 keys the run wrote; VACUUM + CHECKPOINT: …`. */
+/** What the run gave back at the end: `deleted 1075 keys the run wrote; VACUUM + CHECKPOINT …`. */
 export function cleanupLine(report: StressReport): string {
   const c = report.cleanup;
   const keys = c.kept
     ? 'kept the keys the run wrote (--keep)'
     : `deleted ${c.deletedKeys} keys the run wrote`;
-  const r = c.reclaim;
   const reclaim =
-    r.how === 'vacuum+checkpoint'
-      ? `; reclaimed their space in place (VACUUM + CHECKPOINT)${sizes(r.diskBytesBefore, r.diskBytesAfter)}`
-      : r.how === 'server'
+    c.reclaim.how === 'vacuum+checkpoint'
+      ? `; VACUUM + CHECKPOINT reclaimed the space the run used${sizes(c.reclaim)}`
+      : c.reclaim.how === 'server'
         ? '; the PostgreSQL server reclaims their space by itself (autovacuum)'
         : '';
   return `${keys}${reclaim}${c.error === null ? '' : `; cleanup failed: ${c.error}`}`;
 }
 
-const sizes = (before: number | null, after: number | null): string =>
-  before === null || after === null
-    ? ''
-    : `: ${formatBytes(after)} on disk, ${formatBytes(before)} before the run`;
+// The data directory with its WAL (at least its floor, two 16 MiB segments, once used), or
+// pgcache's tables when the store is reached through serve.
+function sizes(r: StressReport['cleanup']['reclaim']): string {
+  const { diskBytesBefore: before, diskBytesAfter: after } = r;
+  if (before === null || after === null) return '';
+  if (r.walBytesBefore === null || r.walBytesAfter === null) {
+    return `: pgcache's tables take ${formatBytes(after)}, ${formatBytes(before)} before the run`;
+  }
+  return `: ${formatBytes(after)} on disk with ${formatBytes(r.walBytesAfter)} of WAL (its floor is 32 MiB once used), ${formatBytes(before)} with ${formatBytes(r.walBytesBefore)} before the run`;
+}
