@@ -62,7 +62,7 @@ describe('stress --report in headless Chromium', () => {
           '--targets',
           'targets.json',
           '--ops',
-          '200',
+          '100',
           '--seed',
           seed,
           '--data-dir',

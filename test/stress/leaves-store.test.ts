@@ -21,7 +21,7 @@ describe('pgcache stress leaves the store as it found it', () => {
       'mixed',
       'burst',
       '--ops',
-      '400',
+      '200',
       '--data-dir',
       dataDir,
       '--json',
