@@ -62,12 +62,14 @@ export class ScenarioRecorder {
   late = 0;
   /** Start and end of the measured window (ns on the run's time source). */
   #window: { start: number; end: number | undefined } | undefined;
-  readonly #now: (() => number) | undefined;
-  readonly #timeline: TimelineRecorder | undefined;
+  /** Outcomes per time bucket, when the recorder has the run's clock. */
+  readonly #timeline:
+    { readonly now: () => number; readonly buckets: TimelineRecorder } | undefined;
 
   constructor(options: RecorderOptions = {}) {
-    this.#now = options.now;
-    this.#timeline = options.now === undefined ? undefined : new TimelineRecorder(options.timeline);
+    const { now } = options;
+    if (now !== undefined)
+      this.#timeline = { now, buckets: new TimelineRecorder(options.timeline) };
   }
 
   /** Record a success that took `ns`, of `type` when it is a read or a write. */
@@ -76,7 +78,7 @@ export class ScenarioRecorder {
     this.succeeded += 1;
     this.latency.record(ns);
     if (type !== undefined) this.#byType.get(type)?.record(ns);
-    if (this.#now !== undefined) this.#timeline?.success(this.#now(), ns);
+    this.#timeline?.buckets.success(this.#timeline.now(), ns);
   }
 
   /** Record a failure (counted under its error code). */
@@ -89,7 +91,7 @@ export class ScenarioRecorder {
     this.attempted += 1;
     this.failed += 1;
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
-    if (this.#now !== undefined) this.#timeline?.failure(this.#now());
+    this.#timeline?.buckets.failure(this.#timeline.now());
   }
 
   /** Latency of the successful operations of `type`. */
@@ -107,12 +109,12 @@ export class ScenarioRecorder {
   /** Mark the start of the measured window (after warm-up); later calls are ignored. */
   begin(ns: number): void {
     this.#window ??= { start: ns, end: undefined };
-    this.#timeline?.start(ns);
+    this.#timeline?.buckets.start(ns);
   }
 
   /** Outcomes per time bucket (empty without a clock). */
   timeline(): Timeline {
-    return this.#timeline?.snapshot() ?? { bucketMs: 0, points: [] };
+    return this.#timeline?.buckets.snapshot() ?? { bucketMs: 0, points: [] };
   }
 
   /** Mark the end of the measured window. */
