@@ -255,6 +255,28 @@ describe('pgcache stress', () => {
     expect(stats.stdout).toMatch(/last stress run:\s+pass /);
   }, 60_000);
 
+  it('says why operations failed: the top error codes in the table, the Markdown summary and JUnit', async () => {
+    const dir = emptyDir();
+    const run = await runCli(
+      ['stress', '--scenario', 'burst', '--data-dir', copyTemplateDataDir(), '--quiet'].concat([
+        '--junit',
+        'junit.xml',
+        '--markdown',
+        'summary.md',
+      ]),
+      { cwd: dir },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    // 300 calls against a queue of 2 + 16 per lane: most are turned away as the queue is full.
+    const row = run.stdout.split('\n').find((line) => line.startsWith('burst\t'));
+    expect(row?.split('\t')[4]).toMatch(/^E_QUEUE_FULL \d+/);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(
+      /\| burst \| 300 \| \d+ \| \d+ \| E_QUEUE_FULL \d+/,
+    );
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<properties>\n\s+<property name="errors\.E_QUEUE_FULL" value="\d+"\/>/);
+  }, 60_000);
+
   describe.skipIf(POSTGRES_SKIP_REASON !== undefined)('against a PostgreSQL server', () => {
     let schema: Awaited<ReturnType<typeof createTestSchema>>;
     beforeAll(async () => {
