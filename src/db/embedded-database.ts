@@ -81,7 +81,11 @@ export class EmbeddedDatabase implements Database {
   readonly #unregister: () => void;
   readonly #closeTimeoutMs: number;
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #gate = new SessionGate();
+  // Whatever a wire client of `serve` did to the session (a setting changed inside a function,
+  // a temporary table) is undone before the store's next statement.
+  readonly #gate = new SessionGate(async () => {
+    await this.#thread.call({ op: 'exec', sql: 'RESET ALL; DISCARD TEMP' });
+  });
   #completed = 0;
   #nextTransaction = 1;
   #closing: Promise<void> | undefined;
@@ -130,7 +134,7 @@ export class EmbeddedDatabase implements Database {
    * Send raw protocol messages of a `serve` wire client, alone on the session (see
    * {@link SessionGate}), and hand the answer to `onData`. Resolves to where the client's session
    * stands afterwards: anything but `idle` (or `keep`) keeps the store's own calls waiting until a
-   * later message of the wire side releases it.
+   * later message of the wire side releases it (an empty `message` only releases it).
    */
   execProtocol(
     message: Uint8Array,
@@ -139,6 +143,8 @@ export class EmbeddedDatabase implements Database {
   ): Promise<ProtocolState> {
     return this.#track('wire message', () =>
       this.#gate.runWire(async () => {
+        // Nothing to send: only a release of the session the wire side kept.
+        if (message.length === 0) return { value: 'idle' as const, hold: options.keep === true };
         const answer = await this.#thread.call<Uint8Array>({ op: 'protocol', message });
         const tracker = new ProtocolStateTracker(message);
         tracker.push(answer);
