@@ -175,8 +175,10 @@ export class WireScheduler {
 
   /** Who has the session now (a statement running, or a transaction left open), if anyone. */
   session(): WireSessionHolder | null {
-    const id = this.#running?.job.client.id ?? this.#holder;
-    const client = id === undefined ? undefined : this.#deps.client(id);
+    // A running statement's client may have gone already: the statement still has the session.
+    const client =
+      this.#running?.job.client ??
+      (this.#holder === undefined ? undefined : this.#deps.client(this.#holder));
     if (client === undefined) return null;
     return {
       clientId: client.id,
