@@ -394,6 +394,16 @@ describe('wire clients are isolated from each other and from the store', () => {
     expect((await store.get('iso:after-leavers'))?.value).toBe(3);
   });
 
+  it('ends a client that announces a message larger than it accepts (54000), before buffering it', async () => {
+    const a = await raw();
+    a.send(Buffer.from([0x51, 0x7f, 0xff, 0xff, 0xff]), Buffer.alloc(1024));
+    const told = await a.until('never');
+    expect(errorCode(told)).toBe('54000');
+    expect(a.closed).toBe(true);
+    const b = await raw();
+    expect(await one(b, 'SELECT 6')).toBe('6');
+  });
+
   it('tells who holds the session, from memory: client, state, since, statement', async () => {
     const a = await raw({ application_name: 'iso-holder' });
     expect(endpoint.session()).toBeNull();
