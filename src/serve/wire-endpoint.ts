@@ -320,7 +320,7 @@ export class WireEndpoint {
       address: connection.socket.remoteAddress ?? 'unix socket',
       connectedAt: now,
       lastActivityAt: now,
-      messages: 0,
+      messages: 1, // its startup packet
       phase: 'startup',
       user: params['user'],
       applicationName: params['application_name'],

@@ -323,7 +323,6 @@ export class WireScheduler {
     if (this.#holder !== client.id) this.#heldSince = now;
     if (job.statement !== '') this.#statement = job.statement;
     client.lastActivityAt = now;
-    client.messages += 1;
     this.#watchForHang(entry);
     let kept = false;
     const channel: WireChannel = {

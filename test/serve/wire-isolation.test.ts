@@ -137,6 +137,15 @@ describe('wire clients are isolated from each other and from the store', () => {
     expect(await one(a, 'SHOW statement_timeout')).toBe('100ms');
   });
 
+  it("honours a client's idle_in_transaction_session_timeout below the endpoint's (25P03)", async () => {
+    const a = await raw();
+    await a.query(`SET idle_in_transaction_session_timeout = '100ms'`);
+    await a.query('BEGIN');
+    const told = await a.until('never');
+    expect(errorCode(told)).toBe('25P03');
+    expect(a.closed).toBe(true);
+  });
+
   it('honours statement_timeout for a statement still waiting for the session: dropped with 57014', async () => {
     const holder = await raw();
     const waiter = await raw();

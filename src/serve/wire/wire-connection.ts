@@ -145,7 +145,9 @@ export class WireConnection {
       this.terminate(violation.sqlState, violation.message);
       return;
     }
+    const client = this.client;
     for (const frame of frames) {
+      if (client !== undefined) client.messages += 1;
       this.#inbox.push(frame);
       this.#inboxBytes += frame.kind === 'message' ? frame.bytes.length : 0;
     }
