@@ -1,11 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../support/free-port.js';
+import { TestOrigin } from '../support/test-origin.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Ports the README's examples use, each replaced by a free one in a run. */
-const README_PORTS = [5433, 8080, 8081] as const;
+const README_PORTS = [5433, 8080, 8081, 8787] as const;
 const STEP_DEADLINE_MS = 120_000;
 
 /** What a session needs from the test run. */
@@ -35,6 +47,7 @@ export class ExampleSession {
   readonly #jobs: Job[] = [];
   readonly #ports = new Map<number, number>();
   readonly #replacements: readonly (readonly [string, string])[];
+  #origin: TestOrigin | undefined;
 
   private constructor(
     name: string,
@@ -72,14 +85,30 @@ export class ExampleSession {
     return session;
   }
 
+  /** The session's directory (shown as /srv/NAME). */
+  get cwd(): string {
+    return this.#cwd;
+  }
+
   /**
    * Run one README command line and return what it printed, as the README would show it. A
-   * setup command may be `@template` (copy the migrated template to ./.pgcache).
+   * setup command may also be a directive: `@template` copies the migrated template to
+   * ./.pgcache; `@origin` starts an HTTP origin on the README's port 8787 serving
+   * fixtures/origin, logging each request to ./origin.log and answering with the status in
+   * ./origin-fails while that file exists; `@node-modules` lets scripts import pgcache and its
+   * dependencies.
    */
   async run(line: string): Promise<string> {
-    if (line === '@template') {
-      cpSync(this.#templateDataDir, join(this.#cwd, '.pgcache'), { recursive: true });
-      return '';
+    switch (line) {
+      case '@template':
+        cpSync(this.#templateDataDir, join(this.#cwd, '.pgcache'), { recursive: true });
+        return '';
+      case '@origin':
+        await this.#startOrigin();
+        return '';
+      case '@node-modules':
+        linkNodeModules(this.#cwd);
+        return '';
     }
     const command = this.#toRun(line);
     if (/^export \w+=/.test(command)) this.#exports.push(command);
@@ -90,9 +119,27 @@ export class ExampleSession {
     return this.#show(await job.exited());
   }
 
-  /** Stop every job still running. */
+  /** Stop every job still running, and the origin. */
   async close(): Promise<void> {
     await Promise.all(this.#jobs.map(async (job) => job.stop()));
+    await this.#origin?.close();
+  }
+
+  async #startOrigin(): Promise<void> {
+    const failSwitch = join(this.#cwd, 'origin-fails');
+    const origin = await TestOrigin.start({
+      port: this.#ports.get(8787) ?? 0,
+      onRequest: (request) => {
+        appendFileSync(
+          join(this.#cwd, 'origin.log'),
+          `${request.method} ${request.path} ${request.body}\n`,
+        );
+        origin.failWith(
+          existsSync(failSwitch) ? Number(readFileSync(failSwitch, 'utf8')) : undefined,
+        );
+      },
+    });
+    this.#origin = origin;
   }
 
   #toRun(line: string): string {
@@ -108,7 +155,8 @@ export class ExampleSession {
     for (const [shown, real] of this.#ports) {
       out = out.replace(new RegExp(`(?<=[:\\s])${real}\\b`, 'g'), String(shown));
     }
-    return out.replace(/\n$/, '');
+    // A terminal shows no carriage returns (HTTP headers end in CRLF).
+    return out.replaceAll('\r', '').replace(/\n$/, '');
   }
 
   /** bash in a process group of its own, so that a job's signal reaches its whole pipeline. */
@@ -201,6 +249,17 @@ async function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
     return await Promise.race([promise, expired]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** ./node_modules with pgcache (this checkout) and every package it has installed. */
+function linkNodeModules(cwd: string): void {
+  const target = join(cwd, 'node_modules');
+  mkdirSync(target, { recursive: true });
+  symlinkSync(ROOT, join(target, 'pgcache'));
+  for (const name of readdirSync(join(ROOT, 'node_modules'))) {
+    if (name !== '.bin' && name !== 'pgcache')
+      symlinkSync(join(ROOT, 'node_modules', name), join(target, name));
   }
 }
 

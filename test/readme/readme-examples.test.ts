@@ -26,6 +26,7 @@ describe('README examples: parsing and comparing', () => {
         session: 'app',
         loose: false,
         setup: ['@template'],
+        previousCode: undefined,
         commands: [
           { command: 'pgcache init', output: 'initialised /srv/app/.pgcache: schema version 3' },
           { command: 'pgcache get nope; echo "exit $?"', output: 'exit 1' },

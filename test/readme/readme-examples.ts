@@ -23,6 +23,8 @@ export interface Example {
   readonly loose: boolean;
   /** Commands run before the block, their output not shown. */
   readonly setup: readonly string[];
+  /** The fenced block before this one (for `@file NAME`, which writes it to NAME). */
+  readonly previousCode: string | undefined;
   readonly commands: readonly ExampleCommand[];
   /** The README's 1-based line numbers of the block's first and last content lines. */
   readonly firstLine: number;
@@ -35,7 +37,16 @@ const MARKER = /^<!-- example: ([a-z0-9-]+)((?: [a-z]+)*)(?: -->)?$/;
 export function parseExamples(readme: string): Example[] {
   const lines = readme.split('\n');
   const examples: Example[] = [];
+  let previousCode: string | undefined;
   for (let i = 0; i < lines.length; i += 1) {
+    const fence = /^ *```\w+$/.exec(lines[i] ?? '');
+    if (fence !== null) {
+      const start = i + 1;
+      while (i + 1 < lines.length && !/^ *```$/.test(lines[i + 1] ?? '')) i += 1;
+      previousCode = `${lines.slice(start, i + 1).join('\n')}\n`;
+      i += 1;
+      continue;
+    }
     const marker = MARKER.exec(lines[i] ?? '');
     if (marker === null) continue;
     const setup: string[] = [];
@@ -58,6 +69,7 @@ export function parseExamples(readme: string): Example[] {
       session: marker[1] ?? '',
       loose: (marker[2] ?? '').split(' ').includes('loose'),
       setup,
+      previousCode,
       commands: splitCommands(body, firstLine),
       firstLine,
       lastLine: firstLine + body.length - 1,
@@ -98,6 +110,9 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>'],
   // Durations measured by the run (ms, s, 1m30s, 2h5m…); a TTL such as 7d or 30m is kept.
   [/\b(\d+d)?(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|us|ms|s)\b/g, '<dur>'],
+  [/\b(\d+[dhm])+ ago\b/g, '<dur> ago'],
+  // How many clients were connected at once depends on when the previous command's closed.
+  [/\bpeak \d+ of/g, 'peak <n> of'],
   [/[+−-]?\d+(\.\d+)? (KiB|MiB|GiB|TiB)\b/g, '<size>'],
   [/\bpid \d+/g, 'pid <pid>'],
   [/\bNode (v)?\d+\.\d+\.\d+/g, 'Node <version>'],
@@ -108,11 +123,16 @@ const RULES: readonly (readonly [RegExp, string])[] = [
 
 /**
  * What must match between the README and a run: times, durations, sizes on disk, pids and the
- * Node version are masked (they differ every run); so is every number when `loose`.
+ * Node version are masked (they differ every run); so is every number when `loose`, which also
+ * drops a stress run's note that its generator stalled (it depends on the machine's load).
  */
 export function normalise(text: string, loose: boolean): string {
   let out = text;
   for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
-  if (loose) out = out.replace(/\d+(\.\d+)?/g, 'N');
+  if (loose) {
+    // A loaded machine adds a note that the load generator itself stalled: not part of the
+    // example.
+    out = out.replace(/^.*event loop stalled.*\n?/gm, '').replace(/\d+(\.\d+)?/g, 'N');
+  }
   return out.trimEnd();
 }

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../support/postgres.js';
 import { ExampleSession } from './example-session.js';
@@ -57,7 +57,11 @@ describe('README examples', () => {
       });
       try {
         for (const example of examples.filter((e) => e.session === name)) {
-          for (const line of example.setup) await session.run(line);
+          for (const line of example.setup) {
+            if (line.startsWith('@file ')) {
+              writeFileSync(join(session.cwd, line.slice(6)), example.previousCode ?? '');
+            } else await session.run(line);
+          }
           const outputs: string[] = [];
           for (const { command } of example.commands) outputs.push(await session.run(command));
           printed.set(example, outputs);
