@@ -1,15 +1,15 @@
 import { randomInt } from 'node:crypto';
-import { lstatSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock, Timer } from '../clock.js';
 import type { WireClientStats, WireStats } from '../db/database.js';
 import type { ExecProtocolOptions } from '../db/embedded-database.js';
 import type { ProtocolState } from '../db/protocol-state.js';
-import { InternalError, StoreUnavailableError } from '../errors/index.js';
+import { InternalError } from '../errors/index.js';
 import type { SupervisedDatabase } from '../resilience/instance-supervisor.js';
 import type { ErrorFields } from './pg-messages.js';
 import { fatalError } from './pg-messages.js';
-import { WireConnection } from './wire/wire-connection.js';
+import { clearStaleSocket, listenOn } from './wire/listen.js';
+import { WireConnection, type WireConnectionLimits } from './wire/wire-connection.js';
 import { WireScheduler, type WireClient, type WireSessionHolder } from './wire-scheduler.js';
 
 /** Options of {@link openWireEndpoint}. */
@@ -112,6 +112,7 @@ export class WireEndpoint {
   readonly #maxConnections: number;
   readonly #deps: WireEndpointDeps;
   readonly #parameters: Readonly<Record<string, string>>;
+  readonly #limits: WireConnectionLimits;
   readonly #scheduler: WireScheduler;
   /** Every open socket, started or not. */
   readonly #connections = new Set<WireConnection>();
@@ -136,6 +137,11 @@ export class WireEndpoint {
     this.#maxConnections = options.maxConnections ?? 100;
     this.#deps = deps;
     this.#parameters = parameters;
+    this.#limits = {
+      maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
+      maxCopyBytes: options.maxCopyBytes ?? 64 * 1024 * 1024,
+      startupTimeoutMs: options.startupTimeoutMs ?? 10_000,
+    };
     const hangTimeoutMs = options.hangTimeoutMs ?? 30_000;
     this.#scheduler = new WireScheduler(
       { idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000, hangTimeoutMs },
@@ -264,12 +270,11 @@ export class WireEndpoint {
       );
       return;
     }
-    const { limits } = this;
     const connection = new WireConnection(socket, {
       clock: this.#deps.clock,
       scheduler: this.#scheduler,
       token: this.#options.token,
-      limits,
+      limits: this.#limits,
       parameters: this.#parameters,
       register: (c, params) => this.#register(c, params),
       unregister: (c) => this.#unregister(c),
@@ -289,14 +294,6 @@ export class WireEndpoint {
     this.#connections.add(connection);
     socket.once('close', () => this.#connections.delete(connection));
     this.#deps.onActivity?.();
-  }
-
-  get limits(): { maxMessageBytes: number; maxCopyBytes: number; startupTimeoutMs: number } {
-    return {
-      maxMessageBytes: this.#options.maxMessageBytes ?? 64 * 1024 * 1024,
-      maxCopyBytes: this.#options.maxCopyBytes ?? 64 * 1024 * 1024,
-      startupTimeoutMs: this.#options.startupTimeoutMs ?? 10_000,
-    };
   }
 
   #register(
@@ -375,45 +372,4 @@ function protocolOf(db: unknown): ProtocolCapable {
     throw new InternalError('the wire endpoint needs the embedded database');
   }
   return db as ProtocolCapable;
-}
-
-function listenOn(
-  server: Server,
-  at: { host?: string; port?: number; path?: string },
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = at.path ?? `${at.host}:${at.port}`;
-      reject(
-        new StoreUnavailableError(`cannot listen on ${where}: ${error.message}`, {
-          cause: error,
-          hint:
-            error.code === 'EADDRINUSE'
-              ? 'Choose another port (0 picks a free one) or stop what uses it.'
-              : 'Check the address and your permissions.',
-        }),
-      );
-    });
-    server.listen(
-      at.path === undefined ? { host: at.host, port: at.port } : { path: at.path },
-      () => resolve(),
-    );
-  });
-}
-
-// A socket file left by a process that died is removed; one that answers is in use.
-async function clearStaleSocket(path: string): Promise<void> {
-  try {
-    if (!lstatSync(path).isSocket()) return;
-  } catch {
-    return;
-  }
-  const answers = await new Promise<boolean>((resolve) => {
-    const probe = createConnection({ path }, () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-  if (!answers) unlinkSync(path);
 }

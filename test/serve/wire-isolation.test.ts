@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.js';
 import { openWireEndpoint, type WireEndpoint } from '../../src/serve/wire-endpoint.js';
 import { openStore } from '../../src/store/open-store.js';
 import { ownedStoreOf } from '../../src/store/owned-store.js';
 import type { Store } from '../../src/store/store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
+import { testClock } from '../support/test-clock.js';
 import {
   RawWireClient,
   dataRows,
@@ -15,8 +15,9 @@ import {
   sendCancelRequest,
 } from '../support/raw-wire.js';
 
-// Wire clients of one store's endpoint (the real clock: statement timeouts and cancels are real).
+// Wire clients of one store's endpoint. Timeouts fire when the test advances the clock.
 describe('wire clients are isolated from each other and from the store', () => {
+  const clock = testClock();
   let store: Store;
   let endpoint: WireEndpoint;
   let port: number;
@@ -24,12 +25,12 @@ describe('wire clients are isolated from each other and from the store', () => {
   const pgs: pg.Client[] = [];
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
+    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', clock });
     const database = ownedStoreOf(store)?.database;
     if (database === undefined) throw new Error('an embedded store was expected');
     endpoint = await openWireEndpoint(
       { maxConnections: 20, maxCopyBytes: 4096 },
-      { database, clock: systemClock },
+      { database, clock },
     );
     port = endpoint.address.port;
   });
@@ -128,7 +129,10 @@ describe('wire clients are isolated from each other and from the store', () => {
     await a.query(`SET statement_timeout = '100ms'`);
     await a.query('BEGIN');
     await a.query(`INSERT INTO pgcache_meta VALUES ('iso:timeout', '1', now())`);
-    const timedOut = await a.query('SELECT pg_sleep(1)');
+    a.send(frontend.query('SELECT pg_sleep(1)'));
+    await expect.poll(() => endpoint.session()?.state).toBe('active');
+    clock.advance(100);
+    const timedOut = await a.until('Z');
     expect(errorCode(timedOut)).toBe('57014');
     expect(readyStatus(timedOut)).toBe('E');
     expect(errorCode(await a.query('SELECT 1'))).toBe('25P02');
@@ -141,6 +145,7 @@ describe('wire clients are isolated from each other and from the store', () => {
     const a = await raw();
     await a.query(`SET idle_in_transaction_session_timeout = '100ms'`);
     await a.query('BEGIN');
+    clock.advance(100);
     const told = await a.until('never');
     expect(errorCode(told)).toBe('25P03');
     expect(a.closed).toBe(true);
@@ -151,7 +156,10 @@ describe('wire clients are isolated from each other and from the store', () => {
     const waiter = await raw();
     await waiter.query(`SET statement_timeout = 50`);
     await holder.query('BEGIN');
-    const waited = await waiter.query('SELECT 1');
+    waiter.send(frontend.query('SELECT 1'));
+    await expect.poll(() => endpoint.stats().waiting).toBe(1);
+    clock.advance(50);
+    const waited = await waiter.until('Z');
     expect(errorCode(waited)).toBe('57014');
     expect(readyStatus(waited)).toBe('I');
     expect(readyStatus(await holder.query('COMMIT'))).toBe('I');

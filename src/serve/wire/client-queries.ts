@@ -8,7 +8,13 @@ import {
   type ErrorFields,
 } from '../pg-messages.js';
 import type { CancelReason, WireScheduler } from '../wire-scheduler.js';
-import { reconcile, type ClientSession, type JobResult, type JobSend } from './client-session.js';
+import {
+  CANCELED,
+  reconcile,
+  type ClientSession,
+  type JobResult,
+  type JobSend,
+} from './client-session.js';
 import { CopyIn } from './copy-in.js';
 import { EXTENDED_TYPES, ExtendedBatch } from './extended-batch.js';
 import { closeStatementMessage, SYNC } from './protocol-codec.js';
@@ -24,11 +30,6 @@ export interface ClientQueriesDeps {
   /** End the connection with a FATAL error. */
   readonly terminate: (sqlState: string, message: string) => void;
 }
-
-const CANCELED: Readonly<Record<CancelReason, ErrorFields>> = {
-  user: { sqlState: '57014', message: 'canceling statement due to user request' },
-  timeout: { sqlState: '57014', message: 'canceling statement due to statement timeout' },
-};
 
 /**
  * What one ready client's messages become: a simple query planned statement by statement (run,

@@ -1,10 +1,9 @@
 import type { ProtocolState } from '../../db/protocol-state.js';
-import { errorResponse, readyForQuery, type ErrorFields } from '../pg-messages.js';
-import type { CancelReason, WireChannel, WireClient, WireJob } from '../wire-scheduler.js';
+import { cstring, errorResponse, readyForQuery, type ErrorFields } from '../pg-messages.js';
+import type { CancelReason, WireChannel, WireClient, WireJob } from './wire-job.js';
 import type { ClientSettings } from './client-settings.js';
 import { PreparedNames } from './prepared-names.js';
 import { frontendMessage, queryMessage, readyStatusOf, SYNC } from './protocol-codec.js';
-import { cstring } from '../pg-messages.js';
 
 /** A transaction status as ReadyForQuery reports it. */
 export type TransactionStatus = 'I' | 'T' | 'E';
@@ -21,7 +20,8 @@ export interface JobResult {
   readonly output: Uint8Array;
 }
 
-const CANCELED: Readonly<Record<CancelReason, ErrorFields>> = {
+/** The error a canceled statement's client gets. */
+export const CANCELED: Readonly<Record<CancelReason, ErrorFields>> = {
   user: { sqlState: '57014', message: 'canceling statement due to user request' },
   timeout: { sqlState: '57014', message: 'canceling statement due to statement timeout' },
 };

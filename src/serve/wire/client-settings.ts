@@ -25,7 +25,7 @@ const DISCARD_TEMP = 'DISCARD TEMP';
  * (PGlite has no timers), from the value the client set.
  */
 export class ClientSettings {
-  /** Name → value (`pg_settings.setting`) of what the client set for its session. */
+  /** Name (lower case) → value (`pg_settings.setting`) of what the client set for its session. */
   readonly values = new Map<string, string>();
   /** Its settings are on the session now. */
   #applied = false;
@@ -104,7 +104,7 @@ export class ClientSettings {
       for (const frame of framesOf(answer)) {
         if (frame.type !== 'D') continue;
         const [name, value] = dataRowOf(answer, frame);
-        if (name !== null && name !== undefined) this.values.set(name, value ?? '');
+        if (name !== null && name !== undefined) this.values.set(name.toLowerCase(), value ?? '');
       }
       this.#readTimeouts();
     }

@@ -16,6 +16,7 @@ import type { CancelReason, WireClient, WireScheduler } from '../wire-scheduler.
 import { ClientSession } from './client-session.js';
 import { ClientSettings } from './client-settings.js';
 import { FrameReader, ProtocolViolation, type ClientFrame } from './frame-reader.js';
+import { reportedParameters, startupSettings } from './startup-parameters.js';
 import { ClientQueries } from './client-queries.js';
 
 /** Limits of one connection. */
@@ -163,13 +164,25 @@ export class WireConnection {
         if (this.#closed || this.client?.phase === 'closed') break;
         if (item.kind === 'message') this.#inboxBytes -= item.bytes.length;
         await this.#handle(item);
-        if (this.socket.writableNeedDrain)
-          await new Promise((resolve) => this.socket.once('drain', resolve));
+        // A client that does not read its answers is not sent more (nor read from) meanwhile.
+        if (this.socket.writableNeedDrain) await this.#drained();
         if (this.socket.isPaused() && this.#inboxBytes < INBOX_HIGH_WATER / 4) this.socket.resume();
       }
     } finally {
       this.#draining = false;
     }
+  }
+
+  #drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
   }
 
   async #handle(
@@ -239,7 +252,7 @@ export class WireConnection {
     }
     this.#startupTimer?.cancel();
     session.client.phase = 'ready';
-    const shown = { ...this.#deps.parameters, ...startupReported(session, this.#deps.parameters) };
+    const shown = reportedParameters(this.#deps.parameters, session);
     this.#write(
       Buffer.concat([
         authenticationOk(),
@@ -292,64 +305,4 @@ export class WireConnection {
     this.#deps.unregister(this);
     void (this.#queries?.cleanUp() ?? Promise.resolve()).finally(() => this.#markCleanedUp());
   }
-}
-
-// The settings a client asks for in its startup packet (`options` -c pairs and other GUCs),
-// leaving out those the session already has.
-function startupSettings(
-  params: Readonly<Record<string, string>>,
-  baseline: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const settings: Record<string, string> = {};
-  for (const [name, value] of Object.entries(params)) {
-    if (
-      ['user', 'database', 'options', 'replication', 'application_name'].includes(name) ||
-      name.startsWith('_pq_.')
-    )
-      continue;
-    settings[name] = value;
-  }
-  for (const [name, value] of optionSettings(params['options'] ?? '')) settings[name] = value;
-  for (const [name, value] of Object.entries(settings)) {
-    const current = Object.entries(baseline).find(
-      ([n]) => n.toLowerCase() === name.toLowerCase(),
-    )?.[1];
-    if (
-      current !== undefined &&
-      current.toLowerCase().replace(/-/g, '') === value.toLowerCase().replace(/-/g, '')
-    ) {
-      delete settings[name];
-    }
-  }
-  return settings;
-}
-
-// `-c name=value` and `--name=value` pairs of the `options` startup parameter (`\ ` escapes a space).
-function optionSettings(options: string): [string, string][] {
-  const words = options.match(/(?:\\.|[^\s\\])+/g)?.map((w) => w.replace(/\\(.)/g, '$1')) ?? [];
-  const pairs: [string, string][] = [];
-  for (let i = 0; i < words.length; i += 1) {
-    const word = words[i] ?? '';
-    const pair =
-      word === '-c' ? words[(i += 1)] : word.startsWith('--') ? word.slice(2) : undefined;
-    const at = pair?.indexOf('=') ?? -1;
-    if (pair !== undefined && at > 0)
-      pairs.push([pair.slice(0, at).replace(/-/g, '_'), pair.slice(at + 1)]);
-  }
-  return pairs;
-}
-
-// The reported parameters the client set for itself, with its application_name.
-function startupReported(
-  session: ClientSession,
-  baseline: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const reported: Record<string, string> = {
-    application_name: session.client.applicationName ?? '',
-  };
-  for (const name of Object.keys(baseline)) {
-    const value = session.settings.values.get(name.toLowerCase());
-    if (value !== undefined) reported[name] = value;
-  }
-  return reported;
 }
