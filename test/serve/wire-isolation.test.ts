@@ -220,8 +220,12 @@ describe('wire clients are isolated from each other and from the store', () => {
     const a = await raw();
     const b = await raw();
     await a.query('BEGIN');
-    b.send(frontend.parse('SELECT $1::int * 10', 'later'), frontend.sync());
-    expect((await b.until('Z')).map((m) => m.type)).toEqual(['1', 'Z']);
+    b.send(
+      frontend.parse('SELECT $1::int * 10', 'later'),
+      frontend.parse('SELECT $1::int * 100', 'by_sql'),
+      frontend.sync(),
+    );
+    expect((await b.until('Z')).map((m) => m.type)).toEqual(['1', '1', 'Z']);
     expect(endpoint.session()).toMatchObject({
       clientId: expect.any(Number),
       state: 'idle in transaction',
@@ -231,6 +235,7 @@ describe('wire clients are isolated from each other and from the store', () => {
     const answer = await b.until('Z');
     expect(answer.map((m) => m.type)).toEqual(['2', 'D', 'C', 'Z']);
     expect(dataRows(answer)).toEqual(['40']);
+    expect(await one(b, 'EXECUTE by_sql(4)')).toBe('400');
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { errorResponse, readyForQuery, type ErrorFields } from '../pg-messages.js';
+import { cstring, errorResponse, readyForQuery, type ErrorFields } from '../pg-messages.js';
 import type { ClientSession } from './client-session.js';
 import { MISSING_STATEMENT } from './prepared-names.js';
 import {
@@ -8,7 +8,6 @@ import {
   withStrings,
   type Frame,
 } from './protocol-codec.js';
-import { cstring } from '../pg-messages.js';
 import { splitStatements } from './sql-lexer.js';
 import { classifyStatement, type StatementEffects } from './statement-policy.js';
 
@@ -77,17 +76,17 @@ export class ExtendedBatch {
    * be answered without the session (see {@link answerWithoutSession}).
    */
   get parseOnly(): boolean {
-    let parses = 0;
+    const names = new Set<string>();
     for (const message of this.#messages) {
       const named = namedMessageOf(message);
       if (named.type === 'H' || named.type === 'S') continue;
       const [name = '', sql = ''] = named.strings;
-      if (named.type !== 'P' || name === '' || this.#session.names.get(name) !== undefined)
-        return false;
+      if (named.type !== 'P' || name === '' || names.has(name)) return false;
+      if (this.#session.names.get(name) !== undefined) return false;
       if (refusalOf(sql, this.#session.inTransaction).error !== undefined) return false;
-      parses += 1;
+      names.add(name);
     }
-    return parses > 0;
+    return names.size > 0;
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { ErrorFields } from '../pg-messages.js';
 import type { ClientSession, JobSend } from './client-session.js';
-import { framesOf, queryMessage } from './protocol-codec.js';
+import { framesOf, queryMessage, SYNC } from './protocol-codec.js';
 import type { PreparedStatementName } from './prepared-names.js';
 import { identifierOf, splitStatements, type Statement } from './sql-lexer.js';
 import {
@@ -123,6 +123,7 @@ export async function runQuery(
   session: ClientSession,
   send: JobSend,
 ): Promise<{ state: Awaited<ReturnType<JobSend>>['state']; output: Uint8Array }> {
+  await parsePending(plan, session, send);
   const undo: (() => void)[] = [];
   let sql = '';
   let at = 0;
@@ -153,6 +154,24 @@ export async function runQuery(
   const completed = completedStatements(answer);
   for (let i = undo.length - 1; i >= completed; i -= 1) undo[i]?.();
   return { state, output: answer };
+}
+
+// A protocol-level statement EXECUTE or DEALLOCATE names whose Parse serve answered without the
+// session (see ExtendedBatch) is parsed on the session first.
+async function parsePending(
+  plan: Extract<QueryPlan, { kind: 'run' }>,
+  session: ClientSession,
+  send: JobSend,
+): Promise<void> {
+  const parses: Uint8Array[] = [];
+  for (const { action } of plan.statements) {
+    if (action.kind !== 'execute' && action.kind !== 'deallocate') continue;
+    const entry = session.names.get(identifierOf(action.name) ?? '');
+    if (entry?.parse === undefined) continue;
+    parses.push(entry.parse);
+    entry.parse = undefined;
+  }
+  if (parses.length > 0) await send(Buffer.concat([...parses, SYNC]), false);
 }
 
 // Statements of a query that completed: one CommandComplete each, until the first error.
