@@ -66,10 +66,10 @@ const SESSION_LOCKS = new Set([
   'pg_try_advisory_lock_shared',
 ]);
 
-const refuse = (message: string, hint: string, sqlState = '0A000'): StatementAction => ({
+const refuse = (message: string, hint: string): StatementAction => ({
   kind: 'refuse',
   error: {
-    sqlState,
+    sqlState: '0A000',
     message: `${message} through pgcache serve (every client shares one session)`,
     hint,
   },
