@@ -1,7 +1,9 @@
 // Where the time of one pgcache get and one set goes at concurrency 1: from the floor (a named
-// prepared statement on a two-column table) up to store.get/store.set, one layer at a time, all
-// on one PGlite instance, measured in one run with interleaved rounds.
+// prepared statement on a two-column table, PGlite in this thread) up to store.get/store.set, one
+// layer at a time (the store's PGlite runs in its database thread, on a copy of the same rows),
+// measured in one run with interleaved rounds.
 //   npx tsx bench/path-overhead.ts [--duration 400] [--rounds 7]
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
@@ -13,11 +15,12 @@ import { openSupervisedDatabase } from '../src/resilience/instance-supervisor.js
 import { ResilientRunner } from '../src/resilience/operation-runner.js';
 import { encodeEntry } from '../src/store/entry-codec.js';
 import { selectLiveEntry, upsertEntry } from '../src/store/entry-queries.js';
+import { openStore } from '../src/store/open-store.js';
 import { Store } from '../src/store/store.js';
 import type { CaseDriver } from './case.js';
 import { firstRow, prepareStatement } from './cases/pglite-prepared.js';
 import { formatNs, formatRatio } from './render.js';
-import { benchDataDir, median } from './support.js';
+import { benchDataDir, median, openRawPGlite } from './support.js';
 import { keySpace, measure, type Operation } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -32,8 +35,14 @@ const space = keySpace(1000, 1024, 8);
 
 const dirs = await benchDataDir();
 const config = assertValidConfig(loadConfig({ cwd: '/', readConfigFile: false }));
-const embedded = await openEmbeddedDatabase({ pgDataDir: join(dirs.copy(), 'pgdata') });
-const pg = embedded.pglite;
+const storeDir = dirs.copy();
+const seed = await openStore({ dataDir: storeDir });
+await seed.setMany(space.keys.map((key, i) => ({ key, value: space.values[i] })));
+await seed.close();
+const rawDir = `${storeDir}-raw`;
+cpSync(storeDir, rawDir, { recursive: true });
+const embedded = await openEmbeddedDatabase({ pgDataDir: join(storeDir, 'pgdata') });
+const pg = await openRawPGlite(join(rawDir, 'pgdata'));
 const supervised = await openSupervisedDatabase({
   clock: systemClock,
   open: () => Promise.resolve(embedded),
@@ -66,7 +75,6 @@ const asText = (params: readonly unknown[]) =>
   params.map((p) => (p === null ? null : p instanceof Date ? p.toISOString() : String(p)));
 const paramsOf = (key: string) => upsertParams.get(key) ?? [];
 
-await store.setMany(space.keys.map((key, i) => ({ key, value: space.values[i] })));
 await pg.exec(`
   CREATE TABLE bench_kv (key text PRIMARY KEY, value jsonb NOT NULL);
   INSERT INTO bench_kv SELECT key, value FROM pgcache_entries;
@@ -213,4 +221,5 @@ for (const operation of ['get', 'set'] as const) {
   }
 }
 await store.close();
+await pg.close();
 dirs.cleanup();

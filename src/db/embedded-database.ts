@@ -1,7 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
 import type {
   ConnectionStats,
@@ -11,14 +9,13 @@ import type {
   QueryResult,
   Transaction,
 } from './database.js';
+import { DatabaseThread } from './database-thread.js';
 import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
-import { PreparedStatements } from './prepared-statements.js';
+import { PGLITE_VERSION } from './pglite-version.js';
 import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
 import { translateDriverError } from './sql-errors.js';
-
-import { PGLITE_VERSION } from './pglite-version.js';
 
 /** Options for {@link openEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {
@@ -32,30 +29,32 @@ export interface EmbeddedDatabaseOptions {
   readonly closeTimeoutMs?: number;
 }
 
+/** Options of one {@link EmbeddedDatabase.execProtocol} call. */
+export interface ExecProtocolOptions {
+  /**
+   * Keep the session for the same wire client afterwards even when it is idle, because more of
+   * its messages must follow before anyone else may use it (pgcache's own reset after a client's
+   * transaction). @default false
+   */
+  readonly keep?: boolean;
+}
+
 // Marks the async context of a transaction callback, so that a call on the outer handle from
 // inside it fails at once instead of waiting for ever on PGlite's mutex.
 const transactionScope = new AsyncLocalStorage<EmbeddedDatabase>();
 
 /**
- * Open (or create) a PGlite data directory. The caller owns the result and must `close()` it;
- * the data-directory lock is taken by the caller before this is called.
+ * Open (or create) a PGlite data directory, in a thread of its own. The caller owns the result
+ * and must `close()` it; the data-directory lock is taken by the caller before this is called.
  */
 export async function openEmbeddedDatabase(
   options: EmbeddedDatabaseOptions,
 ): Promise<EmbeddedDatabase> {
-  const maxWal = options.maxWalSize ?? '64MB';
-  let pglite: PGlite;
+  let thread: DatabaseThread;
   try {
-    mkdirSync(options.pgDataDir, { recursive: true, mode: 0o700 });
-    pglite = await PGlite.create({
-      dataDir: options.pgDataDir,
-      startParams: [
-        ...PGlite.defaultStartParams,
-        '-c',
-        `max_wal_size=${maxWal}`,
-        '-c',
-        'min_wal_size=32MB',
-      ],
+    thread = await DatabaseThread.start({
+      pgDataDir: options.pgDataDir,
+      maxWalSize: options.maxWalSize ?? '64MB',
     });
   } catch (error) {
     throw new StoreUnavailableError(
@@ -64,30 +63,35 @@ export async function openEmbeddedDatabase(
     );
   }
   return new EmbeddedDatabase(
-    pglite,
+    thread,
     options.pgDataDir,
     options.closeTimeoutMs ?? 5000,
     options.location,
   );
 }
 
-/** The PGlite adapter of the {@link Database} port. */
+/**
+ * The PGlite adapter of the {@link Database} port. PGlite runs in a thread of its own (see
+ * src/db/thread-protocol.ts): a statement blocks that thread, never the caller's event loop.
+ */
 export class EmbeddedDatabase implements Database {
-  readonly #pglite: PGlite;
+  readonly #thread: DatabaseThread;
   readonly #location: string;
+  readonly #label: string;
   readonly #unregister: () => void;
   readonly #closeTimeoutMs: number;
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #gate = new SessionGate();
-  readonly #statements: PreparedStatements;
+  // Whatever a wire client of `serve` did to the session (a setting changed inside a function,
+  // a temporary table) is undone before the store's next statement.
+  readonly #gate = new SessionGate(async () => {
+    await this.#thread.call({ op: 'exec', sql: 'RESET ALL; DISCARD TEMP' });
+  });
   #completed = 0;
+  #nextTransaction = 1;
   #closing: Promise<void> | undefined;
 
-  readonly #label: string;
-
-  constructor(pglite: PGlite, location: string, closeTimeoutMs = 5000, label = location) {
-    this.#pglite = pglite;
-    this.#statements = new PreparedStatements(pglite);
+  constructor(thread: DatabaseThread, location: string, closeTimeoutMs = 5000, label = location) {
+    this.#thread = thread;
     this.#location = location;
     this.#label = label;
     this.#closeTimeoutMs = closeTimeoutMs;
@@ -98,9 +102,14 @@ export class EmbeddedDatabase implements Database {
     return this.#closing !== undefined;
   }
 
-  /** The PGlite instance (tests inspect it; `serve` goes through {@link execProtocol}). */
-  get pglite(): PGlite {
-    return this.#pglite;
+  /** True once PGlite's thread has ended: closed, abandoned, or dead. */
+  get stopped(): boolean {
+    return this.#thread.exited;
+  }
+
+  /** Store calls waiting while a wire client has the session. */
+  get storeWaiting(): number {
+    return this.#gate.storeWaiting;
   }
 
   /** Calls (store calls and wire messages) that have settled so far. */
@@ -112,55 +121,63 @@ export class EmbeddedDatabase implements Database {
     sql: string,
     params: readonly unknown[] = [],
   ): Promise<QueryResult<R>> {
-    return this.#store('query', () => this.#statements.query<R>(sql, params));
+    return this.#store('query', () =>
+      this.#thread.call<QueryResult<R>>({ op: 'query', sql, params: [...params] }),
+    );
   }
 
   exec(sql: string): Promise<void> {
-    return this.#store('exec', async () => {
-      await this.#pglite.exec(sql);
-    });
+    return this.#store('exec', () => this.#thread.call<void>({ op: 'exec', sql }));
   }
 
   /**
-   * Send one raw protocol message of a `serve` wire client, alone on the session (see
-   * {@link SessionGate}), streaming the answer to `onData`. Resolves to where the client's session
-   * stands afterwards: anything but `idle` keeps the store's own calls waiting until the client's
-   * next message releases it.
+   * Send raw protocol messages of a `serve` wire client, alone on the session (see
+   * {@link SessionGate}), and hand the answer to `onData`. Resolves to where the client's session
+   * stands afterwards: anything but `idle` (or `keep`) keeps the store's own calls waiting until a
+   * later message of the wire side releases it (an empty `message` only releases it).
    */
-  execProtocol(message: Uint8Array, onData: (chunk: Uint8Array) => void): Promise<ProtocolState> {
+  execProtocol(
+    message: Uint8Array,
+    onData: (chunk: Uint8Array) => void,
+    options: ExecProtocolOptions = {},
+  ): Promise<ProtocolState> {
     return this.#track('wire message', () =>
       this.#gate.runWire(async () => {
+        // Nothing to send: only a release of the session the wire side kept.
+        if (message.length === 0) return { value: 'idle' as const, hold: options.keep === true };
+        const answer = await this.#thread.call<Uint8Array>({ op: 'protocol', message });
         const tracker = new ProtocolStateTracker(message);
-        // Not execProtocolRawStream: PGlite keeps its data callback after the call, so the next
-        // call's answer (a store query's) would go to this wire client and be lost to its caller.
-        const answer = await this.#pglite.runExclusive(() => this.#pglite.execProtocolRaw(message));
         tracker.push(answer);
         onData(answer);
         const state = tracker.state();
-        return { value: state, hold: state !== 'idle' };
+        return { value: state, hold: options.keep === true || state !== 'idle' };
       }),
     );
   }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.#store('transaction', () =>
-      this.#pglite.transaction((pgTx) => {
-        const tx: Transaction = {
-          inTransaction: true,
-          query: async <R>(sql: string, params: readonly unknown[] = []) => {
-            return this.#statements.queryInTransaction<R>(sql, params).catch((error: unknown) => {
-              throw translateDriverError(error, 'transaction');
-            });
-          },
-          exec: async (sql: string) => {
-            await pgTx.exec(sql).catch((error: unknown) => {
-              throw translateDriverError(error, 'transaction');
-            });
-          },
-        };
-        return transactionScope.run(this, () => fn(tx));
-      }),
-    );
+    return this.#store('transaction', async () => {
+      const id = this.#nextTransaction++;
+      await this.#thread.call({ op: 'begin', tx: id });
+      const tx: Transaction = {
+        inTransaction: true,
+        query: <R>(sql: string, params: readonly unknown[] = []) =>
+          this.#inTransaction(
+            this.#thread.call<QueryResult<R>>({ op: 'query', sql, params: [...params], tx: id }),
+          ),
+        exec: (sql: string) =>
+          this.#inTransaction(this.#thread.call<void>({ op: 'exec', sql, tx: id })),
+      };
+      let result: T;
+      try {
+        result = await transactionScope.run(this, () => fn(tx));
+      } catch (error) {
+        await this.#thread.call({ op: 'end', tx: id, commit: false }).catch(() => undefined);
+        throw error;
+      }
+      await this.#thread.call({ op: 'end', tx: id, commit: true });
+      return result;
+    });
   }
 
   describe(): DatabaseInfo {
@@ -181,48 +198,53 @@ export class EmbeddedDatabase implements Database {
   }
 
   /**
-   * Wait (up to the close timeout) for statements already issued, then close PGlite. Idempotent:
-   * later calls return the same promise; PGlite's own "already closed" rejection never escapes.
+   * Wait (up to the close timeout) for statements already issued, then close PGlite and end its
+   * thread. Idempotent: later calls return the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#gate.close(this.#closedError('close'));
-      let timer: NodeJS.Timeout | undefined;
-      const settled = await Promise.race([
-        Promise.allSettled([...this.#inFlight]).then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs, false))),
-      ]);
-      clearTimeout(timer);
-      if (!settled) {
-        // A statement never settled: the instance is hung and its close() would hang too.
-        this.#unregister();
-        return;
-      }
-      try {
-        await this.#pglite.close();
-      } catch {
-        // Already closed, or the instance is broken: either way it is gone.
-      } finally {
-        this.#unregister();
-      }
+      const settled = await this.#within(Promise.allSettled([...this.#inFlight]));
+      // A statement that never settled means a hung instance: its close() would hang too.
+      if (settled) await this.#within(this.#thread.call({ op: 'close' }).catch(() => undefined));
+      this.#thread.terminate();
+      this.#unregister();
     })();
     return this.#closing;
   }
 
   /**
-   * Drop a hung or crashed instance without waiting for it. Its `close()` is not called: closing
-   * talks to the WASM instance, and a poisoned instance can abort Node itself when spoken to.
+   * Drop a hung or crashed instance without waiting for it: its thread is terminated, whatever it
+   * is running (closing a poisoned instance could abort the process itself).
    */
   abandon(): void {
     if (this.#closing !== undefined) return;
     this.#closing = Promise.resolve();
     this.#gate.close(this.#closedError('abandon'));
+    this.#thread.terminate();
     this.#unregister();
   }
 
   #closedError(operation: string): ClosedError {
     return new ClosedError(`${operation} on a closed database (${this.#location})`, {
       hint: 'Open the store again; a handle cannot be used after close().',
+    });
+  }
+
+  // Resolves true when `promise` settles within the close timeout, false otherwise.
+  async #within(promise: Promise<unknown>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      promise.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs, false))),
+    ]);
+    clearTimeout(timer);
+    return settled;
+  }
+
+  #inTransaction<T>(call: Promise<T>): Promise<T> {
+    return call.catch((error: unknown) => {
+      throw translateDriverError(error, 'transaction');
     });
   }
 
