@@ -77,4 +77,4 @@ export {
   type RateDecision,
 } from './namespaces/index.js';
 export type { IdleServerSession } from './db/database.js';
-export type { ServeStats, ServeTierFigures, ServeTiersOptions } from './serve/serve.js';
+export type { ServeStats, ServeTiersOptions } from './serve/serve.js';

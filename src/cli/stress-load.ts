@@ -9,6 +9,7 @@ import { planScenarios } from '../stress/runner.js';
 import { remoteUnsupported, type RemoteCapabilities } from '../stress/source-needs.js';
 import type { TargetSet } from '../stress/targets.js';
 import { storeExists } from '../store/open-store.js';
+import { openThroughServe } from '../stress/through-serve.js';
 import type { CliContext } from './context.js';
 import type { StressFlags } from './stress-flags.js';
 import { runningServe, startStressServe, type StressServe } from './stress-serve.js';
@@ -70,7 +71,9 @@ export async function openStressLoad(
   const fresh = config.databaseUrl === undefined && !storeExists(config.dataDir);
   const base = new InProcessSource({
     config,
-    openStore: ctx.openStore,
+    // Beside serve (--processes, --http), this process is one of its clients too.
+    openStore:
+      mode.kind === 'in-process' ? ctx.openStore : openThroughServe(ctx.openStore, ctx.host),
     clock: ctx.clock,
     host: ctx.host,
     onWarning: (message) => warn(ctx, message),

@@ -6,7 +6,9 @@ import type { WireClientStats, WireStats } from '../db/database.js';
 import type { ProtocolState } from '../db/protocol-state.js';
 import { InternalError, StoreUnavailableError } from '../errors/index.js';
 import type { SupervisedDatabase } from '../resilience/instance-supervisor.js';
+import type { SessionHolder } from '../operations/live-figures.js';
 import { fatalError } from './pg-messages.js';
+import { sessionHolder } from './session-holder.js';
 import { WireScheduler, type WireClient } from './wire-scheduler.js';
 
 /** Options of {@link openWireEndpoint}. */
@@ -154,6 +156,14 @@ export class WireEndpoint {
         state: clientState(c, holder),
       })),
     };
+  }
+
+  /** The client holding the session now, if any (from memory). */
+  holder(): SessionHolder | undefined {
+    const held = this.#scheduler.held;
+    const client = held === undefined ? undefined : this.#clients.get(held.id);
+    if (held === undefined || client === undefined) return undefined;
+    return sessionHolder(client, held, this.#deps.clock.now());
   }
 
   /** Stop accepting connections; connected clients go on. */

@@ -2,6 +2,7 @@ import type { Clock, Timer } from '../clock.js';
 import { messageType, type ProtocolState } from '../db/protocol-state.js';
 import { cleartextPasswordRequest, passwordOf, startupParameters } from './pg-messages.js';
 import { sameSecret } from './same-secret.js';
+import { statementOf } from './session-holder.js';
 
 /** One connected wire client, as the endpoint and `stats` see it. */
 export interface WireClient {
@@ -18,6 +19,8 @@ export interface WireClient {
   generation: number | undefined;
   /** Its StartupMessage, kept while its password is checked. */
   startup: Uint8Array | undefined;
+  /** Its current (or last) statement, shortened, for `stats` and health. */
+  statement?: string | undefined;
 }
 
 /** The outcome of one message sent to the store's instance. */
@@ -79,6 +82,8 @@ export class WireScheduler {
   #pending: Pending[] = [];
   #running = false;
   #holder: number | undefined;
+  #heldSince = 0;
+  #runningId: number | undefined;
   #holdTimer: Timer | undefined;
   #holderIdleSince = 0;
   #idleWaiters: (() => void)[] = [];
@@ -91,6 +96,17 @@ export class WireScheduler {
   /** The client holding the session between its messages, if any. */
   get holder(): number | undefined {
     return this.#holder;
+  }
+
+  /**
+   * Who holds the session between messages, since when, and whether one of its messages runs
+   * now: read from memory, so it answers while the session is held.
+   */
+  get held():
+    { readonly id: number; readonly since: number; readonly running: boolean } | undefined {
+    const id = this.#holder;
+    if (id === undefined) return undefined;
+    return { id, since: this.#heldSince, running: this.#runningId === id };
   }
 
   /** Messages waiting for the session. */
@@ -226,6 +242,8 @@ export class WireScheduler {
       bytes += chunk.length;
       onData(chunk);
     };
+    client.statement = statementOf(message) ?? client.statement;
+    this.#runningId = client.id;
     try {
       const { outcome, generation } = await this.#deps.execute(message, count, client.generation);
       client.generation ??= generation;
@@ -243,6 +261,8 @@ export class WireScheduler {
     } catch (error) {
       this.#release(client.id);
       this.#deps.disconnect(client.id, '57P01', `the store failed: ${(error as Error).message}`);
+    } finally {
+      this.#runningId = undefined;
     }
     return bytes;
   }
@@ -252,6 +272,7 @@ export class WireScheduler {
     if (this.#holder === id) return;
     this.#holdTimer?.cancel();
     this.#holder = id;
+    this.#heldSince = this.#deps.clock.now();
     this.#armHoldTimer(id, this.#options.idleTransactionTimeoutMs);
   }
 

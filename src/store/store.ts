@@ -1,6 +1,8 @@
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
 import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
+import { recordMaintenanceRun } from '../maintain/maintenance-ledger.js';
+import { MaintenanceQueue, type MaintenanceRunInfo } from '../maintain/maintenance-queue.js';
 import {
   MIGRATIONS,
   migrateDown,
@@ -47,8 +49,10 @@ export class Store {
   readonly #options: Required<StoreOptions>;
   readonly #deps: StoreDeps;
   readonly #access: AccessRecorder;
-  #maintaining: Promise<MaintainReport> | undefined;
+  readonly #maintenance: MaintenanceQueue;
   #closing: Promise<void> | undefined;
+  /** Set once close() has let the control socket's callers finish and flushed: calls are refused. */
+  #refusing = false;
 
   constructor(options: StoreOptions, deps: StoreDeps) {
     this.#options = {
@@ -59,6 +63,7 @@ export class Store {
       ...options,
     };
     this.#deps = deps;
+    this.#maintenance = new MaintenanceQueue(deps.clock);
     this.#access = new AccessRecorder(
       { intervalMs: this.#options.flushIntervalMs, threshold: this.#options.flushThreshold },
       {
@@ -207,12 +212,6 @@ export class Store {
   async stats(options: CallOptions = {}): Promise<StoreStats> {
     // Best effort: with the breaker open the write fails, and stats must still answer.
     await this.flush(options).catch(() => undefined);
-    const owner = this.#deps.owner;
-    if (owner !== undefined) {
-      const stats = await owner.stats({ deadline: this.#deadline(options) });
-      const via = this.describe().via;
-      return { ...stats, backend: { ...stats.backend, ...(via === undefined ? {} : { via }) } };
-    }
     const now = this.#now();
     return gatherStats({
       read: (name, fn) => this.#run('read', name, options, fn, { bypassBreaker: true }),
@@ -223,29 +222,36 @@ export class Store {
     });
   }
 
-  /** Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run. */
-  async maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
-    if (this.#maintaining !== undefined) return this.#maintaining;
-    this.#maintaining = (async () => {
-      await this.flush(options);
-      const deadline = this.#deadline(options);
-      const dryRun = options.dryRun === true;
-      if (this.#deps.owner !== undefined) return this.#deps.owner.maintain({ dryRun, deadline });
-      const release = await this.#deps.maintenanceLock?.(deadline);
+  /**
+   * Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run.
+   * Runs never overlap: one that finds another in progress waits for it within its deadline
+   * (`ifIdle`: at once), then runs; giving up is E_MAINTENANCE_RUNNING.
+   */
+  maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
+    const deadline = this.#deadline(options);
+    const ifIdle = options.ifIdle === true;
+    const requestedBy = options.requestedBy ?? 'this process';
+    return this.#maintenance.run({ requestedBy, deadline, ifIdle }, async () => {
+      await this.flush({ deadline });
+      const release = await this.#deps.maintenanceLock?.(deadline, ifIdle);
       try {
-        return await this.#maintain(dryRun, deadline);
+        return await this.#maintain(options.dryRun === true, deadline, requestedBy);
       } finally {
         await release?.();
       }
-    })();
-    try {
-      return await this.#maintaining;
-    } finally {
-      this.#maintaining = undefined;
-    }
+    });
   }
 
-  async #maintain(dryRun: boolean, deadline: Deadline): Promise<MaintainReport> {
+  /** The maintenance run in progress in this process, if any. */
+  get maintenanceRun(): MaintenanceRunInfo | undefined {
+    return this.#maintenance.current;
+  }
+
+  async #maintain(
+    dryRun: boolean,
+    deadline: Deadline,
+    requestedBy: string,
+  ): Promise<MaintainReport> {
     const { maxSizeBytes, lowWaterPercent, namespaces, graceMs } = this.#options;
     const report = await runMaintenance(
       { dryRun, maxSizeBytes, lowWaterPercent, namespaces, graceMs },
@@ -258,7 +264,20 @@ export class Store {
         shouldStop: () => deadline.check('attempt'),
       },
     );
-    if (!dryRun) await this.writeMeta(META_KEYS.lastMaintenance, report, { deadline });
+    if (dryRun) return report;
+    const now = this.#now();
+    const run = {
+      startedAt: report.startedAt,
+      finishedAt: now.toISOString(),
+      requestedBy,
+      bytesFreed: report.bytesFreed,
+    };
+    await this.#run('write', 'maintain.record', { deadline }, (db) =>
+      db.transaction(async (tx) => {
+        await writeMeta(tx, META_KEYS.lastMaintenance, report, now);
+        await recordMaintenanceRun(tx, run, now);
+      }),
+    );
     return report;
   }
 
@@ -284,6 +303,9 @@ export class Store {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // Callers on the control socket are answered (or told to come back) first.
+      await this.#deps.beforeClose?.();
+      this.#maintenance.close();
       this.#access.stop();
       const deadline = Deadline.after(this.#deps.clock, Math.min(this.#options.timeoutMs, 5000));
       try {
@@ -293,6 +315,7 @@ export class Store {
           `access times and counters were not saved: ${(error as Error).message}`,
         );
       }
+      this.#refusing = true;
       await this.#deps.runner.close(deadline).catch(() => undefined);
       await this.#deps.onClose?.();
       await this.#deps.database.close().catch(() => undefined);
@@ -303,7 +326,7 @@ export class Store {
 
   /**
    * This process's own resilience figures (queue, breakers, retries, instance restarts), without
-   * a database call; `stats()` answers for the owner when the store is reached through `serve`.
+   * a database call.
    */
   runnerStats(): RunnerStats {
     return this.#deps.runner.stats();
@@ -354,7 +377,7 @@ export class Store {
     fn: (db: Database) => Promise<T>,
     extra: { bypassBreaker?: boolean } = {},
   ): Promise<T> {
-    if (this.#closing !== undefined) {
+    if (this.#refusing) {
       return Promise.reject(
         new ClosedError(`${name} on a closed store`, {
           hint: 'Open the store again with openStore().',
