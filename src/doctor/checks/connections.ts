@@ -1,4 +1,5 @@
 import type { LockOwner } from '../../errors/index.js';
+import { describeHolder } from '../../operations/live-figures.js';
 import { judge, plural, type Check, type CheckResult, type Finding } from '../check.js';
 import {
   idleSessionFindings,
@@ -64,11 +65,12 @@ async function connectionsThroughOwner(ctx: DoctorContext, owner: LockOwner): Pr
   const held: Finding[] =
     wireBefore === null ? [] : wireFindings(ctx, { before: wireBefore, after: wireBefore });
   const data = { owner: { pid: owner.pid, before } };
+  const holding =
+    before.holder === null ? [] : [`session held by ${describeHolder(before.holder)}`];
   // A client holding the session: say so at once (nothing that needs the database is asked).
   if (held.some((f) => f.status === 'fail')) {
-    const facts =
-      wireBefore === null ? '' : `${wireFacts({ before: wireBefore, after: wireBefore })}; `;
-    return judge(`${facts}probe not run`, held, data);
+    const wire = wireBefore === null ? [] : [wireFacts({ before: wireBefore, after: wireBefore })];
+    return judge([...wire, ...holding, 'probe not run'].join('; '), held, data);
   }
   const probe = await runLifecycleProbe(ctx, ownerProbeTarget(ctx, client));
   const { figures: after, leftover } = await readOwnerConnections(ctx, client);
@@ -78,6 +80,7 @@ async function connectionsThroughOwner(ctx: DoctorContext, owner: LockOwner): Pr
       : { before: wireBefore, after: after.wire };
   const facts = [
     ...(wire === undefined ? [] : [wireFacts(wire)]),
+    ...holding,
     ...probeFacts(probe, 'request cycle', `to ${client.via}'s control socket, answers in`),
   ];
   return judge(
