@@ -29,6 +29,9 @@ export const listOperation: Operation<ListFilter, ListReport> = {
     };
   },
   async run(ctx, filter) {
+    // Reads buffered by a long-lived owner count: its access times and counts are written first
+    // (best effort: with the breaker open the write fails, and the list still answers).
+    await ctx.store.flush({ deadline: ctx.deadline }).catch(() => undefined);
     const entries = await ctx.store.list(filter, { deadline: ctx.deadline });
     return { entries: entries.map(entryJson) };
   },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeOwnerOf } from '../../src/control/store-owner.js';
 import { startServe, type ServeHandle } from '../../src/serve/serve.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -38,6 +39,34 @@ describe('the documents of the CLI (--json)', () => {
     await golden('cli-stats', 0, 'stats');
     await golden('cli-maintain-dry-run', 0, 'maintain', '--dry-run');
     await golden('cli-maintain', 0, 'maintain');
+  });
+});
+
+describe('the same documents through an owner (its control socket)', () => {
+  const dataDir = copyTemplateDataDir();
+  const clock = testClock();
+  let owner: Store;
+  const cli = (...argv: string[]) => runCli(['--data-dir', dataDir, ...argv, '--json']);
+  beforeAll(async () => {
+    // Opened in this process: the commands find its lock and go through it.
+    owner = await openStore({ dataDir, migrations: 'require', clock });
+  });
+  afterAll(() => owner.close());
+
+  it('set, get, list, del and migrate status', async () => {
+    const golden = async (name: string, exitCode: number, ...argv: string[]) => {
+      const run = await cli(...argv);
+      expect(run.stderr).toBe('');
+      expect(run.exitCode).toBe(exitCode);
+      expectGolden(name, run.json(), dataDir);
+    };
+    await golden('cli-set', 0, 'set', 'component:react:button', '{"code":"<b/>"}', '--ttl', '1h');
+    await golden('cli-get', 0, 'get', 'component:react:button');
+    await golden('cli-get-absent', 1, 'get', 'app:absent');
+    await golden('cli-list', 0, 'list');
+    await golden('cli-del', 0, 'del', 'component:react:button', 'app:absent');
+    await golden('cli-migrate-status', 0, 'migrate', 'status');
+    expect(storeOwnerOf(owner).control()?.served).toBe(6);
   });
 });
 
