@@ -16,7 +16,11 @@ export function statementOf(message: Uint8Array): string | undefined {
   if (type === 0x50) at = message.indexOf(0, at) + 1;
   const end = message.indexOf(0, at);
   if (at <= 0 || end < 0) return undefined;
-  const text = Buffer.from(message.subarray(at, end)).toString('utf8').replace(/\s+/g, ' ').trim();
+  const text = Buffer.from(message.subarray(at, end))
+    .toString('utf8')
+    .replace(/\s+/g, ' ')
+    .replace(/[\s;]+$/, '')
+    .trim();
   return text.length > STATEMENT_CHARS ? `${text.slice(0, STATEMENT_CHARS - 1)}…` : text;
 }
 

@@ -82,7 +82,7 @@ describe('a psql client holding the session of serve', () => {
       applicationName: 'psql',
       address: '127.0.0.1',
       state: 'idle in transaction',
-      statement: `INSERT INTO pgcache_meta (key, value, updated_at) VALUES ('held', '1', now());`,
+      statement: `INSERT INTO pgcache_meta (key, value, updated_at) VALUES ('held', '1', now())`,
     });
     expect(holder.heldMs).toBeGreaterThanOrEqual(0);
     // What needs the database says who holds it instead of waiting; the rest is in memory.
