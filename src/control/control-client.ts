@@ -1,4 +1,4 @@
-import { request, type IncomingMessage } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { Clock, Timer } from '../clock.js';
 import {
   OwnerClosingError,
@@ -47,76 +47,85 @@ export class ControlClient {
   }
 
   #post(path: string, body: string, deadline: Deadline): Promise<{ status: number; doc: unknown }> {
-    const { caller, clock, via } = this.#options;
+    const { clock, via } = this.#options;
     return new Promise((resolve, reject) => {
       // Told to continue: from then on the call is the owner's (see ControlEndpoint).
       let started = false;
       let timer: Timer | undefined;
-      const req = request({
-        socketPath: this.#options.path,
-        path,
-        method: 'POST',
-        agent: false,
-        headers: {
-          expect: '100-continue',
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          [CONTROL_HEADERS.deadline]: String(Math.round(deadline.remaining())),
-          [CONTROL_HEADERS.pid]: String(caller.pid),
-          [CONTROL_HEADERS.name]: caller.name,
-        },
-      });
       const fail = (error: Error): void => {
         timer?.cancel();
         reject(error);
       };
+      const req = this.#request(path, body, deadline);
       if (Number.isFinite(deadline.remaining())) {
         timer = clock.setTimer(deadline.remaining(), () => {
           req.destroy();
           fail(deadline.exceeded('run', `waiting for ${via}`));
         });
       }
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (!started) {
-          fail(
-            new OwnerClosingError(`${via} did not take the call (${error.code ?? error.message})`, {
-              hint: 'Retry in a moment: the owner is starting or closing.',
-            }),
-          );
-        } else {
-          fail(
-            new StoreUnavailableError(`${via} went away during the call: ${error.message}`, {
-              cause: error,
-              hint: 'Check whether it is still running; run the command again.',
-            }),
-          );
-        }
-      });
-      req.on('response', (res: IncomingMessage) => {
-        started = true;
-        readAll(res).then(
-          (text) => {
-            timer?.cancel();
-            try {
-              resolve({ status: res.statusCode ?? 0, doc: JSON.parse(text) as unknown });
-            } catch (error) {
-              reject(
-                new StoreUnavailableError(`${via} sent an answer that is not JSON`, {
-                  cause: error,
-                  hint: 'Use the same pgcache version for the owner and for this command.',
-                }),
-              );
-            }
-          },
-          (error: Error) => fail(error),
-        );
-      });
+      req.on('error', (error: NodeJS.ErrnoException) => fail(this.#lost(error, started)));
       req.on('continue', () => {
         started = true;
         req.end(body);
       });
+      req.on('response', (res: IncomingMessage) => {
+        started = true;
+        readAll(res)
+          .then((text) => {
+            timer?.cancel();
+            resolve({ status: res.statusCode ?? 0, doc: this.#parse(text) });
+          })
+          .catch(fail);
+      });
       req.flushHeaders();
     });
+  }
+
+  #request(path: string, body: string, deadline: Deadline): ClientRequest {
+    const { caller } = this.#options;
+    return request({
+      socketPath: this.#options.path,
+      path,
+      method: 'POST',
+      agent: false,
+      headers: {
+        expect: '100-continue',
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        [CONTROL_HEADERS.deadline]: String(Math.round(deadline.remaining())),
+        [CONTROL_HEADERS.pid]: String(caller.pid),
+        [CONTROL_HEADERS.name]: caller.name,
+      },
+    });
+  }
+
+  // A connection that failed before the owner took the call: it did not run, retry. After: the
+  // owner went away in the middle, and whether the call ran is unknown.
+  #lost(error: NodeJS.ErrnoException, started: boolean): PgcacheError {
+    const { via } = this.#options;
+    if (!started) {
+      return new OwnerClosingError(
+        `${via} did not take the call (${error.code ?? error.message})`,
+        {
+          hint: 'Retry in a moment: the owner is starting or closing.',
+        },
+      );
+    }
+    return new StoreUnavailableError(`${via} went away during the call: ${error.message}`, {
+      cause: error,
+      hint: 'Check whether it is still running; run the command again.',
+    });
+  }
+
+  #parse(text: string): unknown {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new StoreUnavailableError(`${this.#options.via} sent an answer that is not JSON`, {
+        cause: error,
+        hint: 'Use the same pgcache version for the owner and for this command.',
+      });
+    }
   }
 
   #remoteError(doc: unknown): PgcacheError {

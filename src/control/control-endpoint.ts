@@ -152,7 +152,9 @@ export class ControlEndpoint {
       .finally(() => {
         this.#inFlight.delete(id);
         this.#served += 1;
-      });
+      })
+      // A caller gone before its answer is no failure of the owner (and must never end it).
+      .catch(() => undefined);
   }
 
   async #answer(

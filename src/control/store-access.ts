@@ -83,10 +83,11 @@ export class StoreAccess {
    */
   ownStore(what: string): Store {
     const target = this.#target;
-    if (target?.kind === 'local') return target.store;
-    const owner = target?.owner ?? { pid: 0, host: '', startedAt: '' };
+    if (target === undefined) throw new Error('ownStore() after close()');
+    if (target.kind === 'local') return target.store;
+    const { owner, client } = target;
     throw new StoreLockedError(
-      `cannot ${what} while ${this.via ?? `pid ${owner.pid}`} owns the store: it runs on the schema it opened`,
+      `cannot ${what} while ${client.via} owns the store: it runs on the schema it opened`,
       owner,
       { hint: `Stop pid ${owner.pid}, then run the command again.` },
     );

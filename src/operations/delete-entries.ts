@@ -1,3 +1,4 @@
+import type { CallOptions } from '../store/store-options.js';
 import { InputReader } from './input.js';
 import type { Operation } from './operation.js';
 
@@ -12,14 +13,22 @@ export interface DeleteReport {
   readonly requested: number;
 }
 
+/** Delete `keys` from `from` (the store, or a tiered cache, which drops them from L1 too). */
+export async function deleteEntries(
+  from: { delete(keys: readonly string[], options: CallOptions): Promise<number> },
+  keys: readonly string[],
+  options: CallOptions,
+): Promise<DeleteReport> {
+  return { removed: await from.delete(keys, options), requested: keys.length };
+}
+
 /** `del KEY…`: delete entries from the store. */
 export const deleteOperation: Operation<DeleteInput, DeleteReport> = {
   name: 'del',
   parseInput(raw) {
     return { keys: new InputReader('del', raw).strings('keys') };
   },
-  async run(ctx, { keys }) {
-    const removed = await ctx.store.delete(keys, { deadline: ctx.deadline });
-    return { removed, requested: keys.length };
+  run(ctx, { keys }) {
+    return deleteEntries(ctx.store, keys, { deadline: ctx.deadline });
   },
 };

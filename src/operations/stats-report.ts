@@ -16,11 +16,17 @@ import {
   readStoredFigures,
   usedPercent,
   type LastRun,
+  type LiveStoreFigures,
   type StoredFigures,
 } from '../store/stats.js';
 import { readTierStats, type TierStats } from '../tiers/tier-stats.js';
 import { InputReader } from './input.js';
-import { describeHolder, type ControlStats, type SessionHolder } from './live-figures.js';
+import {
+  describeHolder,
+  type ControlClientStats,
+  type ControlStats,
+  type SessionHolder,
+} from './live-figures.js';
 import type { Operation, OperationContext } from './operation.js';
 import { whileSessionFree } from './session-watch.js';
 
@@ -97,50 +103,22 @@ interface DatabaseFigures {
 
 /** Gather the `stats` report on the owner. */
 export async function readStats(ctx: OperationContext, input: StatsInput): Promise<StatsReport> {
-  const { store, live } = ctx;
   const figures = await whileSessionFree(ctx, () => readDatabaseFigures(ctx, input));
   const own = await readLiveStoreFigures({
     database: ctx.database,
-    runner: () => store.runnerStats(),
+    runner: () => ctx.store.runnerStats(),
   });
   const db = 'held' in figures ? undefined : figures;
-  const max = ctx.config.maxSizeBytes;
-  const wire = live.wire();
-  const control = live.control();
-  const requestId = ctx.requestId;
+  const stored = db?.stored;
   return {
     backend: own.backend,
-    entries: db?.stored.entries ?? null,
-    bytes: {
-      total: db?.stored.bytes.total ?? null,
-      byKind: db?.stored.bytes.byKind ?? null,
-      max,
-      usedPercent: db === undefined ? null : usedPercent(db.stored.bytes.total, max),
-      onDisk: own.onDisk,
-      wal: own.wal,
-    },
-    expired: db?.stored.expired ?? null,
-    expiredBytes: db?.stored.expiredBytes ?? null,
-    hits: db?.stored.hits ?? null,
-    misses: db?.stored.misses ?? null,
-    connections: {
-      ...own.connections,
-      ...(db?.stored.sessions === undefined ? {} : { sessions: db.stored.sessions }),
-      ...(wire === undefined ? {} : { wire, holder: live.holder() ?? null }),
-      ...(control === undefined
-        ? {}
-        : {
-            control: {
-              ...control,
-              clients: control.clients.map((c) => (c.id === requestId ? { ...c, self: true } : c)),
-            },
-          }),
-    },
-    schema: db?.stored.schema ?? null,
-    lastMaintenance: db?.stored.lastMaintenance ?? null,
-    lastStress: db?.stored.lastStress ?? null,
+    ...sizes(stored, own, ctx.config.maxSizeBytes),
+    connections: connections(ctx, own, stored),
+    schema: stored?.schema ?? null,
+    lastMaintenance: stored?.lastMaintenance ?? null,
+    lastStress: stored?.lastStress ?? null,
     queue: own.queue,
-    breakers: mergeBreakers(own.breakers, db?.stored.breakers ?? []),
+    breakers: mergeBreakers(own.breakers, stored?.breakers ?? []),
     retries: own.retries,
     ...(own.instance === undefined ? {} : { instance: own.instance }),
     tiers: db?.tiers.tiers ?? null,
@@ -155,6 +133,51 @@ export async function readStats(ctx: OperationContext, input: StatsInput): Promi
           },
         }
       : {}),
+  };
+}
+
+// Entries and bytes by kind, the expired backlog, hits and misses (null when not read); the
+// max size and the disk figures, which need no statement.
+function sizes(
+  stored: StoredFigures | undefined,
+  own: LiveStoreFigures,
+  max: number,
+): Pick<StatsReport, 'entries' | 'bytes' | 'expired' | 'expiredBytes' | 'hits' | 'misses'> {
+  return {
+    entries: stored?.entries ?? null,
+    bytes: {
+      total: stored?.bytes.total ?? null,
+      byKind: stored?.bytes.byKind ?? null,
+      max,
+      usedPercent: stored === undefined ? null : usedPercent(stored.bytes.total, max),
+      onDisk: own.onDisk,
+      wal: own.wal,
+    },
+    expired: stored?.expired ?? null,
+    expiredBytes: stored?.expiredBytes ?? null,
+    hits: stored?.hits ?? null,
+    misses: stored?.misses ?? null,
+  };
+}
+
+// The owner's connections: its handles, the server's sessions, serve's wire clients and the
+// session's holder, and the control socket's requests (the one asking marked `self`).
+function connections(
+  ctx: OperationContext,
+  own: LiveStoreFigures,
+  stored: StoredFigures | undefined,
+): StatsReport['connections'] {
+  const wire = ctx.live.wire();
+  const control = ctx.live.control();
+  const mark = (c: ControlClientStats): ControlClientStats =>
+    c.id === ctx.requestId ? { ...c, self: true } : c;
+  return {
+    ...own.connections,
+    ...(stored?.sessions === undefined ? {} : { sessions: stored.sessions }),
+    ...(wire === undefined ? {} : { wire, holder: ctx.live.holder() ?? null }),
+    ...(control === undefined
+      ? {}
+      : { control: { ...control, clients: control.clients.map(mark) } }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { parseTtl } from '../config/units.js';
 import { InvalidKeyError, UsageError } from '../errors/index.js';
 import type { NamespaceRateLimiter } from '../namespaces/rate-limiter.js';
+import { deleteEntries } from '../operations/delete-entries.js';
 import { readEntry } from '../operations/get-entry.js';
 import { readHealth } from '../operations/health.js';
 import { listOperation } from '../operations/list-entries.js';
@@ -93,8 +94,8 @@ async function entryRoute(
       return answer('set', 200, await writeEntry(cache, key, value, { ttlMs, deadline }));
     }
     case 'DELETE': {
-      const removed = await cache.delete([key], { deadline });
-      return answer('delete', removed === 0 ? 404 : 200, { removed, requested: 1 });
+      const report = await deleteEntries(cache, [key], { deadline });
+      return answer('delete', report.removed === 0 ? 404 : 200, report);
     }
     default:
       return notAllowed(req.method, req.url.pathname, 'GET, PUT, DELETE');

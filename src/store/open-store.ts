@@ -93,8 +93,7 @@ export const PGDATA_DIR_NAME = 'pgdata';
  * Open the cache store: take the data directory's lock, open the database, check (or apply) the
  * migrations, build the resilience path, and listen on the control socket for other pgcache
  * processes. The caller owns the store and must `close()` it. A directory another live process
- * owns is refused with E_STORE_LOCKED (commands go through that owner instead: see
- * `openStoreAccess`).
+ * owns is refused with E_STORE_LOCKED (commands go through that owner instead: `StoreAccess`).
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const clock = options.clock ?? systemClock;

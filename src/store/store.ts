@@ -2,7 +2,7 @@ import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
 import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
 import { recordMaintenanceRun } from '../maintain/maintenance-ledger.js';
-import { MaintenanceQueue, type MaintenanceRunInfo } from '../maintain/maintenance-queue.js';
+import { MaintenanceQueue } from '../maintain/maintenance-queue.js';
 import {
   MIGRATIONS,
   migrateDown,
@@ -240,11 +240,6 @@ export class Store {
         await release?.();
       }
     });
-  }
-
-  /** The maintenance run in progress in this process, if any. */
-  get maintenanceRun(): MaintenanceRunInfo | undefined {
-    return this.#maintenance.current;
   }
 
   async #maintain(
