@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
+import type { MaintainReport } from './maintain.js';
 import { META_KEYS, readMeta, writeMeta } from '../store/meta.js';
 
 /** One finished maintenance run, as the ledger keeps it. */
@@ -29,4 +30,26 @@ export async function recordMaintenanceRun(
 ): Promise<void> {
   const runs = await readMaintenanceLedger(db);
   await writeMeta(db, META_KEYS.maintenanceLedger, [...runs, entry].slice(-LEDGER_LENGTH), now);
+}
+
+/**
+ * Record a finished run in one transaction: the `last-maintenance` document (its whole report)
+ * and its line in the ledger.
+ */
+export function recordMaintenance(
+  db: Database,
+  report: MaintainReport,
+  requestedBy: string,
+  now: Date,
+): Promise<void> {
+  const entry: LedgerEntry = {
+    startedAt: report.startedAt,
+    finishedAt: now.toISOString(),
+    requestedBy,
+    bytesFreed: report.bytesFreed,
+  };
+  return db.transaction(async (tx) => {
+    await writeMeta(tx, META_KEYS.lastMaintenance, report, now);
+    await recordMaintenanceRun(tx, entry, now);
+  });
 }

@@ -1,7 +1,7 @@
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
 import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
-import { recordMaintenanceRun } from '../maintain/maintenance-ledger.js';
+import { recordMaintenance } from '../maintain/maintenance-ledger.js';
 import { MaintenanceQueue } from '../maintain/maintenance-queue.js';
 import {
   MIGRATIONS,
@@ -27,7 +27,7 @@ import {
 import { expiryAfter } from './expiry.js';
 import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
-import { META_KEYS, readMeta, writeMeta } from './meta.js';
+import { readMeta, writeMeta } from './meta.js';
 import { gatherStats, type StoreStats } from './stats.js';
 import { writeEntries, type EntryWrite } from './write-entries.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
@@ -51,7 +51,7 @@ export class Store {
   readonly #access: AccessRecorder;
   readonly #maintenance: MaintenanceQueue;
   #closing: Promise<void> | undefined;
-  /** Set once close() has let the control socket's callers finish and flushed: calls are refused. */
+  /** Set by close() once the control socket's callers are answered and buffers flushed. */
   #refusing = false;
 
   constructor(options: StoreOptions, deps: StoreDeps) {
@@ -242,11 +242,7 @@ export class Store {
     });
   }
 
-  async #maintain(
-    dryRun: boolean,
-    deadline: Deadline,
-    requestedBy: string,
-  ): Promise<MaintainReport> {
+  async #maintain(dryRun: boolean, deadline: Deadline, by: string): Promise<MaintainReport> {
     const { maxSizeBytes, lowWaterPercent, namespaces, graceMs } = this.#options;
     const report = await runMaintenance(
       { dryRun, maxSizeBytes, lowWaterPercent, namespaces, graceMs },
@@ -261,17 +257,8 @@ export class Store {
     );
     if (dryRun) return report;
     const now = this.#now();
-    const run = {
-      startedAt: report.startedAt,
-      finishedAt: now.toISOString(),
-      requestedBy,
-      bytesFreed: report.bytesFreed,
-    };
     await this.#run('write', 'maintain.record', { deadline }, (db) =>
-      db.transaction(async (tx) => {
-        await writeMeta(tx, META_KEYS.lastMaintenance, report, now);
-        await recordMaintenanceRun(tx, run, now);
-      }),
+      recordMaintenance(db, report, by, now),
     );
     return report;
   }
