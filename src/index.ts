@@ -54,6 +54,9 @@ export {
 } from './serve/serve.js';
 export type { WireStats, WireClientStats, ServerSessionStats } from './db/database.js';
 export type { StoreHealth } from './store/health.js';
+export type { StatsReport } from './operations/stats-report.js';
+export type { HealthReport } from './operations/health.js';
+export type { SessionHolder, ControlStats } from './operations/live-figures.js';
 export {
   openTieredCache,
   TieredCache,

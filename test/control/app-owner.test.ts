@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_SOCKET_NAME } from '../../src/control/control-socket.js';
@@ -82,6 +82,24 @@ describe('a store owned by an app process', () => {
     // It never left the app's hands.
     expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8'))).toMatchObject({
       pid: app.pid,
+    });
+  }, 60_000);
+
+  it('set --batch and init go through it', async () => {
+    const batch = join(dataDir, '..', 'batch.ndjson');
+    writeFileSync(batch, '{"key":"app:b1","value":1}\n{"key":"app:b2","value":2,"ttl":"1h"}\n');
+    expect(await run('set', '--batch', batch)).toMatchObject({
+      exitCode: 0,
+      stdout: `stored 2 entries (2 B) from ${batch}`,
+      stderr: '',
+    });
+    expect((await run('get', 'app:b2')).stdout).toBe('2');
+    expect(await run('init')).toMatchObject({
+      exitCode: 0,
+      stdout: `${dataDir} is up to date (schema version 3) (owned by pid ${app.pid}); nothing to do`,
+    });
+    expect(JSON.parse((await run('del', 'app:b1', 'app:b2', '--json')).stdout)).toMatchObject({
+      removed: 2,
     });
   }, 60_000);
 
