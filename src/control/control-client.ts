@@ -4,11 +4,17 @@ import {
   OwnerClosingError,
   RemoteError,
   StoreUnavailableError,
+  type LockOwner,
   type PgcacheError,
 } from '../errors/index.js';
 import type { Caller } from '../operations/operation.js';
 import type { Deadline } from '../resilience/deadline.js';
 import { CONTROL_HEADERS, operationPath } from './control-endpoint.js';
+
+/** How messages name the owner of a data directory: `serve, pid 4242`, or `pid 4242`. */
+export function ownerVia(owner: LockOwner): string {
+  return owner.endpoints?.http === undefined ? `pid ${owner.pid}` : `serve, pid ${owner.pid}`;
+}
 
 /** Where and as whom {@link ControlClient} reaches an owner. */
 export interface ControlClientOptions {

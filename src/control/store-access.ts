@@ -12,7 +12,7 @@ import type { Host } from '../platform/host.js';
 import type { Deadline } from '../resilience/deadline.js';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { ControlClient } from './control-client.js';
+import { ControlClient, ownerVia } from './control-client.js';
 import { controlSocketPath } from './control-socket.js';
 import { storeOwnerOf } from './store-owner.js';
 
@@ -147,8 +147,7 @@ export class StoreAccess {
   }
 
   #client(owner: LockOwner, path: string): ControlClient {
-    const via =
-      owner.endpoints?.http === undefined ? `pid ${owner.pid}` : `serve, pid ${owner.pid}`;
+    const via = ownerVia(owner);
     return new ControlClient({ path, via, caller: this.#caller, clock: this.#options.clock });
   }
 

@@ -1,5 +1,5 @@
 import { sleep } from '../clock.js';
-import { ControlClient } from '../control/control-client.js';
+import { ControlClient, ownerVia } from '../control/control-client.js';
 import type { LockOwner } from '../errors/index.js';
 import { connectionsProbe, type ConnectionsProbe } from '../operations/doctor-probes.js';
 import { healthOperation } from '../operations/health.js';
@@ -21,7 +21,7 @@ const SETTLE_POLL_MS = 20;
 export function ownerClient(ctx: DoctorContext, owner: LockOwner): ControlClient {
   return new ControlClient({
     path: owner.endpoints?.control ?? '',
-    via: owner.endpoints?.http === undefined ? `pid ${owner.pid}` : `serve, pid ${owner.pid}`,
+    via: ownerVia(owner),
     caller: { pid: ctx.deps.host.pid, name: ctx.connectionName },
     clock: ctx.deps.clock,
   });
