@@ -1,6 +1,8 @@
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
 import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
+import { recordMaintenance } from '../maintain/maintenance-ledger.js';
+import { MaintenanceQueue } from '../maintain/maintenance-queue.js';
 import {
   MIGRATIONS,
   migrateDown,
@@ -25,7 +27,7 @@ import {
 import { expiryAfter } from './expiry.js';
 import { parseKey } from './keys.js';
 import { listEntries, type ListFilter } from './list-query.js';
-import { META_KEYS, readMeta, writeMeta } from './meta.js';
+import { readMeta, writeMeta } from './meta.js';
 import { gatherStats, type StoreStats } from './stats.js';
 import { writeEntries, type EntryWrite } from './write-entries.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
@@ -47,8 +49,10 @@ export class Store {
   readonly #options: Required<StoreOptions>;
   readonly #deps: StoreDeps;
   readonly #access: AccessRecorder;
-  #maintaining: Promise<MaintainReport> | undefined;
+  readonly #maintenance: MaintenanceQueue;
   #closing: Promise<void> | undefined;
+  /** Set by close() once the control socket's callers are answered and buffers flushed. */
+  #refusing = false;
 
   constructor(options: StoreOptions, deps: StoreDeps) {
     this.#options = {
@@ -59,6 +63,7 @@ export class Store {
       ...options,
     };
     this.#deps = deps;
+    this.#maintenance = new MaintenanceQueue(deps.clock);
     this.#access = new AccessRecorder(
       { intervalMs: this.#options.flushIntervalMs, threshold: this.#options.flushThreshold },
       {
@@ -207,12 +212,6 @@ export class Store {
   async stats(options: CallOptions = {}): Promise<StoreStats> {
     // Best effort: with the breaker open the write fails, and stats must still answer.
     await this.flush(options).catch(() => undefined);
-    const owner = this.#deps.owner;
-    if (owner !== undefined) {
-      const stats = await owner.stats({ deadline: this.#deadline(options) });
-      const via = this.describe().via;
-      return { ...stats, backend: { ...stats.backend, ...(via === undefined ? {} : { via }) } };
-    }
     const now = this.#now();
     return gatherStats({
       read: (name, fn) => this.#run('read', name, options, fn, { bypassBreaker: true }),
@@ -223,29 +222,27 @@ export class Store {
     });
   }
 
-  /** Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run. */
-  async maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
-    if (this.#maintaining !== undefined) return this.#maintaining;
-    this.#maintaining = (async () => {
-      await this.flush(options);
-      const deadline = this.#deadline(options);
-      const dryRun = options.dryRun === true;
-      if (this.#deps.owner !== undefined) return this.#deps.owner.maintain({ dryRun, deadline });
-      const release = await this.#deps.maintenanceLock?.(deadline);
+  /**
+   * Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run.
+   * Runs never overlap: one that finds another in progress waits for it within its deadline
+   * (`ifIdle`: at once), then runs; giving up is E_MAINTENANCE_RUNNING.
+   */
+  maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
+    const deadline = this.#deadline(options);
+    const ifIdle = options.ifIdle === true;
+    const requestedBy = options.requestedBy ?? 'this process';
+    return this.#maintenance.run({ requestedBy, deadline, ifIdle }, async () => {
+      await this.flush({ deadline });
+      const release = await this.#deps.maintenanceLock?.(deadline, ifIdle);
       try {
-        return await this.#maintain(dryRun, deadline);
+        return await this.#maintain(options.dryRun === true, deadline, requestedBy);
       } finally {
         await release?.();
       }
-    })();
-    try {
-      return await this.#maintaining;
-    } finally {
-      this.#maintaining = undefined;
-    }
+    });
   }
 
-  async #maintain(dryRun: boolean, deadline: Deadline): Promise<MaintainReport> {
+  async #maintain(dryRun: boolean, deadline: Deadline, by: string): Promise<MaintainReport> {
     const { maxSizeBytes, lowWaterPercent, namespaces, graceMs } = this.#options;
     const report = await runMaintenance(
       { dryRun, maxSizeBytes, lowWaterPercent, namespaces, graceMs },
@@ -258,7 +255,11 @@ export class Store {
         shouldStop: () => deadline.check('attempt'),
       },
     );
-    if (!dryRun) await this.writeMeta(META_KEYS.lastMaintenance, report, { deadline });
+    if (dryRun) return report;
+    const now = this.#now();
+    await this.#run('write', 'maintain.record', { deadline }, (db) =>
+      recordMaintenance(db, report, by, now),
+    );
     return report;
   }
 
@@ -284,6 +285,9 @@ export class Store {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // Callers on the control socket are answered (or told to come back) first.
+      await this.#deps.beforeClose?.();
+      this.#maintenance.close();
       this.#access.stop();
       const deadline = Deadline.after(this.#deps.clock, Math.min(this.#options.timeoutMs, 5000));
       try {
@@ -293,6 +297,7 @@ export class Store {
           `access times and counters were not saved: ${(error as Error).message}`,
         );
       }
+      this.#refusing = true;
       await this.#deps.runner.close(deadline).catch(() => undefined);
       await this.#deps.onClose?.();
       await this.#deps.database.close().catch(() => undefined);
@@ -303,7 +308,7 @@ export class Store {
 
   /**
    * This process's own resilience figures (queue, breakers, retries, instance restarts), without
-   * a database call; `stats()` answers for the owner when the store is reached through `serve`.
+   * a database call.
    */
   runnerStats(): RunnerStats {
     return this.#deps.runner.stats();
@@ -354,7 +359,7 @@ export class Store {
     fn: (db: Database) => Promise<T>,
     extra: { bypassBreaker?: boolean } = {},
   ): Promise<T> {
-    if (this.#closing !== undefined) {
+    if (this.#refusing) {
       return Promise.reject(
         new ClosedError(`${name} on a closed store`, {
           hint: 'Open the store again with openStore().',

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { openWireEndpoint } from '../../src/serve/wire-endpoint.js';
 import { openStore } from '../../src/store/open-store.js';
-import { ownedStoreOf } from '../../src/store/owned-store.js';
+import { storeOwnerOf } from '../../src/control/store-owner.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { RawWireClient, dataRows, errorCode, frontend } from '../support/raw-wire.js';
 
 describe("a wire client's statement that wedges the session", () => {
   it('is abandoned with the instance once it holds the session past the hang limit while others wait; others are served', async () => {
     const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
-    const database = ownedStoreOf(store)?.database;
+    const database = storeOwnerOf(store).deps.instance;
     if (database === undefined) throw new Error('an embedded store was expected');
     const endpoint = await openWireEndpoint(
       { hangTimeoutMs: 300 },

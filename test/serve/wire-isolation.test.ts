@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openWireEndpoint, type WireEndpoint } from '../../src/serve/wire-endpoint.js';
 import { openStore } from '../../src/store/open-store.js';
-import { ownedStoreOf } from '../../src/store/owned-store.js';
+import { storeOwnerOf } from '../../src/control/store-owner.js';
 import type { Store } from '../../src/store/store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { testClock } from '../support/test-clock.js';
@@ -26,7 +26,7 @@ describe('wire clients are isolated from each other and from the store', () => {
 
   beforeAll(async () => {
     store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', clock });
-    const database = ownedStoreOf(store)?.database;
+    const database = storeOwnerOf(store).deps.instance;
     if (database === undefined) throw new Error('an embedded store was expected');
     endpoint = await openWireEndpoint(
       { maxConnections: 20, maxCopyBytes: 4096 },

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { systemClock } from '../../src/clock.js';
 import { openWireEndpoint, type WireEndpoint } from '../../src/serve/wire-endpoint.js';
 import { openStore } from '../../src/store/open-store.js';
-import { ownedStoreOf } from '../../src/store/owned-store.js';
+import { storeOwnerOf } from '../../src/control/store-owner.js';
 import { copyTemplateDataDir } from './data-dir.js';
 import { TEST_DATABASE_URL, createTestSchema } from './postgres.js';
 
@@ -34,7 +34,7 @@ const BASE_ENV = { PGCONNECT_TIMEOUT: '10', PGDATABASE: 'postgres', PGUSER: 'pos
 /** serve's wire endpoint on a store of its own. */
 export async function serveTarget(): Promise<ClientTarget & { readonly endpoint: WireEndpoint }> {
   const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
-  const database = ownedStoreOf(store)?.database;
+  const database = storeOwnerOf(store).deps.instance;
   if (database === undefined) throw new Error('an embedded store was expected');
   const endpoint = await openWireEndpoint({ maxConnections: 40 }, { database, clock: systemClock });
   const mine = (app: string) => endpoint.stats().clients.filter((c) => c.applicationName === app);
