@@ -93,7 +93,7 @@ describe('a psql client holding the session of serve', () => {
     });
     expect(doc.unavailable.reason).toMatch(
       new RegExp(
-        `^session held by client ${holder.clientId} \\(psql, postgres@127\\.0\\.0\\.1\\), idle in transaction for \\d+m?s: INSERT INTO pgcache_meta`,
+        `^session held by client ${holder.clientId} \\(psql, postgres@127\\.0\\.0\\.1\\), idle in transaction for [\\d.dhms]+: INSERT INTO pgcache_meta`,
       ),
     );
     expect(doc.connections.wire.current).toBe(1);
