@@ -89,17 +89,25 @@ function splitCommands(body: readonly string[], firstLine: number): ExampleComma
   return commands.map((c) => ({ command: c.command, output: c.output.join('\n') }));
 }
 
-/** `readme` with each example's block replaced by its commands and the given outputs. */
+/**
+ * `readme` with the blocks of `session`, in order, replaced by their commands and the given
+ * outputs (one list per block, one string per command); every other line is left alone.
+ */
 export function rewriteExamples(
   readme: string,
-  outputs: ReadonlyMap<Example, readonly string[]>,
+  session: string,
+  outputs: readonly (readonly string[])[],
 ): string {
   const lines = readme.split('\n');
+  const examples = parseExamples(readme).filter((e) => e.session === session);
   // From the last block up, so earlier line numbers stay valid.
-  for (const [example, actual] of [...outputs].sort((a, b) => b[0].firstLine - a[0].firstLine)) {
-    const body = example.commands.flatMap((c, n) => [
+  for (let n = examples.length - 1; n >= 0; n -= 1) {
+    const example = examples[n];
+    const actual = outputs[n];
+    if (example === undefined || actual === undefined) continue;
+    const body = example.commands.flatMap((c, i) => [
       `$ ${c.command}`,
-      ...(actual[n] === '' || actual[n] === undefined ? [] : actual[n].split('\n')),
+      ...(actual[i] === '' || actual[i] === undefined ? [] : (actual[i] ?? '').split('\n')),
     ]);
     lines.splice(example.firstLine - 1, example.lastLine - example.firstLine + 1, ...body);
   }

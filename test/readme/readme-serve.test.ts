@@ -1,0 +1,3 @@
+import { checkSessions, SESSION_GROUPS } from './readme-sessions.js';
+
+checkSessions(SESSION_GROUPS.serve);
