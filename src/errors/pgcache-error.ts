@@ -34,8 +34,3 @@ export abstract class PgcacheError extends Error {
 export function isPgcacheError(error: unknown): error is PgcacheError {
   return error instanceof PgcacheError;
 }
-
-/** True when `error` is a pgcache error with the given code. */
-export function hasErrorCode(error: unknown, code: string): boolean {
-  return isPgcacheError(error) && error.code === code;
-}

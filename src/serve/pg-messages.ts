@@ -142,21 +142,6 @@ function field(code: string, value: string): Buffer {
   return Buffer.concat([Buffer.from(code, 'latin1'), cstring(value)]);
 }
 
-/** The parameters of a `StartupMessage` (`user`, `database`, `application_name`…). */
-export function startupParameters(message: Uint8Array): Record<string, string> {
-  const parts = Buffer.from(message.buffer, message.byteOffset, message.byteLength)
-    .subarray(8)
-    .toString('utf8')
-    .split('\0');
-  const params: Record<string, string> = {};
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const name = parts[i];
-    if (name === undefined || name === '') break;
-    params[name] = parts[i + 1] ?? '';
-  }
-  return params;
-}
-
 /** The password of a `PasswordMessage` ('p'), or undefined when `message` is something else. */
 export function passwordOf(message: Uint8Array): string | undefined {
   if (message[0] !== 0x70 || message.length < 6) return undefined;
