@@ -26,7 +26,7 @@ export interface RouteDeps {
   /** The context the operations of a request run in (the owner's store and figures). */
   readonly context: (deadline: Deadline) => OperationContext;
   /** The Prometheus text of `/metrics`, from the stats report. */
-  readonly metricsText: (stats: StatsReport) => string;
+  readonly metricsText: (stats: StatsReport) => Promise<string>;
 }
 
 /** One request as the routes see it (the body already parsed as JSON). */
@@ -163,7 +163,7 @@ async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Rout
       return answer('healthz', health.status === 'ok' ? 200 : 503, health);
     }
     case 'GET /metrics': {
-      const text = deps.metricsText(await readStats(ctx, {}));
+      const text = await deps.metricsText(await readStats(ctx, {}));
       const contentType = 'text/plain; version=0.0.4; charset=utf-8';
       return { operation: 'metrics', answer: { status: 200, text, contentType } };
     }

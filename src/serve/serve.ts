@@ -143,7 +143,7 @@ interface RunningServeDeps {
 class RunningServe implements ServeHandle {
   readonly #store: Store;
   readonly #deps: RunningServeDeps;
-  readonly #metrics = new ServeMetrics();
+  readonly #metrics: ServeMetrics;
   readonly #http: Server;
   #endpoints: ServeEndpoints | undefined;
   #closing: Promise<void> | undefined;
@@ -151,6 +151,7 @@ class RunningServe implements ServeHandle {
   constructor(store: Store, deps: RunningServeDeps) {
     this.#store = store;
     this.#deps = deps;
+    this.#metrics = new ServeMetrics(deps.owner.deps.host);
     const { options, clock, idle, tiers } = deps;
     const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#http = createServer(
