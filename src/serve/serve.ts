@@ -29,6 +29,8 @@ export interface ServeOptions extends ServeTiersOptions {
   readonly socketPath?: string | undefined;
   /** Bearer token of every HTTP request, and the password of every wire client. */
   readonly token?: string | undefined;
+  /** Answer `/healthz` without the token (load balancers probe without credentials). @default false */
+  readonly publicHealth?: boolean | undefined;
   /** Wire clients connected at once. @default 100 */
   readonly maxConnections?: number;
   /** Longest a wire client may stay idle inside a transaction while others wait. @default 2000 */
@@ -159,6 +161,7 @@ class RunningServe implements ServeHandle {
       createHttpApi(
         {
           token: options.token,
+          publicHealth: options.publicHealth,
           requestTimeoutMs,
           maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 + 65_536,
         },

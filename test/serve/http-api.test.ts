@@ -235,7 +235,7 @@ describe("serve's HTTP API", () => {
     });
     const res = await call('POST', '/v1/entries/app:x', { value: 1 });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET, PUT, DELETE');
+    expect(res.headers.get('allow')).toBe('GET, HEAD, PUT, DELETE');
   });
 });
 
