@@ -30,8 +30,9 @@ export interface TierFigures {
   readonly hits: number;
   readonly misses: number;
   /**
-   * Latency of the timed lookups of a warm store: L1 times 1 lookup in 16 (and the first of each
-   * cache), L2 and L3 every one; a store's first lookup after it was opened is in `coldLatencyMs`.
+   * Latency of the timed lookups of a warm store: L1 times 1 lookup in 16, L2 and L3 every one;
+   * a cache's first L1 lookup and a store's first L2 lookup after it was opened are in
+   * `coldLatencyMs`.
    */
   readonly latencyMs: TierLatency;
   readonly coldLatencyMs: ColdLatency;

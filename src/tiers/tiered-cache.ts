@@ -95,6 +95,8 @@ export class TieredCache {
   readonly #writeTiers: WriteTiers;
   #metricsTimer: Timer | undefined;
   #l1Lookups = 0;
+  // The cache's first timed L1 lookup runs cold (code not compiled yet) and is timed apart.
+  #l1Cold = true;
   #closing: Promise<void> | undefined;
 
   constructor(options: TieredCacheOptions, deps: TieredCacheDeps) {
@@ -314,7 +316,9 @@ export class TieredCache {
 
   #recordL1(hit: boolean, ms: number | undefined): void {
     if (!this.#memory.enabled) return;
-    this.#metrics.lookup('l1', hit, ms);
+    const cold = ms !== undefined && this.#l1Cold;
+    if (cold) this.#l1Cold = false;
+    this.#metrics.lookup('l1', hit, ms, cold);
     this.#noteMetrics();
   }
 
