@@ -146,7 +146,7 @@ async function serveUntilStopped(
   if (!isLoopback(s.host)) {
     warn(
       ctx,
-      `listening on ${s.host}: every HTTP request needs "Authorization: Bearer <token>" and every wire client the token as its password; neither is encrypted, so use a trusted network or a TLS tunnel`,
+      `listening on ${s.host}: every HTTP request${flags.publicHealth === true ? ' but /healthz' : ''} needs "Authorization: Bearer <token>" and every wire client the token as its password; neither is encrypted, so use a trusted network or a TLS tunnel`,
     );
   }
   const why = await stopped;
