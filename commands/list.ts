@@ -80,8 +80,11 @@ export function listCommand(ctx: CliContext): Command {
       ctx.stdout.write(
         renderTable(['key', 'kind', 'bytes', 'reads', 'accessed', 'expires'], rows, term),
       );
-      if (term.interactive && entries.length === flags.limit) {
-        ctx.stderr.write(`showing the first ${flags.limit}; raise --limit to see more\n`);
+      // On a terminal and piped alike: a script reading stdout must not take a page for the whole.
+      if (report.truncated) {
+        ctx.stderr.write(
+          `showing the first ${entries.length} of ${report.total} entries; raise --limit (up to ${MAX_LIST_LIMIT}) or narrow the filter to see the rest\n`,
+        );
       }
     });
 }

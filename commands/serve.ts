@@ -22,6 +22,7 @@ interface ServeFlags extends GlobalFlags {
   idleTransactionTimeout?: number;
   idleExit?: number;
   outboxFlush?: number;
+  publicHealth?: boolean;
 }
 
 /** `pgcache serve`: own the data directory and serve it over the Postgres wire protocol and HTTP. */
@@ -46,6 +47,7 @@ export function serveCommand(ctx: CliContext): Command {
       '--token <token>',
       'bearer token for HTTP, password for wire clients (env PGCACHE_TOKEN)',
     )
+    .option('--public-health', 'answer GET /healthz without the token (for load balancers)')
     .option('--max-connections <n>', 'wire clients at once (default 100)', integerArg(1, 10_000))
     .option(
       '--idle-transaction-timeout <duration>',
@@ -100,7 +102,7 @@ async function runServe(ctx: CliContext, flags: ServeFlags): Promise<void> {
       throw alreadyServed(error) ?? error;
     });
   try {
-    await serveUntilStopped(ctx, store, config, flags.json === true);
+    await serveUntilStopped(ctx, store, config, flags);
   } finally {
     // Drains the queue within its deadline, saves the breaker, closes PGlite, releases the lock.
     await store.close();
@@ -112,8 +114,9 @@ async function serveUntilStopped(
   ctx: CliContext,
   store: Store,
   config: PgcacheConfig,
-  json: boolean,
+  flags: ServeFlags,
 ): Promise<void> {
+  const json = flags.json === true;
   let onIdle: () => void = () => undefined;
   const stopped = new Promise<'signal' | 'idle'>((resolve) => {
     onIdle = () => resolve('idle');
@@ -127,6 +130,7 @@ async function serveUntilStopped(
     httpPort: s.httpPort,
     socketPath: s.socket,
     token: s.token,
+    publicHealth: flags.publicHealth === true,
     maxConnections: s.maxConnections,
     idleTransactionTimeoutMs: s.idleTransactionTimeoutMs,
     requestTimeoutMs: config.timeoutMs,
@@ -142,7 +146,7 @@ async function serveUntilStopped(
   if (!isLoopback(s.host)) {
     warn(
       ctx,
-      `listening on ${s.host}: every HTTP request needs "Authorization: Bearer <token>" and every wire client the token as its password; neither is encrypted, so use a trusted network or a TLS tunnel`,
+      `listening on ${s.host}: every HTTP request${flags.publicHealth === true ? ' but /healthz' : ''} needs "Authorization: Bearer <token>" and every wire client the token as its password; neither is encrypted, so use a trusted network or a TLS tunnel`,
     );
   }
   const why = await stopped;

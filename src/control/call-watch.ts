@@ -8,13 +8,15 @@ import type { Operation, OperationRunner, RunnerStats } from '../resilience/oper
 /**
  * Wraps a store's runner to remember when each call started, so that health can say a call has
  * not returned past the operation timeout: answered from memory while the store hangs. Exclusive
- * sections (VACUUM, index builds) are bound by their deadline only and are not judged.
+ * sections (VACUUM, index builds) are bound by their deadline only and are not judged. It also
+ * counts the calls by name, for the owner's operations per second.
  */
 export class CallWatch implements OperationRunner {
   readonly #inner: OperationRunner;
   readonly #clock: Clock;
   readonly #limitMs: number;
   readonly #running = new Map<number, { readonly name: string; readonly startedAt: number }>();
+  readonly #calls = new Map<string, number>();
   #nextId = 0;
 
   constructor(inner: OperationRunner, deps: { clock: Clock; operationTimeoutMs: number }) {
@@ -28,6 +30,7 @@ export class CallWatch implements OperationRunner {
   }
 
   run<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T> {
+    this.#count(op.name);
     const id = this.#nextId++;
     this.#running.set(id, { name: op.name, startedAt: this.#clock.now() });
     const done = (): void => void this.#running.delete(id);
@@ -37,7 +40,17 @@ export class CallWatch implements OperationRunner {
   }
 
   exclusive<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T> {
+    this.#count(op.name);
     return this.#inner.exclusive(op, fn);
+  }
+
+  /** Calls started since the store was opened, by name (`get`, `set`, `maintain.purge`…). */
+  calls(): ReadonlyMap<string, number> {
+    return this.#calls;
+  }
+
+  #count(name: string): void {
+    this.#calls.set(name, (this.#calls.get(name) ?? 0) + 1);
   }
 
   stats(): RunnerStats {

@@ -6,9 +6,11 @@ import type { LockOwner } from '../errors/index.js';
 import type {
   ControlStats,
   LiveFigures,
+  OwnerProcess,
   SessionHolder,
   StuckCall,
 } from '../operations/live-figures.js';
+import type { Host } from '../platform/host.js';
 import type { Caller, OperationContext } from '../operations/operation.js';
 import type { Deadline } from '../resilience/deadline.js';
 import type { SupervisedDatabase } from '../resilience/instance-supervisor.js';
@@ -33,6 +35,8 @@ export interface StoreOwnerDeps {
   readonly watch: CallWatch;
   /** This process, for the figures of the calls it makes itself. */
   readonly self: Caller;
+  /** This process's pid, platform and memory. */
+  readonly host: Host;
   /** The data-directory lock (embedded store only). */
   readonly lock?: DataDirLock | undefined;
   /** The supervised embedded instance (embedded store only; `serve` shares it). */
@@ -51,9 +55,11 @@ export class StoreOwner implements LiveFigures {
   #control: ControlEndpoint | undefined;
   #serveEndpoints: NonNullable<LockOwner['endpoints']> = {};
   tierStats: ((options: CallOptions) => Promise<TierStats>) | undefined;
+  readonly #startedAt: number;
 
   constructor(deps: StoreOwnerDeps) {
     this.deps = deps;
+    this.#startedAt = deps.clock.now();
   }
 
   /** The context of an operation run now with `deadline`, for `caller` (this process by default). */
@@ -113,6 +119,22 @@ export class StoreOwner implements LiveFigures {
 
   stuck(): StuckCall | undefined {
     return this.deps.watch.stuck();
+  }
+
+  process(): OwnerProcess {
+    const { host, self } = this.deps;
+    return {
+      pid: host.pid,
+      name: self.name,
+      startedAt: this.#startedAt,
+      node: host.nodeVersion,
+      platform: host.platform,
+      memory: host.memoryUsage(),
+    };
+  }
+
+  calls(): ReadonlyMap<string, number> {
+    return this.deps.watch.calls();
   }
 
   #advertise(): void {

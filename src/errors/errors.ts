@@ -15,6 +15,12 @@ export class InvalidKeyError extends PgcacheError {
   readonly exitCode = ExitCode.Usage;
 }
 
+/** An HTTP request body that is not `application/json` (HTTP 415). */
+export class UnsupportedMediaTypeError extends PgcacheError {
+  readonly code = 'E_UNSUPPORTED_MEDIA_TYPE';
+  readonly exitCode = ExitCode.Usage;
+}
+
 // Bad input data (exit 65) ------------------------------------------------------------------
 
 /** A value that is not valid JSON. */
@@ -285,9 +291,16 @@ export class RateLimitedError extends PgcacheError {
   readonly code = 'E_RATE_LIMITED';
   readonly exitCode = ExitCode.TempFail;
   readonly retryAfterMs: number;
-  constructor(message: string, retryAfterMs: number, options: { hint?: string } = {}) {
-    super(message, options);
+  /** The calls the namespace's bucket lets through at once (its burst), when known. */
+  readonly limit: number | undefined;
+  constructor(
+    message: string,
+    retryAfterMs: number,
+    options: { hint?: string; limit?: number | undefined } = {},
+  ) {
+    super(message, { hint: options.hint });
     this.retryAfterMs = retryAfterMs;
+    this.limit = options.limit;
   }
 }
 

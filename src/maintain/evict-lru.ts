@@ -1,4 +1,5 @@
 import { LIVE_AT } from '../store/entry-queries.js';
+import { countedRemoval } from './counted-removal.js';
 import type { RunStep, StepResult } from './purge-expired.js';
 
 /** Which least-recently-used entries to evict: the oldest candidates until both needs are met. */
@@ -39,6 +40,12 @@ function candidates(target: LruTarget): { where: string; params: unknown[] } {
 
 const ORDER = 'ORDER BY accessed_at, key';
 
+const EVICT = countedRemoval(
+  `DELETE FROM pgcache_entries WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))
+   RETURNING size_bytes`,
+  'evicted',
+);
+
 /**
  * Delete least-recently-used candidates until `needBytes` are freed and `needEntries` removed, in
  * batches of `batchSize` so that no statement runs long. Uses the index on `accessed_at`.
@@ -73,11 +80,7 @@ export async function evictLru(
     }
     if (chosen.length === 0) break;
     const deleted = await run(steps.evict, (db) =>
-      db.query<{ size_bytes: number }>(
-        `DELETE FROM pgcache_entries WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))
-         RETURNING size_bytes`,
-        [JSON.stringify(chosen)],
-      ),
+      db.query<{ size_bytes: number }>(EVICT, [JSON.stringify(chosen)]),
     );
     if (deleted.rows.length === 0) break;
     entries += deleted.rows.length;

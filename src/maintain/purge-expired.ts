@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { countedRemoval } from './counted-removal.js';
 
 /** What a purge or eviction step removed (or would remove, in a dry run). */
 export interface StepResult {
@@ -8,6 +9,13 @@ export interface StepResult {
 
 /** Run one bounded write of a maintenance step (through the store's resilience path). */
 export type RunStep = <T>(name: string, fn: (db: Queryable) => Promise<T>) => Promise<T>;
+
+const PURGE_BATCH = countedRemoval(
+  `DELETE FROM pgcache_entries WHERE key IN (
+     SELECT key FROM pgcache_entries WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)
+   RETURNING size_bytes`,
+  'expired',
+);
 
 /**
  * Delete expired entries in batches of `batchSize`, so that no single statement runs long (a
@@ -24,12 +32,7 @@ export async function purgeExpired(
   for (;;) {
     shouldStop();
     const { rows } = await run('maintain.purge', (db) =>
-      db.query<{ size_bytes: number }>(
-        `DELETE FROM pgcache_entries WHERE key IN (
-           SELECT key FROM pgcache_entries WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)
-         RETURNING size_bytes`,
-        [now, batchSize],
-      ),
+      db.query<{ size_bytes: number }>(PURGE_BATCH, [now, batchSize]),
     );
     entries += rows.length;
     bytes += rows.reduce((sum, r) => sum + Number(r.size_bytes), 0);

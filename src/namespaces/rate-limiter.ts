@@ -4,10 +4,26 @@ import { RateLimitedError } from '../errors/index.js';
 import { formatDuration } from '../config/units.js';
 import { policyFor, type NamespacePolicies } from './namespace-policy.js';
 
-/** Whether a call may go ahead now. */
+/**
+ * Whether a call may go ahead now, with the bucket's `limit` (its burst; infinite when the
+ * namespace has no rate) for the HTTP RateLimit-* headers.
+ */
 export type RateDecision =
-  | { readonly allowed: true; readonly remaining: number }
-  | { readonly allowed: false; readonly retryAfterMs: number };
+  | {
+      readonly allowed: true;
+      readonly limit: number;
+      readonly remaining: number;
+      /** Until the bucket is full again. */
+      readonly resetMs: number;
+    }
+  | { readonly allowed: false; readonly limit: number; readonly retryAfterMs: number };
+
+const UNLIMITED: RateDecision = {
+  allowed: true,
+  limit: Number.POSITIVE_INFINITY,
+  remaining: Number.POSITIVE_INFINITY,
+  resetMs: 0,
+};
 
 /** Options for {@link TokenBucket}. */
 export interface TokenBucketOptions {
@@ -45,11 +61,14 @@ export class TokenBucket {
     const now = this.#clock.now();
     this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#rate);
     this.#at = now;
+    const limit = this.#burst;
     if (this.#tokens >= n) {
       this.#tokens -= n;
-      return { allowed: true, remaining: Math.floor(this.#tokens) };
+      const resetMs = Math.ceil(((limit - this.#tokens) / this.#rate) * 1000);
+      return { allowed: true, limit, remaining: Math.floor(this.#tokens), resetMs };
     }
-    return { allowed: false, retryAfterMs: Math.ceil(((n - this.#tokens) / this.#rate) * 1000) };
+    const retryAfterMs = Math.ceil(((n - this.#tokens) / this.#rate) * 1000);
+    return { allowed: false, limit, retryAfterMs };
   }
 }
 
@@ -82,8 +101,7 @@ export class NamespaceRateLimiter {
   /** Whether a call in `namespace` may go ahead now (it takes a token when it may). */
   check(namespace: string | null): RateDecision {
     const policy = policyFor(this.#policies, namespace);
-    if (namespace === null || policy?.ratePerSec === undefined)
-      return { allowed: true, remaining: Number.POSITIVE_INFINITY };
+    if (namespace === null || policy?.ratePerSec === undefined) return UNLIMITED;
     let bucket = this.#buckets.get(namespace);
     if (bucket === undefined) {
       bucket = new TokenBucket(
@@ -95,16 +113,23 @@ export class NamespaceRateLimiter {
     return bucket.take();
   }
 
+  /** Take a token for a call in `namespace`, or throw {@link RateLimitedError} when over its rate. */
+  admit(namespace: string | null): Extract<RateDecision, { allowed: true }> {
+    const decision = this.check(namespace);
+    if (decision.allowed) return decision;
+    throw new RateLimitedError(
+      `namespace ${namespace} is over its rate limit of ${policyFor(this.#policies, namespace)?.ratePerSec}/s; retry in ${formatDuration(decision.retryAfterMs)}`,
+      decision.retryAfterMs,
+      {
+        limit: decision.limit,
+        hint: 'Slow down, or raise ratePerSec for this namespace in pgcache.config.json.',
+      },
+    );
+  }
+
   /** Run `fn` if `namespace` is within its rate; otherwise reject with {@link RateLimitedError}. */
   async run<T>(namespace: string | null, fn: () => Promise<T>): Promise<T> {
-    const decision = this.check(namespace);
-    if (!decision.allowed) {
-      throw new RateLimitedError(
-        `namespace ${namespace} is over its rate limit of ${policyFor(this.#policies, namespace)?.ratePerSec}/s; retry in ${formatDuration(decision.retryAfterMs)}`,
-        decision.retryAfterMs,
-        { hint: 'Slow down, or raise ratePerSec for this namespace in pgcache.config.json.' },
-      );
-    }
+    this.admit(namespace);
     return fn();
   }
 }

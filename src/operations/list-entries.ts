@@ -1,5 +1,5 @@
 import { ENTRY_KINDS } from '../store/keys.js';
-import type { ListFilter } from '../store/list-query.js';
+import { countListMatches, type ListFilter } from '../store/list-query.js';
 import { entryJson, type EntryJson } from './entry-json.js';
 import { InputReader } from './input.js';
 import type { Operation } from './operation.js';
@@ -7,6 +7,10 @@ import type { Operation } from './operation.js';
 /** The entries `list` found: the `list --json` and `GET /v1/entries` document. */
 export interface ListReport {
   readonly entries: readonly EntryJson[];
+  /** True when more entries match than the limit let through. */
+  readonly truncated: boolean;
+  /** How many entries match, whatever the limit. */
+  readonly total: number;
 }
 
 /** `list`: entry summaries matching a filter, ordered by key. */
@@ -33,6 +37,17 @@ export const listOperation: Operation<ListFilter, ListReport> = {
     // (best effort: with the breaker open the write fails, and the list still answers).
     await ctx.store.flush({ deadline: ctx.deadline }).catch(() => undefined);
     const entries = await ctx.store.list(filter, { deadline: ctx.deadline });
-    return { entries: entries.map(entryJson) };
+    // Fewer than the limit: that is all of them. As many: count what matches (one more read).
+    const limit = filter.limit ?? 100;
+    const total =
+      entries.length < limit
+        ? entries.length
+        : await ctx.store.execute(
+            'read',
+            'list.count',
+            (db) => countListMatches(db, filter, new Date(ctx.clock.now())),
+            { deadline: ctx.deadline },
+          );
+    return { entries: entries.map(entryJson), truncated: total > entries.length, total };
   },
 };

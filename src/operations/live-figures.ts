@@ -1,5 +1,6 @@
 import { formatDuration } from '../config/units.js';
 import type { WireStats } from '../db/database.js';
+import type { MemoryFigures } from '../platform/host.js';
 import type { TierStats } from '../tiers/tier-stats.js';
 import type { CallOptions } from '../store/store-options.js';
 
@@ -44,6 +45,20 @@ export interface StuckCall {
   readonly runningMs: number;
 }
 
+/** The process that owns a store: who it is, since when, on what, and its memory now. */
+export interface OwnerProcess {
+  readonly pid: number;
+  /** Its application name: `pgcache serve`, `pgcache stats` (a command that opened the store), an app's. */
+  readonly name: string;
+  /** When it opened the store (ms since the epoch). */
+  readonly startedAt: number;
+  /** The Node.js version it runs on. */
+  readonly node: string;
+  /** e.g. `linux-x64`. */
+  readonly platform: string;
+  readonly memory: MemoryFigures;
+}
+
 /**
  * Figures the owner of a store keeps in memory, so that they answer while its one session is
  * held or a call hangs: `serve` adds its wire endpoint's, the control endpoint its own.
@@ -57,17 +72,13 @@ export interface LiveFigures {
   control(): ControlStats | undefined;
   /** The oldest store call running past the operation timeout, if any. */
   stuck(): StuckCall | undefined;
+  /** The owner's process. */
+  process(): OwnerProcess;
+  /** The store calls the owner started since it opened the store, by name. */
+  calls(): ReadonlyMap<string, number>;
   /** The tiers' figures, counts of a long-lived tiered cache included (`serve`'s). */
   tierStats?: ((options: CallOptions) => Promise<TierStats>) | undefined;
 }
-
-/** A store nobody else reaches: no wire endpoint, no control socket. */
-export const NO_LIVE_FIGURES: LiveFigures = {
-  wire: () => undefined,
-  holder: () => undefined,
-  control: () => undefined,
-  stuck: () => undefined,
-};
 
 /** `client 3 (psql, app@127.0.0.1), idle in transaction for 2.1s: BEGIN`. */
 export function describeHolder(h: SessionHolder): string {

@@ -17,6 +17,7 @@ import {
   usedPercent,
   type LastRun,
   type LiveStoreFigures,
+  type RemovedEntries,
   type StoredFigures,
 } from '../store/stats.js';
 import { readTierStats, type TierStats } from '../tiers/tier-stats.js';
@@ -28,6 +29,12 @@ import {
   type SessionHolder,
 } from './live-figures.js';
 import type { Operation, OperationContext } from './operation.js';
+import {
+  operationsReport,
+  ownerReport,
+  type OperationsReport,
+  type OwnerReport,
+} from './owner-figures.js';
 import { whileSessionFree } from './session-watch.js';
 
 /** What `stats` asks for. */
@@ -50,6 +57,10 @@ export interface Unavailable {
  */
 export interface StatsReport {
   readonly backend: DatabaseInfo;
+  /** The process that owns the store: pid, build, uptime, memory. */
+  readonly owner: OwnerReport;
+  /** The owner's store calls since it opened the store. */
+  readonly operations: OperationsReport;
   readonly entries: { readonly total: number; readonly byKind: Record<EntryKind, number> } | null;
   readonly bytes: {
     readonly total: number | null;
@@ -59,9 +70,14 @@ export interface StatsReport {
     readonly onDisk: number;
     readonly wal: number | null;
   };
+  /** Entries past their expiry and not purged yet (a gauge). */
   readonly expired: number | null;
   readonly expiredBytes: number | null;
+  /** Entries removed since the store was created: expired ones purged, others evicted. */
+  readonly removed: RemovedEntries | null;
+  /** Store lookups (L2) that found a live entry, every process's (the tiers' are in `tiers`). */
   readonly hits: number | null;
+  /** Store lookups (L2) that found nothing live. */
   readonly misses: number | null;
   /**
    * The owner's connections: its database handle(s), `handles` open in its process, `sessions`
@@ -110,8 +126,11 @@ export async function readStats(ctx: OperationContext, input: StatsInput): Promi
   });
   const db = 'held' in figures ? undefined : figures;
   const stored = db?.stored;
+  const owner = ownerReport(ctx.live, ctx.clock.now());
   return {
     backend: own.backend,
+    owner,
+    operations: operationsReport(ctx.live, owner.uptimeMs),
     ...sizes(stored, own, ctx.config.maxSizeBytes),
     connections: connections(ctx, own, stored),
     schema: stored?.schema ?? null,
@@ -142,7 +161,10 @@ function sizes(
   stored: StoredFigures | undefined,
   own: LiveStoreFigures,
   max: number,
-): Pick<StatsReport, 'entries' | 'bytes' | 'expired' | 'expiredBytes' | 'hits' | 'misses'> {
+): Pick<
+  StatsReport,
+  'entries' | 'bytes' | 'expired' | 'expiredBytes' | 'removed' | 'hits' | 'misses'
+> {
   return {
     entries: stored?.entries ?? null,
     bytes: {
@@ -155,6 +177,7 @@ function sizes(
     },
     expired: stored?.expired ?? null,
     expiredBytes: stored?.expiredBytes ?? null,
+    removed: stored?.removed ?? null,
     hits: stored?.hits ?? null,
     misses: stored?.misses ?? null,
   };

@@ -2,11 +2,14 @@ import { hostname } from 'node:os';
 import process from 'node:process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { processMetricsText } from './process-metrics.js';
 
 /** Memory figures of this process, in bytes (a subset of `process.memoryUsage()`). */
 export interface MemoryFigures {
   readonly rss: number;
   readonly heapUsed: number;
+  /** The JS heap's size (used and free). */
+  readonly heapTotal: number;
   /** Memory outside the JS heap: buffers and WebAssembly memories (PGlite lives here). */
   readonly external: number;
 }
@@ -23,6 +26,8 @@ export interface Host {
   readonly hostname: string;
   /** The running Node.js version, e.g. `20.20.2`. */
   readonly nodeVersion: string;
+  /** The operating system and CPU architecture, e.g. `linux-x64`. */
+  readonly platform: string;
   /** This process's user id; `undefined` where the platform has none (Windows). */
   readonly uid: number | undefined;
   /** True when a process with `pid` exists on this machine. */
@@ -33,6 +38,11 @@ export interface Host {
   memoryUsage(): MemoryFigures;
   /** Run a full garbage collection, so that memory figures compare; false when it cannot. */
   collectGarbage(): boolean;
+  /**
+   * This process's standard Prometheus families (`process_*`, `nodejs_*`) in text format; the
+   * first call starts the collectors (event-loop delay, garbage collection).
+   */
+  processMetrics(): Promise<string>;
 }
 
 /** What `pgcache stress` reads about its own process: memory, the collector, live resources. */
@@ -45,6 +55,7 @@ export const nodeHost: Host = {
   pid: process.pid,
   hostname: hostname(),
   nodeVersion: process.versions.node,
+  platform: `${process.platform}-${process.arch}`,
   uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
   isAlive(pid) {
     if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -58,8 +69,8 @@ export const nodeHost: Host = {
   },
   activeResources: () => process.getActiveResourcesInfo(),
   memoryUsage() {
-    const { rss, heapUsed, external } = process.memoryUsage();
-    return { rss, heapUsed, external };
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    return { rss, heapUsed, heapTotal, external };
   },
   collectGarbage() {
     // Without --expose-gc, the flag can still be turned on and gc() fetched from a new context;
@@ -76,4 +87,5 @@ export const nodeHost: Host = {
     gc?.();
     return gc !== null;
   },
+  processMetrics: processMetricsText,
 };

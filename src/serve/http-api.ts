@@ -12,6 +12,7 @@ import { Deadline } from '../resilience/deadline.js';
 import { parseJsonInput } from '../store/json-input.js';
 import type { ServeMetrics } from './metrics.js';
 import { operationOf, routeRequest, type RouteDeps, type Routed } from './http-routes.js';
+import { rateLimitHeaders, requireJsonContentType } from './http-conventions.js';
 import { sameSecret } from './same-secret.js';
 
 /** Options of {@link createHttpApi}. */
@@ -22,6 +23,8 @@ export interface HttpApiOptions {
   readonly requestTimeoutMs: number;
   /** Largest request body accepted (413 above it). */
   readonly maxBodyBytes: number;
+  /** Answer `/healthz` without the token (for load balancers and orchestrators). @default false */
+  readonly publicHealth?: boolean | undefined;
 }
 
 /** What {@link createHttpApi} needs injected. */
@@ -32,10 +35,12 @@ export interface HttpApiDeps extends Omit<RouteDeps, 'deadline'> {
   readonly onActivity?: () => void;
 }
 
-/** What a route answers: a status and a JSON body, or Prometheus text. */
-export type RouteAnswer =
-  | { readonly status: number; readonly json: unknown; readonly headers?: Record<string, string> }
-  | { readonly status: number; readonly text: string; readonly contentType: string };
+/** What a route answers: a status and a JSON body, Prometheus text, or no body (304). */
+export type RouteAnswer = (
+  | { readonly json: unknown }
+  | { readonly text: string; readonly contentType: string }
+  | { readonly empty: true }
+) & { readonly status: number; readonly headers?: Record<string, string> };
 
 /** The `node:http` request listener of `serve`'s HTTP API (see the README for the routes). */
 export function createHttpApi(
@@ -71,7 +76,9 @@ async function handle(
   options: HttpApiOptions,
   deps: HttpApiDeps,
 ): Promise<Routed> {
-  if (!authorised(req, options.token)) {
+  const path = (req.url ?? '/').split('?')[0];
+  const open = options.publicHealth === true && path === '/healthz';
+  if (!open && !authorised(req, options.token)) {
     req.resume();
     return {
       operation: 'unauthorised',
@@ -87,7 +94,8 @@ async function handle(
       },
     };
   }
-  const method = req.method ?? 'GET';
+  // HEAD is answered as GET; node:http leaves the body out.
+  const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const deadline = Deadline.after(deps.clock, options.requestTimeoutMs);
   let url: URL | undefined;
   try {
@@ -115,17 +123,20 @@ function requestUrl(target = '/'): URL {
 export function errorAnswer(thrown: unknown): RouteAnswer {
   const error = asPgcacheError(thrown);
   const status = statusOf(error);
-  const retryAfter =
-    error instanceof RateLimitedError
-      ? retryAfterSeconds(error.retryAfterMs)
-      : status === 503 && error.exitCode === 75
-        ? 1
-        : undefined;
-  return {
-    status,
-    ...(retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } }),
-    json: errorBody({ ...error.toJSON(), exitCode: error.exitCode }),
-  };
+  const json = errorBody({ ...error.toJSON(), exitCode: error.exitCode });
+  if (error instanceof RateLimitedError) {
+    const limited = {
+      allowed: false,
+      limit: error.limit ?? Infinity,
+      retryAfterMs: error.retryAfterMs,
+    } as const;
+    const retryAfter = String(retryAfterSeconds(error.retryAfterMs));
+    return { status, json, headers: { 'retry-after': retryAfter, ...rateLimitHeaders(limited) } };
+  }
+  if (status === 503 && error.exitCode === 75) {
+    return { status, json, headers: { 'retry-after': '1' } };
+  }
+  return { status, json };
 }
 
 // A namespace over its rate is 429 (retry after the header's seconds); over its quota, 507
@@ -133,6 +144,7 @@ export function errorAnswer(thrown: unknown): RouteAnswer {
 // deleted or expire), so that a client can tell throttling from a full namespace.
 function statusOf(error: PgcacheError): number {
   if (error.code === 'E_VALUE_TOO_LARGE') return 413;
+  if (error.code === 'E_UNSUPPORTED_MEDIA_TYPE') return 415;
   if (error.code === 'E_RATE_LIMITED') return 429;
   if (error.code === 'E_QUOTA_EXCEEDED') return 507;
   switch (error.exitCode) {
@@ -163,7 +175,10 @@ function authorised(req: IncomingMessage, token: string | undefined): boolean {
   return match?.[1] !== undefined && sameSecret(match[1].trim(), token);
 }
 
-/** Read a request body as JSON (undefined when empty); over `maxBytes` is E_VALUE_TOO_LARGE. */
+/**
+ * Read a request body as JSON (undefined when empty); over `maxBytes` is E_VALUE_TOO_LARGE, a
+ * body that is not `application/json` E_UNSUPPORTED_MEDIA_TYPE (415).
+ */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -178,14 +193,23 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
+  requireJsonContentType(req.headers['content-type']);
   return parseJsonInput(Buffer.concat(chunks).toString('utf8'), 'the request body');
 }
 
 /** Write `answer` (JSON or text) unless something was sent already. */
 export function send(res: ServerResponse, answer: RouteAnswer): void {
   if (res.headersSent) return;
+  if ('empty' in answer) {
+    res.writeHead(answer.status, answer.headers);
+    res.end();
+    return;
+  }
   if ('text' in answer) {
-    res.writeHead(answer.status, { 'content-type': answer.contentType });
+    res.writeHead(answer.status, {
+      'content-type': answer.contentType,
+      'content-length': Buffer.byteLength(answer.text),
+    });
     res.end(answer.text);
     return;
   }

@@ -14,6 +14,13 @@ import { ENTRY_KINDS, parseKey, type EntryKind } from '../store/keys.js';
 import { MAX_LIST_LIMIT, parseWhere, type ListFilter } from '../store/list-query.js';
 import type { TieredCache } from '../tiers/tiered-cache.js';
 import type { RouteAnswer } from './http-api.js';
+import {
+  bodyFields,
+  entityTag,
+  noneMatch,
+  rateLimitHeaders,
+  refuseUnknownParameters,
+} from './http-conventions.js';
 
 /** What the routes reach. */
 export interface RouteDeps {
@@ -26,10 +33,10 @@ export interface RouteDeps {
   /** The context the operations of a request run in (the owner's store and figures). */
   readonly context: (deadline: Deadline) => OperationContext;
   /** The Prometheus text of `/metrics`, from the stats report. */
-  readonly metricsText: (stats: StatsReport) => string;
+  readonly metricsText: (stats: StatsReport) => Promise<string>;
 }
 
-/** One request as the routes see it (the body already parsed as JSON). */
+/** One request as the routes see it (the body already parsed as JSON; HEAD routed as GET). */
 export interface RouteRequest {
   readonly method: string;
   readonly url: URL;
@@ -51,18 +58,28 @@ export interface Routed {
   readonly answer: RouteAnswer;
 }
 
+/** The request headers the routes read. */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
 /** Answer one request. */
-export function routeRequest(
+export async function routeRequest(
   req: RouteRequest,
   deps: RouteDeps,
-  headers: Readonly<Record<string, string | string[] | undefined>> = {},
+  headers: RequestHeaders = {},
 ): Promise<Routed> {
   const entry = /^\/v1\/entries\/(.+)$/.exec(req.url.pathname);
   if (entry?.[1] === undefined) return collectionRoute(req, deps);
   const key = decodeKey(entry[1]);
+  refuseUnknownParameters(req.url, []);
   // The namespace is the key's first segment; a bad key is a 400 before any token is taken.
-  const { namespace } = parseKey(key);
-  return deps.limiter.run(namespace, () => entryRoute(req, key, deps, headers[TTL_HEADER]));
+  const decision = deps.limiter.admit(parseKey(key).namespace);
+  return withHeaders(await entryRoute(req, key, deps, headers), rateLimitHeaders(decision));
+}
+
+function withHeaders(routed: Routed, headers: Record<string, string>): Routed {
+  const { answer } = routed;
+  if (Object.keys(headers).length === 0) return routed;
+  return { ...routed, answer: { ...answer, headers: { ...answer.headers, ...headers } } };
 }
 
 function decodeKey(encoded: string): string {
@@ -80,17 +97,21 @@ async function entryRoute(
   req: RouteRequest,
   key: string,
   { cache, deadline }: RouteDeps,
-  ttlHeader: string | string[] | undefined,
+  requestHeaders: RequestHeaders,
 ): Promise<Routed> {
   switch (req.method) {
     case 'GET': {
       const read = await readEntry(cache, key, { deadline });
       if (!read.found) return answer('get', 404, read);
-      const headers = { [TIER_HEADER]: read.tier, [STALE_HEADER]: String(read.stale) };
+      const etag = entityTag(read.value, read.expiresAt);
+      const headers = { [TIER_HEADER]: read.tier, [STALE_HEADER]: String(read.stale), etag };
+      if (noneMatch(requestHeaders['if-none-match'], etag)) {
+        return { operation: 'get', answer: { status: 304, empty: true, headers } };
+      }
       return { operation: 'get', answer: { status: 200, json: read, headers } };
     }
     case 'PUT': {
-      const { value, ttlMs } = readPutBody(req.body, ttlHeader);
+      const { value, ttlMs } = readPutBody(req.body, requestHeaders[TTL_HEADER]);
       return answer('set', 200, await writeEntry(cache, key, value, { ttlMs, deadline }));
     }
     case 'DELETE': {
@@ -98,7 +119,7 @@ async function entryRoute(
       return answer('delete', report.removed === 0 ? 404 : 200, report);
     }
     default:
-      return notAllowed(req.method, req.url.pathname, 'GET, PUT, DELETE');
+      return notAllowed(req.method, req.url.pathname, 'GET, HEAD, PUT, DELETE');
   }
 }
 
@@ -125,31 +146,43 @@ export function operationOf(method: string, pathname: string): string {
 }
 
 const COLLECTION_METHODS: Readonly<Record<string, string>> = {
-  '/v1/entries': 'GET',
-  '/v1/stats': 'GET',
-  '/v1/connections': 'GET',
+  '/v1/entries': 'GET, HEAD',
+  '/v1/stats': 'GET, HEAD',
+  '/v1/connections': 'GET, HEAD',
   '/v1/maintain': 'POST',
-  '/healthz': 'GET',
-  '/metrics': 'GET',
+  '/healthz': 'GET, HEAD',
+  '/metrics': 'GET, HEAD',
 };
+
+/** The query parameters of `GET /v1/entries` (every other collection route takes none). */
+const LIST_PARAMETERS = [
+  'kind',
+  'namespace',
+  'framework',
+  'category',
+  'prefix',
+  'where',
+  'limit',
+  'includeExpired',
+] as const;
 
 async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Routed> {
   const { method, url } = req;
   const ctx = deps.context(deps.deadline);
+  refuseUnknownParameters(url, url.pathname === '/v1/entries' ? LIST_PARAMETERS : []);
   switch (`${method} ${url.pathname}`) {
     case 'GET /v1/entries': {
       const filter = listFilter(url);
-      const list = await deps.limiter.run(filter.namespace ?? null, () =>
-        listOperation.run(ctx, filter),
-      );
-      return answer('list', 200, list);
+      const decision = deps.limiter.admit(filter.namespace ?? null);
+      const routed = answer('list', 200, await listOperation.run(ctx, filter));
+      return withHeaders(routed, rateLimitHeaders(decision));
     }
     case 'GET /v1/stats':
       return answer('stats', 200, { schemaVersion: 1, ...(await readStats(ctx, {})) });
     case 'GET /v1/connections':
       return answer('connections', 200, { schemaVersion: 1, wire: ctx.live.wire() ?? null });
     case 'POST /v1/maintain': {
-      const dryRun = (req.body as { dryRun?: unknown } | undefined)?.dryRun === true;
+      const dryRun = readMaintainBody(req.body);
       // serve's own flusher sends the outbox; this run reports what waits.
       const report = await runMaintenanceWith(ctx, deps.cache, {
         dryRun,
@@ -163,7 +196,7 @@ async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Rout
       return answer('healthz', health.status === 'ok' ? 200 : 503, health);
     }
     case 'GET /metrics': {
-      const text = deps.metricsText(await readStats(ctx, {}));
+      const text = await deps.metricsText(await readStats(ctx, {}));
       const contentType = 'text/plain; version=0.0.4; charset=utf-8';
       return { operation: 'metrics', answer: { status: 200, text, contentType } };
     }
@@ -202,17 +235,27 @@ function notAllowed(method: string, path: string, allow: string): Routed {
   };
 }
 
+// `POST /v1/maintain`'s body: none, or `{"dryRun": true|false}`.
+function readMaintainBody(body: unknown): boolean {
+  const { dryRun } = bodyFields(body, ['dryRun'], 'POST /v1/maintain');
+  if (dryRun === undefined || typeof dryRun === 'boolean') return dryRun === true;
+  throw new UsageError(`dryRun must be true or false, got ${JSON.stringify(dryRun)}`, {
+    hint: 'Send {"dryRun": true} to see what maintenance would free.',
+  });
+}
+
 /** The value and TTL of a PUT: `{"value": <JSON>, "ttl"?: "30s"}`, or the TTL in the header. */
 export function readPutBody(
   body: unknown,
   header: string | string[] | undefined,
 ): { value: unknown; ttlMs: number | undefined } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('value' in body)) {
+  const fields = bodyFields(body, ['value', 'ttl'], 'PUT /v1/entries/KEY');
+  if (!('value' in fields)) {
     throw new UsageError('the body must be a JSON object with a "value" field', {
       hint: 'Send {"value": <JSON>, "ttl": "30s"}; the TTL may also go in the x-pgcache-ttl header.',
     });
   }
-  const field = (body as { ttl?: unknown }).ttl;
+  const field = fields['ttl'];
   const fromHeader = Array.isArray(header) ? header[0] : header;
   if (field !== undefined && fromHeader !== undefined) {
     throw new UsageError(
@@ -224,7 +267,7 @@ export function readPutBody(
   }
   const ttl = field ?? fromHeader;
   return {
-    value: (body as { value: unknown }).value,
+    value: fields['value'],
     ttlMs: ttl === undefined ? undefined : ttlOf(ttl),
   };
 }

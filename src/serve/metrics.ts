@@ -1,7 +1,10 @@
 import type { WireStats } from '../db/database.js';
+import { OPERATION_GROUPS } from '../operations/owner-figures.js';
 import type { StatsReport } from '../operations/stats-report.js';
+import type { Host } from '../platform/host.js';
 import { LATENCY_BUCKETS_MS, TIERS } from '../tiers/tier-metrics.js';
 import type { TierStats } from '../tiers/tier-stats.js';
+import { PrometheusText } from './prometheus-text.js';
 
 /** Upper bounds (seconds) of the latency histogram buckets. */
 export const LATENCY_BUCKETS_S = [
@@ -22,6 +25,14 @@ export class ServeMetrics {
   readonly #latency = new Map<string, Histogram>();
   readonly #requests = new Map<string, number>();
 
+  readonly #host: Pick<Host, 'processMetrics'>;
+
+  /** `host` gives this process's standard families; asking once now starts their collectors. */
+  constructor(host: Pick<Host, 'processMetrics'>) {
+    this.#host = host;
+    void host.processMetrics();
+  }
+
   /** Record one operation that took `ms` and answered with HTTP `status`. */
   observe(operation: string, ms: number, status: number): void {
     let h = this.#latency.get(operation);
@@ -39,20 +50,44 @@ export class ServeMetrics {
   }
 
   /**
-   * Everything in Prometheus text exposition format (0.0.4): the store's figures, the wire
-   * endpoint's, the tiers' (counted by every process, as `stats` shows them) and the HTTP API's.
-   * While a wire client holds the session, the figures that need the database are left out and
+   * Everything in Prometheus text exposition format (0.0.4): the build, the store's figures, the
+   * wire endpoint's, the tiers' (counted by every process, as `stats` shows them) and the HTTP
+   * API's, then this process's standard `process_*` and `nodejs_*` families. While a wire client
+   * holds the session, the figures that need the database are left out and
    * `pgcache_session_held_seconds` says for how long.
    */
-  render(stats: StatsReport, nowMs: number): string {
+  async render(stats: StatsReport, nowMs: number): Promise<string> {
     const out = new PrometheusText();
+    renderOwner(out, stats);
     renderSizes(out, stats);
     if (stats.expired !== null) {
       out.gauge('pgcache_expired_entries', 'Expired entries not purged yet.', stats.expired);
     }
+    if (stats.removed !== null) {
+      out.counter(
+        'pgcache_entries_expired_total',
+        'Expired entries purged (by maintain or doctor --fix) since the store was created.',
+        stats.removed.expired,
+      );
+      out.counter(
+        'pgcache_entries_evicted_total',
+        'Entries evicted to make room (LRU above the max size, or a namespace over its quota) since the store was created.',
+        stats.removed.evicted,
+      );
+    }
     if (stats.hits !== null && stats.misses !== null) {
-      out.counter('pgcache_hits_total', 'Reads that found a live entry.', stats.hits);
-      out.counter('pgcache_misses_total', 'Reads that found nothing.', stats.misses);
+      // Named for what they count: the store's lookups only; reads L1 answers never get there
+      // (pgcache_tier_hits_total has every tier). They were pgcache_hits_total/_misses_total.
+      out.counter(
+        'pgcache_store_hits_total',
+        'Store (L2) lookups that found a live entry, every process; reads answered from memory are in pgcache_tier_hits_total.',
+        stats.hits,
+      );
+      out.counter(
+        'pgcache_store_misses_total',
+        'Store (L2) lookups that found no live entry, every process.',
+        stats.misses,
+      );
     }
     this.#queue(out, stats);
     out.family('pgcache_breaker_state', 'gauge', 'Circuit breakers: 1 for the current state.');
@@ -80,7 +115,7 @@ export class ServeMetrics {
       renderTiers(out, { tiers: stats.tiers, origin: stats.origin, outbox: stats.outbox }, nowMs);
     }
     this.#histograms(out);
-    return out.text();
+    return `${out.text()}${await this.#host.processMetrics()}`;
   }
 
   #queue(out: PrometheusText, stats: StatsReport): void {
@@ -120,6 +155,28 @@ export class ServeMetrics {
       const [operation = '', status = ''] = key.split('\u0000');
       out.sample('pgcache_http_requests_total', { operation, status }, n);
     }
+  }
+}
+
+// The build, and the owner's store calls by operation (its memory and uptime are in the
+// standard process_* families).
+function renderOwner(out: PrometheusText, stats: StatsReport): void {
+  const { owner, backend, operations } = stats;
+  out.family('pgcache_build_info', 'gauge', 'The running pgcache: version, Node.js, engine.');
+  out.sample(
+    'pgcache_build_info',
+    {
+      version: owner.version,
+      node: owner.node,
+      platform: owner.platform,
+      engine: backend.engine,
+    },
+    1,
+  );
+  const calls = 'pgcache_store_calls_total';
+  out.family(calls, 'counter', 'Store calls this process made since it opened the store.');
+  for (const operation of OPERATION_GROUPS) {
+    out.sample(calls, { operation }, operations.byName[operation]);
   }
 }
 
@@ -167,6 +224,17 @@ function renderTiers(out: PrometheusText, stats: TierStats, nowMs: number): void
     out.sample(`${name}_sum`, { tier }, (latency.mean * latency.count) / 1000);
     out.sample(`${name}_count`, { tier }, latency.count);
   }
+  const cold = (t: (typeof TIERS)[number]) => stats.tiers[t].coldLatencyMs;
+  family(
+    'pgcache_tier_cold_lookups_total',
+    "A store's first lookup after it was opened (left out of the lookup histogram).",
+    (t) => cold(t).count,
+  );
+  family(
+    'pgcache_tier_cold_lookup_seconds_total',
+    'Time spent in those first lookups.',
+    (t) => (cold(t).mean * cold(t).count) / 1000,
+  );
   const o = stats.origin;
   out.counter('pgcache_origin_requests_total', 'Requests sent to the origin.', o.requests);
   out.counter('pgcache_origin_failures_total', 'Origin requests that failed.', o.failures);
@@ -192,37 +260,4 @@ function renderTiers(out: PrometheusText, stats: TierStats, nowMs: number): void
   out.gauge('pgcache_outbox_retrying', 'Waiting writes that failed at least once.', box.retrying);
   const oldest = box.oldestAt === null ? 0 : Math.max(0, nowMs - Date.parse(box.oldestAt)) / 1000;
   out.gauge('pgcache_outbox_oldest_age_seconds', 'Age of the oldest waiting write.', oldest);
-}
-
-/** A Prometheus text document under construction. */
-class PrometheusText {
-  readonly #lines: string[] = [];
-
-  family(name: string, type: 'gauge' | 'counter' | 'histogram', help: string): void {
-    this.#lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  }
-
-  sample(name: string, labels: Record<string, string>, value: number): void {
-    const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-    const suffix = pairs.length === 0 ? '' : `{${pairs.join(',')}}`;
-    this.#lines.push(`${name}${suffix} ${Number.isFinite(value) ? value : 0}`);
-  }
-
-  gauge(name: string, help: string, value: number): void {
-    this.family(name, 'gauge', help);
-    this.sample(name, {}, value);
-  }
-
-  counter(name: string, help: string, value: number): void {
-    this.family(name, 'counter', help);
-    this.sample(name, {}, value);
-  }
-
-  text(): string {
-    return `${this.#lines.join('\n')}\n`;
-  }
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }

@@ -29,6 +29,8 @@ export interface ServeOptions extends ServeTiersOptions {
   readonly socketPath?: string | undefined;
   /** Bearer token of every HTTP request, and the password of every wire client. */
   readonly token?: string | undefined;
+  /** Answer `/healthz` without the token (load balancers probe without credentials). @default false */
+  readonly publicHealth?: boolean | undefined;
   /** Wire clients connected at once. @default 100 */
   readonly maxConnections?: number;
   /** Longest a wire client may stay idle inside a transaction while others wait. @default 2000 */
@@ -143,7 +145,7 @@ interface RunningServeDeps {
 class RunningServe implements ServeHandle {
   readonly #store: Store;
   readonly #deps: RunningServeDeps;
-  readonly #metrics = new ServeMetrics();
+  readonly #metrics: ServeMetrics;
   readonly #http: Server;
   #endpoints: ServeEndpoints | undefined;
   #closing: Promise<void> | undefined;
@@ -151,6 +153,7 @@ class RunningServe implements ServeHandle {
   constructor(store: Store, deps: RunningServeDeps) {
     this.#store = store;
     this.#deps = deps;
+    this.#metrics = new ServeMetrics(deps.owner.deps.host);
     const { options, clock, idle, tiers } = deps;
     const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#http = createServer(
@@ -158,6 +161,7 @@ class RunningServe implements ServeHandle {
       createHttpApi(
         {
           token: options.token,
+          publicHealth: options.publicHealth,
           requestTimeoutMs,
           maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 + 65_536,
         },

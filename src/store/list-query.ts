@@ -105,3 +105,22 @@ export function buildListQuery(filter: ListFilter, now: Date): { sql: string; pa
   const sql = `SELECT ${SUMMARY_COLUMNS} FROM pgcache_entries ${where} ORDER BY key LIMIT ${bind(limit)}`;
   return { sql, params };
 }
+
+/**
+ * How many entries match `filter`, ignoring its limit: the list's own statement, counted (a
+ * `LIMIT NULL` is no limit), so that the count and the list never disagree on what matches.
+ */
+export async function countListMatches(
+  db: Queryable,
+  filter: ListFilter,
+  now: Date,
+): Promise<number> {
+  const { sql, params } = buildListQuery(filter, now);
+  // The limit is the statement's last parameter.
+  const unlimited = [...params.slice(0, -1), null];
+  const { rows } = await db.query<{ total: number }>(
+    `SELECT count(*)::integer AS total FROM (${sql}) matches`,
+    unlimited,
+  );
+  return Number(rows[0]?.total ?? 0);
+}

@@ -140,6 +140,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       clock,
       watch: runner,
       self: { pid: host.pid, name: options.applicationName ?? 'pgcache' },
+      host,
       ...(backend.kind === 'embedded' ? { lock: backend.lock, instance: backend.database } : {}),
       onWarning: options.onWarning,
     });

@@ -24,6 +24,22 @@ export interface LastRun {
   readonly [field: string]: unknown;
 }
 
+/**
+ * Entries removed since the store was created, counted in the statement that removed them:
+ * `expired` purged (by `maintain` or `doctor --fix`), `evicted` to make room (LRU above the max
+ * size, or a namespace over its quota).
+ */
+export interface RemovedEntries {
+  readonly expired: number;
+  readonly evicted: number;
+}
+
+/** Names of the persisted counters of {@link RemovedEntries}. */
+export const REMOVED_COUNTERS = {
+  expired: 'entries.expired',
+  evicted: 'entries.evicted',
+} as const;
+
 /** The figures of `stats` that are read from the database. */
 export interface StoredFigures {
   readonly entries: { readonly total: number; readonly byKind: Record<EntryKind, number> };
@@ -31,6 +47,8 @@ export interface StoredFigures {
   /** Entries past their expiry and not purged yet. */
   readonly expired: number;
   readonly expiredBytes: number;
+  /** Entries maintenance removed since the store was created. */
+  readonly removed: RemovedEntries;
   readonly hits: number;
   readonly misses: number;
   readonly schema: { readonly version: number; readonly latest: number; readonly pending: number };
@@ -73,7 +91,11 @@ export interface StoreStats {
   /** Entries past their expiry and not purged yet. */
   readonly expired: number;
   readonly expiredBytes: number;
+  /** Entries maintenance removed since the store was created. */
+  readonly removed: RemovedEntries;
+  /** Store lookups (L2) that found a live entry, every process's. */
   readonly hits: number;
+  /** Store lookups (L2) that found nothing live. */
   readonly misses: number;
   /**
    * The backend's connections, plus `handles`: database handles open in this process (the
@@ -127,6 +149,10 @@ export async function readStoredFigures(
     bytes: sizes.bytes,
     expired: sizes.expired.entries,
     expiredBytes: sizes.expired.bytes,
+    removed: {
+      expired: counters[REMOVED_COUNTERS.expired] ?? 0,
+      evicted: counters[REMOVED_COUNTERS.evicted] ?? 0,
+    },
     hits: counters['hits'] ?? 0,
     misses: counters['misses'] ?? 0,
     schema: { version: schema.current, latest: schema.latest, pending: schema.pending.length },
@@ -186,6 +212,7 @@ export async function gatherStats(sources: StatsSources): Promise<StoreStats> {
     },
     expired: stored.expired,
     expiredBytes: stored.expiredBytes,
+    removed: stored.removed,
     hits: stored.hits,
     misses: stored.misses,
     connections: {

@@ -29,6 +29,9 @@ export const counterName = {
   count: (tier: Tier): string => `tier.${tier}.latency.count`,
   sumUs: (tier: Tier): string => `tier.${tier}.latency.sum_us`,
   bucket: (tier: Tier, index: number): string => `tier.${tier}.latency.b${index}`,
+  /** Lookups made while the store was cold (the first of each opened store), kept apart. */
+  coldCount: (tier: Tier): string => `tier.${tier}.cold.count`,
+  coldSumUs: (tier: Tier): string => `tier.${tier}.cold.sum_us`,
   event: (event: TierEvent): string => `tier.${event}`,
 };
 
@@ -44,6 +47,8 @@ export class TierMetrics {
   readonly #misses = [0, 0, 0];
   readonly #sumUs = [0, 0, 0];
   readonly #buckets = TIERS.map(() => new Array<number>(BUCKETS).fill(0));
+  readonly #coldCount = [0, 0, 0];
+  readonly #coldSumUs = [0, 0, 0];
   readonly #events = new Map<TierEvent, number>();
   #dirty = false;
 
@@ -52,14 +57,24 @@ export class TierMetrics {
     return this.#dirty;
   }
 
-  /** Record one lookup in `tier`: hit or miss, and how long it took (when it was timed). */
-  lookup(tier: Tier, hit: boolean, ms: number | undefined): void {
+  /**
+   * Record one lookup in `tier`: hit or miss, and how long it took (when it was timed). A `cold`
+   * lookup (the store's first after it was opened: plans, caches and compiled code not warm yet)
+   * is timed apart, so that a short command's first read does not make the latency of every
+   * lookup look ten times what a running store does.
+   */
+  lookup(tier: Tier, hit: boolean, ms: number | undefined, cold = false): void {
     const i = TIERS.indexOf(tier);
     if (hit) this.#hits[i] = (this.#hits[i] ?? 0) + 1;
     else this.#misses[i] = (this.#misses[i] ?? 0) + 1;
     this.#dirty = true;
     if (ms === undefined) return;
     const us = Math.max(0, Math.round(ms * 1000));
+    if (cold) {
+      this.#coldCount[i] = (this.#coldCount[i] ?? 0) + 1;
+      this.#coldSumUs[i] = (this.#coldSumUs[i] ?? 0) + us;
+      return;
+    }
     this.#sumUs[i] = (this.#sumUs[i] ?? 0) + us;
     let b = 0;
     while (b < LATENCY_BUCKETS_MS.length && ms > (LATENCY_BUCKETS_MS[b] ?? 0)) b += 1;
@@ -85,11 +100,15 @@ export class TierMetrics {
         [counterName.count(tier), count],
         [counterName.sumUs(tier), this.#sumUs[i] ?? 0],
         ...buckets.map((n, b): [string, number] => [counterName.bucket(tier, b), n]),
+        [counterName.coldCount(tier), this.#coldCount[i] ?? 0],
+        [counterName.coldSumUs(tier), this.#coldSumUs[i] ?? 0],
       ];
       for (const [name, n] of pairs) if (n > 0) add(name, n);
       this.#hits[i] = 0;
       this.#misses[i] = 0;
       this.#sumUs[i] = 0;
+      this.#coldCount[i] = 0;
+      this.#coldSumUs[i] = 0;
       buckets.fill(0);
     }
     for (const [event, n] of this.#events) if (n > 0) add(counterName.event(event), n);

@@ -72,6 +72,12 @@ export interface TieredRead {
 
 const METRICS_FLUSH_MS = 1000;
 
+// Stores that have answered a lookup: the first one of each store is cold (plans, caches and
+// compiled code are not warm yet; a short command's one read takes 10-60 ms, a running store's
+// well under 1 ms), and is timed apart. Kept per store, not per cache: an owner's store stays
+// warm across the tiered caches its control requests open.
+const warmStores = new WeakSet<Store>();
+
 /**
  * The tiered cache: L1 in memory, L2 the store, L3 an HTTP origin, with a strategy for reads and
  * writes. Concurrent misses of one key make one origin request (single-flight); while the origin
@@ -89,6 +95,8 @@ export class TieredCache {
   readonly #writeTiers: WriteTiers;
   #metricsTimer: Timer | undefined;
   #l1Lookups = 0;
+  // The cache's first timed L1 lookup runs cold (code not compiled yet) and is timed apart.
+  #l1Cold = true;
   #closing: Promise<void> | undefined;
 
   constructor(options: TieredCacheOptions, deps: TieredCacheDeps) {
@@ -150,8 +158,10 @@ export class TieredCache {
   get(key: string, options?: TieredGetOptions): Promise<TieredRead | undefined> {
     if (options?.tier !== undefined) return this.#getFrom(options.tier, key, options.deadline);
     // Only checked keys enter L1, so a hit needs no check (it costs more than the hit itself).
-    // Its latency is sampled (1 lookup in 16): reading the clock twice costs a third of a hit.
-    const timed = (this.#l1Lookups = (this.#l1Lookups + 1) & 15) === 0;
+    // Its latency is sampled (1 lookup in 16, the first included): reading the clock twice costs
+    // a third of a hit.
+    const timed = this.#l1Lookups === 0;
+    this.#l1Lookups = (this.#l1Lookups + 1) & 15;
     const started = timed ? performance.now() : 0;
     const l1 = this.#memory.get(key, this.#options.graceMs);
     const l1Ms = timed ? performance.now() - started : undefined;
@@ -306,15 +316,20 @@ export class TieredCache {
 
   #recordL1(hit: boolean, ms: number | undefined): void {
     if (!this.#memory.enabled) return;
-    this.#metrics.lookup('l1', hit, ms);
+    const cold = ms !== undefined && this.#l1Cold;
+    if (cold) this.#l1Cold = false;
+    this.#metrics.lookup('l1', hit, ms, cold);
     this.#noteMetrics();
   }
 
   async #lookupStore(key: string, deadline: Deadline, graceMs: number): Promise<Entry | undefined> {
+    const { store } = this.#deps;
+    const cold = !warmStores.has(store);
     const started = performance.now();
-    const entry = await this.#deps.store.get(key, { deadline, graceMs });
+    const entry = await store.get(key, { deadline, graceMs });
     const live = entry !== undefined && this.#isLive(entry);
-    this.#metrics.lookup('l2', live, performance.now() - started);
+    warmStores.add(store);
+    this.#metrics.lookup('l2', live, performance.now() - started, cold);
     this.#noteMetrics();
     return entry;
   }

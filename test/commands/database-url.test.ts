@@ -88,6 +88,7 @@ if (POSTGRES_SKIP_REASON === undefined) {
         const { url } = serve.endpoints.http;
         const put = await fetch(`${url}/v1/entries/app:1`, {
           method: 'PUT',
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ value: 1 }),
         });
         expect(put.status).toBe(200);

@@ -177,6 +177,24 @@ describe('get, set, del, list, stats', () => {
     expect((await cli('list', '--kind', 'widget')).exitCode).toBe(2);
   });
 
+  it('list says when it stopped at its limit: on stderr when piped, truncated and total in --json', async () => {
+    for (const n of [1, 2, 3]) await cli('set', `page:${n}`, String(n));
+    const piped = await cli('list', '--prefix', 'page:', '--limit', '2');
+    expect(piped.exitCode).toBe(0);
+    expect(piped.stdout.trim().split('\n')).toHaveLength(3);
+    expect(piped.stderr).toBe(
+      'showing the first 2 of 3 entries; raise --limit (up to 100000) or narrow the filter to see the rest\n',
+    );
+    const json = await cli('list', '--prefix', 'page:', '--limit', '2', '--json');
+    expect(json.stderr).toBe('');
+    expect(json.json()).toMatchObject({ truncated: true, total: 3 });
+    expect(json.json<{ entries: unknown[] }>().entries).toHaveLength(2);
+    const exact = await cli('list', '--prefix', 'page:', '--limit', '3', '--json');
+    expect(exact.json()).toMatchObject({ truncated: false, total: 3 });
+    const all = await cli('list', '--prefix', 'page:');
+    expect(all.stderr).toBe('');
+  });
+
   it('stats --json has the documented fields and sums kinds exactly', async () => {
     const stats = (await cli('stats', '--json')).json<StatsJson>();
     expect(Object.keys(stats)).toEqual(

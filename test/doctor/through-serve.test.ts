@@ -22,7 +22,7 @@ describe('doctor through a serving owner (a real `pgcache serve` process)', () =
   const http = (method: string, path: string, body: unknown) =>
     fetch(`${serve.ready.http.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   const wireClient = (name: string, on: ServeProcess = serve) =>

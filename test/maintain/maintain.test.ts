@@ -38,6 +38,7 @@ describe('maintain', () => {
     });
     expect((await store.stats()).entries.total).toBe(11);
     expect((await store.stats()).lastMaintenance).toBeNull();
+    expect((await store.stats()).removed).toEqual({ expired: 0, evicted: 0 });
 
     const report = await store.maintain();
     expect(report).toMatchObject({
@@ -63,6 +64,8 @@ describe('maintain', () => {
 
     const again = await store.maintain();
     expect(again).toMatchObject({ expiredPurged: 0, evicted: 0, bytesFreed: 0 });
+    // Counted for good, unlike the expired-not-purged gauge, which is back to 0.
+    expect(await store.stats()).toMatchObject({ expired: 0, removed: { expired: 1, evicted: 6 } });
   });
 
   it('evicts nothing while the store is under its max size', async () => {
@@ -85,7 +88,10 @@ describe('maintain', () => {
     opened.clock.advance(10);
     const report = await store.maintain();
     expect(report.expiredPurged).toBe(1200);
-    expect((await store.stats()).entries.total).toBe(0);
+    expect(await store.stats()).toMatchObject({
+      entries: { total: 0 },
+      removed: { expired: 1200, evicted: 0 },
+    });
   });
 });
 

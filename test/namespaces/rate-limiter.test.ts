@@ -15,13 +15,13 @@ describe('TokenBucket', () => {
       true,
       true,
     ]);
-    expect(bucket.take()).toEqual({ allowed: false, retryAfterMs: 500 });
+    expect(bucket.take()).toEqual({ allowed: false, limit: 3, retryAfterMs: 500 });
     clock.advance(250);
-    expect(bucket.take()).toEqual({ allowed: false, retryAfterMs: 250 });
+    expect(bucket.take()).toEqual({ allowed: false, limit: 3, retryAfterMs: 250 });
     clock.advance(250);
-    expect(bucket.take()).toEqual({ allowed: true, remaining: 0 });
+    expect(bucket.take()).toEqual({ allowed: true, limit: 3, remaining: 0, resetMs: 1500 });
     clock.advance(60_000);
-    expect(bucket.take()).toEqual({ allowed: true, remaining: 2 });
+    expect(bucket.take()).toEqual({ allowed: true, limit: 3, remaining: 2, resetMs: 500 });
   });
 
   it('refuses a rate or burst that cannot work', () => {
@@ -40,9 +40,14 @@ describe('NamespaceRateLimiter', () => {
     );
     const noisy = Array.from({ length: 8 }, () => limiter.check('noisy').allowed);
     expect(noisy).toEqual([true, true, true, true, true, false, false, false]);
-    expect(limiter.check('quiet')).toEqual({ allowed: true, remaining: 0 });
+    expect(limiter.check('quiet')).toEqual({
+      allowed: true,
+      limit: 1,
+      remaining: 0,
+      resetMs: 1000,
+    });
     expect(limiter.check('other')).toMatchObject({ allowed: true });
-    expect(limiter.check('quiet')).toEqual({ allowed: false, retryAfterMs: 1000 });
+    expect(limiter.check('quiet')).toEqual({ allowed: false, limit: 1, retryAfterMs: 1000 });
     expect(limiter.check('free')).toMatchObject({ allowed: true, remaining: Infinity });
     expect(limiter.check(null)).toMatchObject({ allowed: true });
     await expect(limiter.run('noisy', () => Promise.resolve('ran'))).rejects.toMatchObject({

@@ -77,6 +77,7 @@ describe('the documents of the HTTP API', () => {
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${serve.endpoints.http.url}${path}`, {
       method,
+      headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, json: (await res.json()) as unknown };

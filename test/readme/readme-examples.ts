@@ -121,6 +121,8 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   [/\b(\d+[dhm])+ ago\b/g, '<dur> ago'],
   // An age under a second prints as "now".
   [/\boldest now\b/g, 'oldest <dur> ago'],
+  // A rate measured by the run: `(71.43/s)`.
+  [/\(\d+(\.\d+)?\/s\)/g, '(<rate>/s)'],
   // How many clients were connected at once depends on when the previous command's closed.
   [/\bpeak \d+ of/g, 'peak <n> of'],
   [/[+−-]?\d+(\.\d+)? (KiB|MiB|GiB|TiB)\b/g, '<size>'],

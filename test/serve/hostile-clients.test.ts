@@ -97,6 +97,7 @@ describe('no wire client can take the owner down', () => {
       try {
         const put = await fetch(`${http.url}/v1/entries/hostile:key`, {
           method: 'PUT',
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ value: { served: true } }),
         });
         expect(put.status).toBe(200);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServe, type ServeHandle } from '../../src/serve/serve.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
+import { VERSION } from '../../src/version.js';
 import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 
 // Send raw HTTP bytes (what fetch refuses to send) and read everything until the server closes.
@@ -182,7 +183,15 @@ describe("serve's HTTP API", () => {
       entries: { total: 1 },
       connections: { wire: { current: 0, max: 100, clients: [] } },
       breakers: [expect.objectContaining({ name: 'store', state: 'closed' })],
+      owner: { pid: process.pid, name: 'pgcache', version: VERSION },
+      removed: { expired: 0, evicted: 0 },
     });
+    const owner = stats.json['owner'] as { uptimeMs: number; memory: { rss: number } };
+    expect(owner.memory.rss).toBeGreaterThan(0);
+    expect(owner.uptimeMs).toBeGreaterThanOrEqual(0);
+    const ops = stats.json['operations'] as { total: number; byName: Record<string, number> };
+    expect(ops.byName['set']).toBeGreaterThan(0);
+    expect(ops.total).toBeGreaterThanOrEqual(ops.byName['set'] ?? 0);
     expect(await call('GET', '/healthz')).toMatchObject({
       status: 200,
       json: { status: 'ok', state: 'open' },
@@ -206,6 +215,17 @@ describe("serve's HTTP API", () => {
     );
     expect(text).toMatch(/pgcache_operation_duration_seconds_count\{operation="set"\} [1-9]/);
     expect(text).toMatch(/pgcache_http_requests_total\{operation="get",status="404"\} [1-9]/);
+    expect(text).toContain(
+      `pgcache_build_info{version="${VERSION}",node="${process.versions.node}"`,
+    );
+    expect(text).toContain('pgcache_entries_evicted_total 0');
+    expect(text).toMatch(/^pgcache_store_calls_total\{operation="set"\} [1-9]\d*$/m);
+    // The standard families, by prom-client.
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^process_start_time_seconds \d+/m);
+    expect(text).toMatch(/^nodejs_heap_size_total_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^nodejs_version_info\{version="v20/m);
+    expect(text).not.toMatch(/^pgcache_hits_total/m);
   });
 
   it('answers an unknown route with 404 and a wrong method with 405', async () => {
@@ -215,7 +235,7 @@ describe("serve's HTTP API", () => {
     });
     const res = await call('POST', '/v1/entries/app:x', { value: 1 });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET, PUT, DELETE');
+    expect(res.headers.get('allow')).toBe('GET, HEAD, PUT, DELETE');
   });
 });
 

@@ -32,6 +32,7 @@ describe('pgcache serve as a process', () => {
     for (let i = 1; i <= 20; i += 1) {
       const res = await fetch(`${http.url}/v1/entries/bench:${i}`, {
         method: 'PUT',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ value: { i } }),
       });
       expect(res.status).toBe(200);
@@ -134,6 +135,7 @@ describe('pgcache serve as a process', () => {
       ]);
       const put = await fetch(`${serve.ready.http.url}/v1/entries/component:react:late`, {
         method: 'PUT',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ value: { late: true } }),
       });
       expect(await put.json()).toMatchObject({ strategy: 'write-behind' });

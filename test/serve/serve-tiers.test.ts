@@ -19,6 +19,7 @@ interface Reply {
 const call = async (url: string, method: string, path: string, body?: unknown): Promise<Reply> => {
   const res = await fetch(`${url}${path}`, {
     method,
+    headers: { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return {

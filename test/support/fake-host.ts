@@ -11,10 +11,12 @@ export function fakeHost(
     pid: options.pid ?? 1000,
     hostname: options.hostname ?? 'test-host',
     nodeVersion: options.nodeVersion ?? '20.20.2',
+    platform: 'linux-x64',
     uid: options.uid ?? 1000,
     isAlive: (pid) => alive.has(pid),
     activeResources: () => [],
-    memoryUsage: () => ({ rss: 0, heapUsed: 0, external: 0 }),
+    memoryUsage: () => ({ rss: 0, heapUsed: 0, heapTotal: 0, external: 0 }),
     collectGarbage: () => false,
+    processMetrics: () => Promise.resolve(''),
   };
 }

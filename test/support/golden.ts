@@ -23,6 +23,16 @@ const VOLATILE = new Set([
   'connectedAt',
   'heldMs',
   'runningMs',
+  'coldLatencyMs',
+  // The owner process and its counts of internal store calls.
+  'pid',
+  'node',
+  'platform',
+  'uptimeMs',
+  'memory',
+  'operations.total',
+  'operations.perSecond',
+  'operations.byName',
 ]);
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -30,17 +40,22 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /**
  * A document with what varies between runs replaced: timestamps become their offset from the
  * test clock's start (`<start+3600000ms>`), the data directory `<dataDir>`, and the value of
- * every {@link VOLATILE} field `<volatile>` (its presence stays locked).
+ * every {@link VOLATILE} field (named alone, or as `parent.field`) `<volatile>` (its presence
+ * stays locked).
  */
-export function normalise(value: unknown, dataDir: string, key = ''): unknown {
-  if (VOLATILE.has(key) && value !== null) return '<volatile>';
+export function normalise(value: unknown, dataDir: string, key = '', parent = ''): unknown {
+  if ((VOLATILE.has(key) || VOLATILE.has(`${parent}.${key}`)) && value !== null) {
+    return '<volatile>';
+  }
   if (typeof value === 'string') {
     if (ISO.test(value)) return `<start${signed(Date.parse(value) - TEST_START_MS)}ms>`;
     return value.split(dataDir).join('<dataDir>');
   }
   if (Array.isArray(value)) return value.map((v) => normalise(v, dataDir));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v, dataDir, k)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, normalise(v, dataDir, k, key)]),
+    );
   }
   return value;
 }

@@ -76,6 +76,14 @@ describe('the tiered cache', () => {
     expect(stats.tiers.l3).toMatchObject({ hits: 1, misses: 1, latencyMs: { count: 2 } });
     expect(stats.tiers.l3.latencyMs.cumulative.at(-1)).toBe(2);
     expect(stats.tiers.l1).toMatchObject({ hits: 1, misses: 2 });
+    // This cache's two misses (the other cache's hit is not flushed yet); the store's first
+    // lookup since it was opened is cold: timed apart, out of the histogram.
+    expect(stats.tiers.l2).toMatchObject({
+      hits: 0,
+      misses: 2,
+      latencyMs: { count: 1 },
+      coldLatencyMs: { count: 1 },
+    });
     expect(stats.origin).toMatchObject({ requests: 2, failures: 0 });
   });
 

@@ -1,5 +1,6 @@
 import { formatBytes, formatDuration, formatRelative } from '../../config/units.js';
 import { describeHolder } from '../../operations/live-figures.js';
+import { OPERATION_GROUPS } from '../../operations/owner-figures.js';
 import type { StatsReport } from '../../operations/stats-report.js';
 import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
 import { renderPairs, renderTable } from './table.js';
@@ -20,6 +21,7 @@ export function renderStats(stats: StatsReport, term: TerminalFeatures, now: num
       'backend',
       `${stats.backend.engine} ${stats.backend.location}${stats.backend.via === undefined ? '' : ` (via ${stats.backend.via})`}`,
     ],
+    ...ownerLines(stats),
     ...sizeLines(stats, missing),
     ['max size', `${formatBytes(stats.bytes.max)} (${stats.bytes.usedPercent ?? '?'}% used)`],
     ['on disk', formatBytes(stats.bytes.onDisk)],
@@ -30,8 +32,18 @@ export function renderStats(stats: StatsReport, term: TerminalFeatures, now: num
         ? missing
         : `${stats.expired} (${formatBytes(stats.expiredBytes ?? 0)})`,
     ],
-    ['hits', stats.hits === null ? missing : String(stats.hits)],
-    ['misses', stats.misses === null ? missing : String(stats.misses)],
+    [
+      'removed',
+      stats.removed === null
+        ? missing
+        : `${stats.removed.expired} expired, ${stats.removed.evicted} evicted (since the store was created)`,
+    ],
+    [
+      'store reads',
+      stats.hits === null || stats.misses === null
+        ? missing
+        : `${stats.hits} hits, ${stats.misses} misses (L2 lookups; every tier below)`,
+    ],
     [
       'connections',
       `open ${stats.connections.open}, active ${stats.connections.active}, idle ${stats.connections.idle}, waiting ${stats.connections.waiting} (handles in ${stats.backend.via === undefined ? 'this process' : 'its process'}: ${stats.connections.handles})`,
@@ -88,6 +100,23 @@ function storeFigures(
   );
   const rest = pairs.filter(([k]) => !k.startsWith('entries') && !k.startsWith('bytes'));
   return `${table}${renderPairs(rest)}`;
+}
+
+// Who owns the store, since when, its memory, and its store calls (redis INFO's first sections).
+function ownerLines({ owner: o, operations: ops }: StatsReport): [string, string][] {
+  const m = o.memory;
+  const counts = OPERATION_GROUPS.map((g) => `${g} ${ops.byName[g]}`).join(', ');
+  return [
+    [
+      'owner',
+      `pid ${o.pid} (${o.name}), up ${formatDuration(o.uptimeMs)}; pgcache ${o.version}, Node ${o.node}, ${o.platform}`,
+    ],
+    [
+      'memory',
+      `rss ${formatBytes(m.rss)}, heap ${formatBytes(m.heapUsed)} of ${formatBytes(m.heapTotal)}, external ${formatBytes(m.external)}`,
+    ],
+    ['operations', `${ops.total} store calls since open (${ops.perSecond}/s): ${counts}`],
+  ];
 }
 
 function sizeLines(stats: StatsReport, missing: string): [string, string][] {
