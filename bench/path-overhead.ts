@@ -50,6 +50,10 @@ const capture: Queryable = {
     Object.assign(captured, { sql, params });
     return Promise.resolve({ rows: [{} as never], affectedRows: 1 });
   },
+  queryDecoded: (sql, params) => {
+    Object.assign(captured, { sql, params });
+    return Promise.resolve({ rows: [{} as never], affectedRows: 1 });
+  },
   exec: () => Promise.resolve(),
 };
 const now = new Date();

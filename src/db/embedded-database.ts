@@ -1,7 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, protocol } from '@electric-sql/pglite';
 import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
 import type {
   ConnectionStats,
@@ -9,14 +8,17 @@ import type {
   DatabaseInfo,
   DiskFootprint,
   QueryResult,
+  RowDecoder,
   Transaction,
 } from './database.js';
 import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
+import { PgliteChannel } from './pglite-channel.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
 import { translateDriverError } from './sql-errors.js';
+import { TransactionScope } from './transaction-scope.js';
 
 import { PGLITE_VERSION } from './pglite-version.js';
 
@@ -33,8 +35,10 @@ export interface EmbeddedDatabaseOptions {
 }
 
 // Marks the async context of a transaction callback, so that a call on the outer handle from
-// inside it fails at once instead of waiting for ever on PGlite's mutex.
-const transactionScope = new AsyncLocalStorage<EmbeddedDatabase>();
+// inside it fails at once instead of waiting for ever for the transaction to end.
+const transactionScope = new TransactionScope<EmbeddedDatabase>();
+
+const { serialize } = protocol;
 
 /**
  * Open (or create) a PGlite data directory. The caller owns the result and must `close()` it;
@@ -71,15 +75,35 @@ export async function openEmbeddedDatabase(
   );
 }
 
-/** The PGlite adapter of the {@link Database} port. */
+/** What one store call runs: a typed query, a decoded query, or plain SQL. */
+type CallKind = 'query' | 'decoded' | 'exec';
+
+/**
+ * The PGlite adapter of the {@link Database} port. Every statement goes through one synchronous
+ * {@link PgliteChannel}: a call that finds the session free runs before `query()` returns (PGlite
+ * blocks the event loop while it works in any case), without PGlite's async mutexes. The adapter
+ * keeps calls apart itself:
+ *
+ * - a transaction holds the session from BEGIN to COMMIT; calls that arrive meanwhile wait, in
+ *   arrival order, and run when it ends (never inside it);
+ * - wire clients of `serve` take turns with the store through a {@link SessionGate}.
+ */
 export class EmbeddedDatabase implements Database {
   readonly #pglite: PGlite;
   readonly #location: string;
   readonly #unregister: () => void;
   readonly #closeTimeoutMs: number;
-  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #gate = new SessionGate();
+  readonly #channel: PgliteChannel;
   readonly #statements: PreparedStatements;
+  /** Calls waiting for the session (a transaction holds it), in arrival order. */
+  readonly #waiting: (() => void)[] = [];
+  /** A transaction, or a call handed the session after one, holds it. */
+  #busy = false;
+  #abandoned = false;
+  /** Calls started and not settled (waiting, or a transaction under way). */
+  #pending = 0;
+  #drained: (() => void) | undefined;
   #completed = 0;
   #closing: Promise<void> | undefined;
 
@@ -87,7 +111,8 @@ export class EmbeddedDatabase implements Database {
 
   constructor(pglite: PGlite, location: string, closeTimeoutMs = 5000, label = location) {
     this.#pglite = pglite;
-    this.#statements = new PreparedStatements(pglite);
+    this.#channel = PgliteChannel.of(pglite);
+    this.#statements = new PreparedStatements(this.#channel, pglite);
     this.#location = location;
     this.#label = label;
     this.#closeTimeoutMs = closeTimeoutMs;
@@ -98,7 +123,10 @@ export class EmbeddedDatabase implements Database {
     return this.#closing !== undefined;
   }
 
-  /** The PGlite instance (tests inspect it; `serve` goes through {@link execProtocol}). */
+  /**
+   * The PGlite instance, for tests and benchmarks that inspect it. Its own API and this adapter
+   * must not be used at the same time: this adapter does not take PGlite's mutexes.
+   */
   get pglite(): PGlite {
     return this.#pglite;
   }
@@ -112,13 +140,19 @@ export class EmbeddedDatabase implements Database {
     sql: string,
     params: readonly unknown[] = [],
   ): Promise<QueryResult<R>> {
-    return this.#store('query', () => this.#statements.query<R>(sql, params));
+    return this.#call('query', sql, params, undefined);
+  }
+
+  queryDecoded<R>(
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R>,
+  ): Promise<QueryResult<R>> {
+    return this.#call('decoded', sql, params, decode);
   }
 
   exec(sql: string): Promise<void> {
-    return this.#store('exec', async () => {
-      await this.#pglite.exec(sql);
-    });
+    return this.#call('exec', sql, EMPTY, undefined);
   }
 
   /**
@@ -128,39 +162,23 @@ export class EmbeddedDatabase implements Database {
    * next message releases it.
    */
   execProtocol(message: Uint8Array, onData: (chunk: Uint8Array) => void): Promise<ProtocolState> {
-    return this.#track('wire message', () =>
-      this.#gate.runWire(async () => {
+    if (this.#closing !== undefined) return Promise.reject(this.#closedError('wire message'));
+    return this.#counted(
+      this.#gate.runWire(() => {
         const tracker = new ProtocolStateTracker(message);
-        // Not execProtocolRawStream: PGlite keeps its data callback after the call, so the next
-        // call's answer (a store query's) would go to this wire client and be lost to its caller.
-        const answer = await this.#pglite.runExclusive(() => this.#pglite.execProtocolRaw(message));
+        const answer = this.#channel.relay(message);
         tracker.push(answer);
         onData(answer);
         const state = tracker.state();
-        return { value: state, hold: state !== 'idle' };
+        return Promise.resolve({ value: state, hold: state !== 'idle' });
       }),
     );
   }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.#store('transaction', () =>
-      this.#pglite.transaction((pgTx) => {
-        const tx: Transaction = {
-          inTransaction: true,
-          query: async <R>(sql: string, params: readonly unknown[] = []) => {
-            return this.#statements.queryInTransaction<R>(sql, params).catch((error: unknown) => {
-              throw translateDriverError(error, 'transaction');
-            });
-          },
-          exec: async (sql: string) => {
-            await pgTx.exec(sql).catch((error: unknown) => {
-              throw translateDriverError(error, 'transaction');
-            });
-          },
-        };
-        return transactionScope.run(this, () => fn(tx));
-      }),
-    );
+    const refused = this.#refuse('transaction');
+    if (refused !== undefined) return Promise.reject(refused);
+    return this.#counted(this.#gate.runStore(() => this.#transact(fn)));
   }
 
   describe(): DatabaseInfo {
@@ -176,25 +194,20 @@ export class EmbeddedDatabase implements Database {
 
   connections(): ConnectionStats {
     const open = this.closed ? 0 : 1;
-    const active = Math.min(open, this.#inFlight.size);
-    return { open, active, idle: open - active, waiting: Math.max(0, this.#inFlight.size - 1) };
+    const active = Math.min(open, this.#pending);
+    return { open, active, idle: open - active, waiting: Math.max(0, this.#pending - 1) };
   }
 
   /**
-   * Wait (up to the close timeout) for statements already issued, then close PGlite. Idempotent:
+   * Wait (up to the close timeout) for calls already issued, then close PGlite. Idempotent:
    * later calls return the same promise; PGlite's own "already closed" rejection never escapes.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#gate.close(this.#closedError('close'));
-      let timer: NodeJS.Timeout | undefined;
-      const settled = await Promise.race([
-        Promise.allSettled([...this.#inFlight]).then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs, false))),
-      ]);
-      clearTimeout(timer);
+      const settled = await this.#settled();
       if (!settled) {
-        // A statement never settled: the instance is hung and its close() would hang too.
+        // A call never settled: the instance is hung and its close() would hang too.
         this.#unregister();
         return;
       }
@@ -216,7 +229,9 @@ export class EmbeddedDatabase implements Database {
   abandon(): void {
     if (this.#closing !== undefined) return;
     this.#closing = Promise.resolve();
+    this.#abandoned = true;
     this.#gate.close(this.#closedError('abandon'));
+    for (const wake of this.#waiting.splice(0)) wake();
     this.#unregister();
   }
 
@@ -226,32 +241,166 @@ export class EmbeddedDatabase implements Database {
     });
   }
 
-  // A store call: it waits while a wire client of `serve` has the session.
-  #store<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return this.#track(operation, () => this.#gate.runStore(run));
+  /** Why a store call must not start now: the handle is closed, or it would wait for ever. */
+  #refuse(operation: string): Error | undefined {
+    if (this.#closing !== undefined) return this.#closedError(operation);
+    if (!transactionScope.inside(this)) return undefined;
+    return new NestedTransactionError(
+      `${operation} on the outer handle inside a transaction callback would wait for ever`,
+      {
+        hint: 'Inside db.transaction(fn), send every statement through the tx handle fn receives.',
+      },
+    );
   }
 
-  #track<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    if (this.#closing !== undefined) return Promise.reject(this.#closedError(operation));
-    if (transactionScope.getStore() === this) {
+  // One statement of the store: at once when the session is free, else after the transaction
+  // under way (and the calls that arrived before it).
+  #call<R>(
+    kind: CallKind,
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R> | undefined,
+  ): Promise<never> {
+    const refused = this.#refuse(kind);
+    if (refused !== undefined) return Promise.reject(refused);
+    return this.#gate.runStore(() =>
+      this.#busy || this.#waiting.length > 0
+        ? this.#counted(this.#later(kind, sql, params, decode))
+        : this.#now(kind, sql, params, decode, false),
+    );
+  }
+
+  async #later<R>(
+    kind: CallKind,
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R> | undefined,
+  ): Promise<never> {
+    await this.#turn();
+    try {
+      if (this.#abandoned) throw this.#closedError(kind);
+      return await this.#now(kind, sql, params, decode, false);
+    } finally {
+      this.#release();
+    }
+  }
+
+  // Run one statement now, synchronously; the promise is settled when it is returned.
+  #now<R>(
+    kind: CallKind,
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R> | undefined,
+    inTransaction: boolean,
+  ): Promise<never> {
+    try {
+      return Promise.resolve(this.#run(kind, sql, params, decode, inTransaction) as never);
+    } catch (error) {
+      return Promise.reject(translateDriverError(error, inTransaction ? 'transaction' : kind));
+    } finally {
+      this.#completed += 1;
+    }
+  }
+
+  #run<R>(
+    kind: CallKind,
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R> | undefined,
+    inTransaction: boolean,
+  ): QueryResult<unknown> | undefined {
+    switch (kind) {
+      case 'query':
+        return this.#statements.query(sql, params, inTransaction);
+      case 'decoded':
+        return this.#statements.decoded(sql, params, decode as RowDecoder<R>, inTransaction);
+      case 'exec':
+        this.#channel.roundTrip(serialize.query(sql));
+        return undefined;
+    }
+  }
+
+  async #transact<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (this.#busy || this.#waiting.length > 0) await this.#turn();
+    else this.#busy = true;
+    let open = true;
+    const tx: Transaction = {
+      inTransaction: true,
+      query: (sql, params = []) => this.#inside(open, 'query', sql, params, undefined),
+      queryDecoded: (sql, params, decode) => this.#inside(open, 'decoded', sql, params, decode),
+      exec: (sql) => this.#inside(open, 'exec', sql, EMPTY, undefined),
+    };
+    try {
+      if (this.#abandoned) throw this.#closedError('transaction');
+      await this.#now('exec', 'BEGIN', EMPTY, undefined, true);
+      const result = await transactionScope.run(this, () => fn(tx));
+      open = false;
+      await this.#now('exec', 'COMMIT', EMPTY, undefined, true);
+      return result;
+    } catch (error) {
+      if (open && !this.#abandoned) {
+        open = false;
+        await this.#now('exec', 'ROLLBACK', EMPTY, undefined, true).catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      open = false;
+      this.#release();
+    }
+  }
+
+  #inside<R>(
+    open: boolean,
+    kind: CallKind,
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R> | undefined,
+  ): Promise<never> {
+    if (this.#abandoned) return Promise.reject(this.#closedError('transaction'));
+    if (!open) {
       return Promise.reject(
-        new NestedTransactionError(
-          `${operation} on the outer handle inside a transaction callback would wait for ever`,
-          {
-            hint: 'Inside db.transaction(fn), send every statement through the tx handle fn receives.',
-          },
-        ),
+        new NestedTransactionError(`${kind} on a transaction that has ended`, {
+          hint: 'Use the tx handle only inside its transaction callback.',
+        }),
       );
     }
-    const promise = run().catch((error: unknown) => {
-      throw translateDriverError(error, operation);
-    });
-    this.#inFlight.add(promise);
-    const forget = (): void => {
-      this.#inFlight.delete(promise);
-      this.#completed += 1;
+    return this.#now(kind, sql, params, decode, true);
+  }
+
+  // Wait until the session is handed to this call (it is then busy until #release()).
+  #turn(): Promise<void> {
+    return new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  // Hand the session to the next waiting call, or mark it free.
+  #release(): void {
+    const next = this.#waiting.shift();
+    this.#busy = next !== undefined;
+    next?.();
+  }
+
+  // Count a call that may wait, so that close() waits for it.
+  #counted<T>(promise: Promise<T>): Promise<T> {
+    this.#pending += 1;
+    const done = (): void => {
+      this.#pending -= 1;
+      if (this.#pending === 0) this.#drained?.();
     };
-    promise.then(forget, forget);
+    promise.then(done, done);
     return promise;
   }
+
+  // Wait for counted calls to settle, up to the close timeout; false when one never does.
+  async #settled(): Promise<boolean> {
+    if (this.#pending === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      new Promise<true>((resolve) => (this.#drained = () => resolve(true))),
+      new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs, false))),
+    ]);
+    clearTimeout(timer);
+    return settled;
+  }
 }
+
+const EMPTY: readonly unknown[] = [];

@@ -5,6 +5,7 @@ import type {
   DatabaseInfo,
   DiskFootprint,
   QueryResult,
+  RowDecoder,
   Transaction,
 } from '../db/database.js';
 import { isPoisonError, translateDriverError } from '../db/sql-errors.js';
@@ -131,6 +132,14 @@ export class SupervisedDatabase implements ProbeableDatabase {
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> {
     return this.#call('query', (db) => db.query<R>(sql, params));
+  }
+
+  queryDecoded<R>(
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R>,
+  ): Promise<QueryResult<R>> {
+    return this.#call('query', (db) => db.queryDecoded(sql, params, decode));
   }
 
   exec(sql: string): Promise<void> {
