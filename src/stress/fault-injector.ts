@@ -1,10 +1,4 @@
-import type {
-  Database,
-  QueryResult,
-  Queryable,
-  RowDecoder,
-  Transaction,
-} from '../db/database.js';
+import type { Database, QueryResult, Queryable, RowDecoder, Transaction } from '../db/database.js';
 import { TransientDatabaseError } from '../errors/index.js';
 
 /**
