@@ -5,7 +5,7 @@ import { integerArg, type GlobalFlags } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { renderTable } from '../src/cli/render/table.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
-import { withStore } from '../src/cli/with-store.js';
+import { warn, withStore } from '../src/cli/with-store.js';
 import { namespaceArg } from '../src/cli/tier-flags.js';
 import type { EntrySummary } from '../src/store/entry.js';
 import { ENTRY_KINDS, type EntryKind } from '../src/store/keys.js';
@@ -46,12 +46,12 @@ export function listCommand(ctx: CliContext): Command {
     .option('--include-expired', 'also list expired entries not purged yet')
     .action(async (_flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<ListFlags>();
-      const entries = await withStore(
+      const { entries, where } = await withStore(
         ctx,
         flags,
         { commandTimeoutMs: COMMAND_BUDGET_MS.list },
         (store, deadline) =>
-          store.list(
+          store.listReport(
             {
               kind: flags.kind,
               namespace: flags.namespace,
@@ -66,8 +66,16 @@ export function listCommand(ctx: CliContext): Command {
           ),
       );
       if (flags.json === true) {
-        ctx.stdout.write(jsonDocument({ entries: entries.map(entryJson) }));
+        // With --where, say how each condition was answered: an index, or a scan of every entry.
+        const how = where.length === 0 ? {} : { where };
+        ctx.stdout.write(jsonDocument({ entries: entries.map(entryJson), ...how }));
         return;
+      }
+      for (const { field } of where.filter((w) => w.index === null)) {
+        warn(
+          ctx,
+          `--where ${field} has no index: every entry was scanned (declare "${field}" in indexes to index it)`,
+        );
       }
       const term = terminalFeatures(ctx.stdout, ctx.env);
       const now = ctx.clock.now();

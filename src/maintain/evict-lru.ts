@@ -1,4 +1,4 @@
-import { LIVE_AT } from '../store/entry-queries.js';
+import { LIVE_AT, deleteWithAccess } from '../store/entry-queries.js';
 import type { RunStep, StepResult } from './purge-expired.js';
 
 /** Which least-recently-used entries to evict: the oldest candidates until both needs are met. */
@@ -33,15 +33,26 @@ const STEPS = {
  */
 function candidates(target: LruTarget): { where: string; params: unknown[] } {
   return target.namespace === undefined
-    ? { where: LIVE_AT('$1'), params: [target.liveAt] }
-    : { where: `namespace = $2 AND ${LIVE_AT('$1')}`, params: [target.liveAt, target.namespace] };
+    ? { where: LIVE_AT('$1', 'e.'), params: [target.liveAt] }
+    : {
+        where: `e.namespace = $2 AND ${LIVE_AT('$1', 'e.')}`,
+        params: [target.liveAt, target.namespace],
+      };
 }
 
-const ORDER = 'ORDER BY accessed_at, key';
+// The access records in LRU order (their index), each joined with its entry.
+const CANDIDATES = 'pgcache_access a JOIN pgcache_entries e ON e.key = a.key';
+const ORDER = 'ORDER BY a.accessed_at, a.key';
+
+const EVICT = deleteWithAccess(
+  'key IN (SELECT jsonb_array_elements_text($1::jsonb))',
+  'size_bytes',
+);
 
 /**
  * Delete least-recently-used candidates until `needBytes` are freed and `needEntries` removed, in
- * batches of `batchSize` so that no statement runs long. Uses the index on `accessed_at`.
+ * batches of `batchSize` so that no statement runs long. Walks the index on the access records'
+ * `accessed_at`.
  */
 export async function evictLru(
   run: RunStep,
@@ -58,7 +69,7 @@ export async function evictLru(
     shouldStop();
     const { rows } = await run(steps.candidates, (db) =>
       db.query<{ key: string; size_bytes: number }>(
-        `SELECT key, size_bytes FROM pgcache_entries WHERE ${where} ${ORDER}
+        `SELECT e.key, e.size_bytes FROM ${CANDIDATES} WHERE ${where} ${ORDER}
           LIMIT $${params.length + 1}`,
         [...params, batchSize],
       ),
@@ -73,11 +84,7 @@ export async function evictLru(
     }
     if (chosen.length === 0) break;
     const deleted = await run(steps.evict, (db) =>
-      db.query<{ size_bytes: number }>(
-        `DELETE FROM pgcache_entries WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))
-         RETURNING size_bytes`,
-        [JSON.stringify(chosen)],
-      ),
+      db.query<{ size_bytes: number }>(EVICT, [JSON.stringify(chosen)]),
     );
     if (deleted.rows.length === 0) break;
     entries += deleted.rows.length;
@@ -96,10 +103,10 @@ export async function countLru(run: RunStep, target: LruTarget): Promise<StepRes
   const { rows } = await run(steps.count, (db) =>
     db.query<{ entries: number; bytes: number | string }>(
       `SELECT count(*)::integer AS entries, coalesce(sum(size_bytes), 0)::bigint AS bytes FROM (
-         SELECT size_bytes,
-                sum(size_bytes) OVER (${ORDER}) - size_bytes AS bytes_before,
+         SELECT e.size_bytes,
+                sum(e.size_bytes) OVER (${ORDER}) - e.size_bytes AS bytes_before,
                 row_number() OVER (${ORDER}) - 1 AS entries_before
-           FROM pgcache_entries WHERE ${where}) ranked
+           FROM ${CANDIDATES} WHERE ${where}) ranked
         WHERE bytes_before < $${n + 1} OR entries_before < $${n + 2}`,
       [...params, target.needBytes, needEntries],
     ),

@@ -35,6 +35,7 @@ import { OwnerClient } from '../serve/owner-client.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
 import { registerOwnedStore, type OwnerApi } from './owned-store.js';
 import { Store } from './store.js';
+import { ensureValueIndexes } from './value-indexes.js';
 
 /** What to do about migrations when a store opens. */
 export type MigrationPolicy = 'apply' | 'require' | 'skip';
@@ -101,6 +102,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     await applyMigrationPolicy(database, options.migrations ?? 'apply', clock);
     // Through serve, the owner's breaker guards the store: this one only guards the route to it.
     const routed = backend.kind === 'serve';
+    // The owner creates the indexes its configuration declares (a process through serve does not).
+    if (!routed && options.migrations !== 'skip')
+      await ensureValueIndexes(database, config.indexes);
     const runner = new ResilientRunner(config, {
       database: options.wrapDatabase?.(database) ?? database,
       clock,

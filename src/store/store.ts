@@ -1,6 +1,6 @@
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
-import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
+import type { MaintainReport } from '../maintain/maintain.js';
 import {
   MIGRATIONS,
   migrateDown,
@@ -13,23 +13,33 @@ import {
 import { Deadline } from '../resilience/deadline.js';
 import { AccessRecorder } from './access-recorder.js';
 import { writeAccessBatch } from './access-log.js';
-import type { Entry, EntryInput, EntrySummary } from './entry.js';
+import type { Entry, EntryInput, EntrySummary, WrittenEntry } from './entry.js';
 import { encodeBatch, encodeEntry } from './entry-codec.js';
 import {
   deleteEntries,
   deletePrefixBatch,
-  scanEntries,
-  selectLiveEntries,
-  selectLiveEntry,
+  scanLive,
+  selectLive,
+  selectLiveMany,
+  toEntry,
+  type LiveRead,
 } from './entry-queries.js';
-import { expiryAfter } from './expiry.js';
+import { expiryAt } from './expiry.js';
 import { parseKey } from './keys.js';
-import { listEntries, type ListFilter } from './list-query.js';
+import { listEntries, type ListFilter, type ListReport } from './list-query.js';
 import { META_KEYS, readMeta, writeMeta } from './meta.js';
 import { gatherStats, type StoreStats } from './stats.js';
-import { writeEntries, type EntryWrite } from './write-entries.js';
+import { StoreMaintenance } from './store-maintenance.js';
+import { STORE_ROUTES as ROUTES } from './store-routes.js';
+import {
+  writeEntries,
+  writtenEntry,
+  type EntryWrite,
+  type WriteBatch,
+  type WriteRules,
+} from './write-entries.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
-import type { RunnerStats } from '../resilience/operation-runner.js';
+import type { Route, RunnerStats } from '../resilience/operation-runner.js';
 import type {
   CallOptions,
   GetOptions,
@@ -47,7 +57,9 @@ export class Store {
   readonly #options: Required<StoreOptions>;
   readonly #deps: StoreDeps;
   readonly #access: AccessRecorder;
-  #maintaining: Promise<MaintainReport> | undefined;
+  /** The write rules of a call with nothing to do besides its entries. */
+  readonly #rules: WriteRules;
+  readonly #maintenance: StoreMaintenance;
   #closing: Promise<void> | undefined;
 
   constructor(options: StoreOptions, deps: StoreDeps) {
@@ -59,6 +71,7 @@ export class Store {
       ...options,
     };
     this.#deps = deps;
+    this.#rules = { namespaces: this.#options.namespaces };
     this.#access = new AccessRecorder(
       { intervalMs: this.#options.flushIntervalMs, threshold: this.#options.flushThreshold },
       {
@@ -70,6 +83,18 @@ export class Store {
           ),
       },
     );
+    this.#maintenance = new StoreMaintenance(this.#options, {
+      flush: (o) => this.flush(o),
+      deadline: (o) => this.#deadline(o),
+      owner: deps.owner,
+      lock: deps.maintenanceLock,
+      run: (deadline) => (name, fn) => this.#run('write', name, { deadline }, fn),
+      exclusive: (deadline) => (name, fn) => this.#exclusive(name, { deadline }, fn),
+      footprint: () => deps.database.footprint(),
+      reclaimDisk: deps.database.describe().kind === 'embedded',
+      now: () => this.#now(),
+      record: (report, deadline) => this.writeMeta(META_KEYS.lastMaintenance, report, { deadline }),
+    });
   }
 
   /** What the store runs on (embedded directory or server). */
@@ -77,18 +102,22 @@ export class Store {
     return this.#deps.database.describe();
   }
 
-  /** The live entry under `key`, or `undefined` when absent or expired. Counts a hit or a miss. */
+  /**
+   * The live entry under `key` (its value, size and expiry), or `undefined` when absent or
+   * expired. Counts a hit or a miss. With `graceMs`, an entry expired less than that long ago is
+   * returned too (its `expiresAt` tells), and counts as a miss.
+   */
   async get(key: string, options: GetOptions = {}): Promise<Entry | undefined> {
-    parseKey(key);
-    const now = this.#now();
-    const since = new Date(now.getTime() - (options.graceMs ?? 0));
-    const entry = await this.#run('read', 'get', options, (db) => selectLiveEntry(db, key, since));
-    this.#recordRead(
-      key,
-      entry !== undefined && (entry.expiresAt === null || entry.expiresAt > now),
-      now,
-    );
-    return entry;
+    const parsed = parseKey(key);
+    const now = this.#deps.clock.now();
+    const since = now - (options.graceMs ?? 0);
+    const read: LiveRead = { key, since: new Date(since).toISOString() };
+    const found = await this.#call(ROUTES.get, options, selectLive, read);
+    const live =
+      found !== undefined && (found.expiresAt === null || found.expiresAt.getTime() > now);
+    // A hit records the read (access time and count, written in a batch); both count.
+    this.#access.read(key, live, now);
+    return found === undefined ? undefined : toEntry(parsed, found);
   }
 
   /** The live entries under `keys`, in order (`undefined` where absent), in one statement. */
@@ -96,26 +125,27 @@ export class Store {
     keys: readonly string[],
     options: CallOptions = {},
   ): Promise<(Entry | undefined)[]> {
-    for (const key of keys) parseKey(key);
+    const parsed = keys.map(parseKey);
     if (keys.length === 0) return [];
-    const now = this.#now();
+    const now = this.#deps.clock.now();
     const found = await this.#run('read', 'get-many', options, (db) =>
-      selectLiveEntries(db, keys, now),
+      selectLiveMany(db, keys, new Date(now)),
     );
-    for (const key of keys) this.#recordRead(key, found.has(key), now);
-    return keys.map((key) => found.get(key));
+    return parsed.map((p) => {
+      const stored = found.get(p.key);
+      this.#access.read(p.key, stored !== undefined, now);
+      return stored === undefined ? undefined : toEntry(p, stored);
+    });
   }
 
   /** Store `value` under `key` (replacing any entry). Invalid keys and values change nothing. */
-  async set(key: string, value: unknown, options: SetOptions = {}): Promise<EntrySummary> {
-    const encoded = encodeEntry(key, value, this.#options.maxEntryBytes);
-    const expiresAt = this.#expiry(options.ttlMs);
-    const now = this.#now();
-    const [written] = await this.#write('set', [{ entry: encoded, expiresAt: expiresAt(now) }], {
-      ...options,
-      now,
-    });
-    return written as EntrySummary;
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<WrittenEntry> {
+    const entry = encodeEntry(key, value, this.#options.maxEntryBytes);
+    const now = new Date(this.#deps.clock.now());
+    const expiresAt = expiryAt(options.ttlMs ?? this.#options.defaultTtlMs, now);
+    const batch = this.#batch([{ entry, expiresAt }], now, options);
+    await this.#call(ROUTES.set, options, writeEntries, batch);
+    return writtenEntry(entry, now, expiresAt);
   }
 
   /**
@@ -127,12 +157,12 @@ export class Store {
     options: Omit<SetOptions, 'ttlMs'> = {},
   ): Promise<{ written: number; bytes: number }> {
     const encoded = encodeBatch(items, this.#options.maxEntryBytes);
-    const now = this.#now();
-    const writes = encoded.map(({ entry, ttlMs }) => ({
+    const now = new Date(this.#deps.clock.now());
+    const writes: EntryWrite[] = encoded.map(({ entry, ttlMs }) => ({
       entry,
-      expiresAt: this.#expiry(ttlMs)(now),
+      expiresAt: expiryAt(ttlMs ?? this.#options.defaultTtlMs, now),
     }));
-    await this.#write('set-many', writes, { ...options, now });
+    await this.#call(ROUTES.setMany, options, writeEntries, this.#batch(writes, now, options));
     return {
       written: encoded.length,
       bytes: encoded.reduce((sum, e) => sum + e.entry.sizeBytes, 0),
@@ -170,13 +200,19 @@ export class Store {
   ): Promise<Entry[]> {
     const now = this.#now();
     const limit = page.limit ?? 100;
-    return this.#run('read', 'scan', options, (db) =>
-      scanEntries(db, { prefix: page.prefix ?? '', after: page.after, limit }, now),
+    const rows = await this.#run('read', 'scan', options, (db) =>
+      scanLive(db, { prefix: page.prefix ?? '', after: page.after, limit }, now),
     );
+    return rows.map((row) => toEntry(parseKey(row.key), row));
   }
 
   /** Entry summaries matching `filter`, ordered by key. */
   async list(filter: ListFilter = {}, options: CallOptions = {}): Promise<EntrySummary[]> {
+    return (await this.listReport(filter, options)).entries;
+  }
+
+  /** {@link list}, and how each `--where` was answered: an index of its path, the GIN index, a scan. */
+  listReport(filter: ListFilter = {}, options: CallOptions = {}): Promise<ListReport> {
     const now = this.#now();
     return this.#run('read', 'list', options, (db) => listEntries(db, filter, now));
   }
@@ -224,42 +260,8 @@ export class Store {
   }
 
   /** Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run. */
-  async maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
-    if (this.#maintaining !== undefined) return this.#maintaining;
-    this.#maintaining = (async () => {
-      await this.flush(options);
-      const deadline = this.#deadline(options);
-      const dryRun = options.dryRun === true;
-      if (this.#deps.owner !== undefined) return this.#deps.owner.maintain({ dryRun, deadline });
-      const release = await this.#deps.maintenanceLock?.(deadline);
-      try {
-        return await this.#maintain(dryRun, deadline);
-      } finally {
-        await release?.();
-      }
-    })();
-    try {
-      return await this.#maintaining;
-    } finally {
-      this.#maintaining = undefined;
-    }
-  }
-
-  async #maintain(dryRun: boolean, deadline: Deadline): Promise<MaintainReport> {
-    const { maxSizeBytes, lowWaterPercent, namespaces, graceMs } = this.#options;
-    const report = await runMaintenance(
-      { dryRun, maxSizeBytes, lowWaterPercent, namespaces, graceMs },
-      {
-        run: (name, fn) => this.#run('write', name, { deadline }, fn),
-        exclusive: (name, fn) => this.#exclusive(name, { deadline }, fn),
-        footprint: () => this.#deps.database.footprint(),
-        reclaimDisk: this.describe().kind === 'embedded',
-        now: () => this.#now(),
-        shouldStop: () => deadline.check('attempt'),
-      },
-    );
-    if (!dryRun) await this.writeMeta(META_KEYS.lastMaintenance, report, { deadline });
-    return report;
+  maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
+    return this.#maintenance.run(options);
   }
 
   /** Read a bookkeeping document (last maintenance, last stress run…). */
@@ -338,13 +340,21 @@ export class Store {
     this.#access.schedule();
   }
 
-  #write(
-    name: string,
-    writes: readonly EntryWrite[],
-    options: SetOptions & { now: Date },
-  ): Promise<EntrySummary[]> {
-    const rules = { namespaces: this.#options.namespaces, also: options.also };
-    return this.#run('write', name, options, (db) => writeEntries(db, writes, options.now, rules));
+  // A call on a route made once, with a function that takes its argument: no closure, no options.
+  #call<A, T>(
+    route: Route,
+    options: CallOptions,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
+  ): Promise<T> {
+    if (this.#closing !== undefined) return Promise.reject(closedStoreError(route.name));
+    return this.#deps.runner.call(route, this.#deadline(options), fn, arg);
+  }
+
+  #batch(writes: readonly EntryWrite[], now: Date, options: SetOptions): WriteBatch {
+    const { also } = options;
+    const rules = also === undefined ? this.#rules : { namespaces: this.#options.namespaces, also };
+    return { writes, now, rules };
   }
 
   #run<T>(
@@ -354,21 +364,8 @@ export class Store {
     fn: (db: Database) => Promise<T>,
     extra: { bypassBreaker?: boolean } = {},
   ): Promise<T> {
-    if (this.#closing !== undefined) {
-      return Promise.reject(
-        new ClosedError(`${name} on a closed store`, {
-          hint: 'Open the store again with openStore().',
-        }),
-      );
-    }
+    if (this.#closing !== undefined) return Promise.reject(closedStoreError(name));
     return this.#deps.runner.run({ kind, name, deadline: this.#deadline(options), ...extra }, fn);
-  }
-
-  // A hit records the read (access time and count, written in a batch) as well as the counter.
-  #recordRead(key: string, hit: boolean, now: Date): void {
-    this.#access.count(hit ? 'hits' : 'misses');
-    if (hit) this.#access.touch(key, now);
-    this.#access.schedule();
   }
 
   #exclusive<T>(
@@ -377,8 +374,8 @@ export class Store {
     fn: (db: Database) => Promise<T>,
     extra: { bypassBreaker?: boolean } = {},
   ): Promise<T> {
-    const op = { kind: 'write' as const, name, deadline: this.#deadline(options), ...extra };
-    return this.#deps.runner.exclusive(op, fn);
+    const deadline = this.#deadline(options);
+    return this.#deps.runner.exclusive({ kind: 'write', name, deadline, ...extra }, fn);
   }
 
   #deadline(options: CallOptions): Deadline {
@@ -388,8 +385,10 @@ export class Store {
   #now(): Date {
     return new Date(this.#deps.clock.now());
   }
+}
 
-  #expiry(ttlMs: number | undefined): (now: Date) => Date | null {
-    return expiryAfter(ttlMs ?? this.#options.defaultTtlMs);
-  }
+function closedStoreError(name: string): ClosedError {
+  return new ClosedError(`${name} on a closed store`, {
+    hint: 'Open the store again with openStore().',
+  });
 }
