@@ -145,9 +145,9 @@ export async function scanLive(
   return rows;
 }
 
-// Insert or replace the entry; a new entry (or one replacing an expired entry) gets a fresh
-// access record, a live replacement keeps the one it has. Nothing is returned: the caller knows
-// everything it wrote.
+// Insert or replace the entry; a new entry (or one replacing an expired entry: created now) gets a
+// fresh access record, a live replacement keeps the one it has (and costs the second insert
+// nothing: no row reaches it). Nothing is returned: the caller knows everything it wrote.
 const UPSERT_ENTRY = `WITH written AS (
   INSERT INTO pgcache_entries AS e
          (key, kind, namespace, framework, category, value, size_bytes, created_at, updated_at, expires_at, expiry_minute)
@@ -160,7 +160,7 @@ const UPSERT_ENTRY = `WITH written AS (
     created_at = CASE WHEN e.expires_at <= EXCLUDED.updated_at THEN EXCLUDED.created_at ELSE e.created_at END
   RETURNING key, created_at)
 INSERT INTO pgcache_access AS a (key, created_at, accessed_at, access_count)
-  SELECT key, created_at, created_at, 0 FROM written
+  SELECT key, created_at, created_at, 0 FROM written WHERE created_at = $8
   ON CONFLICT (key) DO UPDATE SET
     created_at = EXCLUDED.created_at, accessed_at = EXCLUDED.accessed_at, access_count = 0
     WHERE a.created_at IS DISTINCT FROM EXCLUDED.created_at`;

@@ -5,7 +5,7 @@ import { readSizeFigures } from '../../store/size-query.js';
 import type { Store } from '../../store/store.js';
 import { judge, plural, type Check, type CheckResult, type Finding } from '../check.js';
 import type { DoctorContext } from '../doctor-context.js';
-import { ENTRY_INDEXES, createIndexStatement, missingEntryIndexes } from '../entry-indexes.js';
+import { createIndexStatement, entryIndexes } from '../entry-indexes.js';
 import { recountSizes } from '../size-recount.js';
 import { withSessionStore } from '../with-session-store.js';
 
@@ -21,7 +21,8 @@ export const integrityCheck: Check = {
     const session = await ctx.session();
     if (session.state !== 'open') return undefined;
     const { store } = session;
-    const missing = await inspect(store, 'doctor.indexes', missingEntryIndexes);
+    const declared = ctx.config?.indexes ?? [];
+    const { missing } = await inspect(store, 'doctor.indexes', (db) => entryIndexes(db, declared));
     for (const index of missing) {
       await repair(store, 'doctor.create-index', (db) => db.exec(createIndexStatement(index)));
     }
@@ -48,7 +49,8 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
   const table = await read((db) => tableFigures(db, horizon));
   const byKind = await read((db) => readSizeFigures(db, now));
   const recount = await recountSizes(read, { maxEntries: ctx.thresholds.recountEntries });
-  const missing = await read(missingEntryIndexes);
+  const declared = ctx.config?.indexes ?? [];
+  const { expected, missing } = await read((db) => entryIndexes(db, declared));
   const findings: Finding[] = [];
   const totalsMatch = byKind.entries.total === table.entries && byKind.bytes.total === table.bytes;
   if (!totalsMatch) {
@@ -83,7 +85,7 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
   for (const index of missing) {
     findings.push({
       status: 'fail',
-      detail: `index ${index.name} is missing${index.name === 'pgcache_entries_value' ? ' (`list --where` scans the whole table without it)' : ''}`,
+      detail: `index ${index.name} is missing${index.without === undefined ? '' : ` (${index.without})`}`,
       fix: 'Run `pgcache doctor --fix` to create it.',
     });
   }
@@ -92,7 +94,7 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
       ? `${recount.checked} of ${table.entries} sizes recounted`
       : `the first ${recount.checked} of ${table.entries} sizes (by key) recounted`;
   const totals = totalsMatch ? 'totals by kind match' : 'totals by kind differ';
-  const facts = `${plural(table.entries, 'entry', 'entries')}, ${formatBytes(table.bytes)}; ${totals}; ${recounted}; ${ENTRY_INDEXES.length - missing.length} of ${ENTRY_INDEXES.length} indexes present`;
+  const facts = `${plural(table.entries, 'entry', 'entries')}, ${formatBytes(table.bytes)}; ${totals}; ${recounted}; ${expected.length - missing.length} of ${expected.length} indexes present`;
   return judge(facts, findings, {
     entries: table.entries,
     bytes: table.bytes,
