@@ -166,7 +166,12 @@ export class EmbeddedDatabase implements Database {
     return this.#counted(
       this.#gate.runWire(() => {
         const tracker = new ProtocolStateTracker(message);
-        const answer = this.#channel.relay(message);
+        let answer: Uint8Array;
+        try {
+          answer = this.#channel.relay(message);
+        } finally {
+          this.#completed += 1;
+        }
         tracker.push(answer);
         onData(answer);
         const state = tracker.state();
