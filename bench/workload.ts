@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createHistogram } from 'node:perf_hooks';
 import type { CaseDriver } from './case.js';
-import { seededRandom } from '../src/stress/random.js';
+import { seededRandom } from '../src/stress/load/random.js';
 
 /** The operations measured: `mix` is 9 gets then 1 set, over and over. */
 export type Operation = 'get' | 'set' | 'mix';

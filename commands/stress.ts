@@ -4,30 +4,37 @@ import { Command, Option } from 'commander';
 import type { CliContext } from '../src/cli/context.js';
 import { durationArg, integerArg } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
-import { renderJunit, renderMarkdown } from '../src/cli/render/stress-files.js';
+import { readInputFile } from '../src/cli/read-input.js';
+import { StressProgress } from '../src/cli/render/stress-progress.js';
 import { renderStressReport } from '../src/cli/render/stress-report.js';
 import { renderTable } from '../src/cli/render/table.js';
 import {
   distributionArg,
+  loadMode,
   percentArg,
   rateArg,
+  resolveTargets,
   sizeRangeArg,
+  stressOptions,
   type StressFlags,
 } from '../src/cli/stress-flags.js';
-import { loadMode } from '../src/cli/stress-load.js';
-import { budgetExceeded, resolveTargets, runStressSession } from '../src/cli/stress-session.js';
-import { commandConfig } from '../src/cli/with-store.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
+import { commandConfig, warn } from '../src/cli/with-store.js';
 import { assertValidConfig } from '../src/config/load-config.js';
 import { ExitCode, UsageError } from '../src/errors/index.js';
-import { PROFILES } from '../src/stress/profiles.js';
+import { nodeStressLauncher } from '../src/platform/stress-launcher.js';
+import { PROFILES } from '../src/stress/judging/profiles.js';
+import { planStress } from '../src/stress/plan.js';
 import type { StressReport } from '../src/stress/report.js';
+import { parseBaseline, type BaselineReport } from '../src/stress/reports/baseline.js';
+import { REPORT_FORMATS } from '../src/stress/reports/index.js';
 import { SCENARIOS } from '../src/stress/scenarios/index.js';
+import { budgetExceeded, runStressSession } from '../src/stress/stress-session.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
 /** `pgcache stress`: run the documented scenarios, judge them against their targets, gate on it. */
 export function stressCommand(ctx: CliContext): Command {
-  return new Command('stress')
+  const command = new Command('stress')
     .description(
       'run the stress scenarios against the store and judge each against its documented target (exit 1 when one is missed)',
     )
@@ -70,27 +77,53 @@ export function stressCommand(ctx: CliContext): Command {
     .option(
       '--http',
       "send the load to serve's HTTP API with autocannon (serve started for the run)",
-    )
-    .option('--junit <file>', 'also write JUnit XML (one test case per target)')
-    .option('--markdown <file>', 'also write a Markdown summary (for a CI job page)')
+    );
+  for (const format of REPORT_FORMATS) {
+    command.option(`--${format.flag} <file>`, format.description);
+  }
+  return command
+    .option('--baseline <file>', 'compare with a previous `stress --json` document in --report')
     .option('--quiet', 'no progress on stderr')
     .action(async (_flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<StressFlags>();
-      loadMode(flags); // combinations that make no sense: exit 2 before anything starts
+      const load = loadMode(flags); // combinations that make no sense: exit 2 before anything starts
       if (flags.list === true) {
         ctx.stdout.write(renderList(flags.json === true, terminalFeatures(ctx.stdout, ctx.env)));
         return;
       }
       const targets = resolveTargets(ctx, flags);
+      const baseline = readBaseline(ctx, flags);
       const config = assertValidConfig(commandConfig(ctx, flags, COMMAND_BUDGET_MS.stress));
-      const report = await runStressSession(ctx, flags, targets, config);
-      writeReportFiles(ctx, flags, report);
+      const plan = planStress({ targets, only: flags.scenario, load }, { config, host: ctx.host });
+      const term = terminalFeatures(ctx.stderr, ctx.env);
+      const progress = new StressProgress(ctx.stderr, term, { redraw: flags.json !== true });
+      const report = await runStressSession(
+        plan,
+        stressOptions(flags, ctx, term.interactive ? 1000 : 5000),
+        {
+          config,
+          launcher: nodeStressLauncher({ env: ctx.env, cwd: ctx.cwd }),
+          openStore: ctx.openStore,
+          clock: ctx.clock,
+          host: ctx.host,
+          signal: ctx.signal,
+          onWarning: (message) => warn(ctx, message),
+          onEvent: flags.quiet === true ? undefined : (event) => progress.onEvent(event),
+          serveSettings: {
+            configFile: flags.config,
+            operationTimeoutMs: flags.operationTimeout,
+            queueWaitTimeoutMs: flags.queueWaitTimeout,
+          },
+        },
+      );
+      writeReportFiles(ctx, flags, report, baseline);
       ctx.stdout.write(
         flags.json === true
           ? jsonDocument({ ...report })
           : renderStressReport(report, terminalFeatures(ctx.stdout, ctx.env)),
       );
-      if (report.aborted && !ctx.signal.aborted) throw budgetExceeded(config);
+      // A Ctrl-C is answered as an interruption (exit 130) by the CLI; the budget is ours to name.
+      if (report.interrupted?.by === 'timeout') throw budgetExceeded(config);
       if (report.verdict === 'fail') ctx.exitCode = ExitCode.No;
     });
 }
@@ -106,17 +139,41 @@ export function renderList(json: boolean, term: ReturnType<typeof terminalFeatur
   );
 }
 
-function writeReportFiles(ctx: CliContext, flags: StressFlags, report: StressReport): void {
-  const write = (flag: string, file: string | undefined, text: () => string): void => {
-    if (file === undefined) return;
+// Read before the run, so that a bad file costs nothing.
+function readBaseline(ctx: CliContext, flags: StressFlags): BaselineReport | undefined {
+  if (flags.baseline === undefined) return undefined;
+  if (reportFile(flags, 'report') === undefined) {
+    throw new UsageError('--baseline needs --report FILE', {
+      hint: 'The comparison with the baseline is a section of the HTML report: add --report report.html.',
+    });
+  }
+  return parseBaseline(readInputFile(ctx.cwd, flags.baseline, '--baseline'), flags.baseline);
+}
+
+const reportFile = (flags: StressFlags, flag: string): string | undefined => {
+  const value = (flags as Record<string, unknown>)[flag];
+  return typeof value === 'string' ? value : undefined;
+};
+
+function writeReportFiles(
+  ctx: CliContext,
+  flags: StressFlags,
+  report: StressReport,
+  baseline: BaselineReport | undefined,
+): void {
+  for (const format of REPORT_FORMATS) {
+    const file = reportFile(flags, format.flag);
+    if (file === undefined) continue;
+    const text = format.render(report, { baseline });
     try {
-      writeFileSync(resolve(ctx.cwd, file), text());
+      writeFileSync(resolve(ctx.cwd, file), text);
     } catch (error) {
-      throw new UsageError(`${flag} ${file}: cannot write it: ${(error as Error).message}`, {
-        hint: 'Point it at a writable path; the run itself is over.',
-      });
+      throw new UsageError(
+        `--${format.flag} ${file}: cannot write it: ${(error as Error).message}`,
+        {
+          hint: 'Point it at a writable path; the run itself is over.',
+        },
+      );
     }
-  };
-  write('--junit', flags.junit, () => renderJunit(report));
-  write('--markdown', flags.markdown, () => renderMarkdown(report));
+  }
 }

@@ -1,12 +1,7 @@
 import process from 'node:process';
 import { StoreUnavailableError } from '../errors/index.js';
+import type { CrashChildProcess } from '../stress/scenarios/crash-harness.js';
 import { builtPlatformScript } from './package-files.js';
-
-/** A running crash-scenario writer. */
-export interface CrashChildProcess {
-  /** Kill it with SIGKILL; resolves with every key it acknowledged, once it is gone. */
-  kill(): Promise<{ readonly acknowledged: readonly string[]; readonly exit: string }>;
-}
 
 /** How long a child may take to open the store and acknowledge its first write. */
 const READY_WITHIN_MS = 60_000;

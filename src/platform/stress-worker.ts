@@ -5,8 +5,8 @@ import { getEachMessage, sendMessage } from 'execa';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../clock.js';
 import { openStore } from '../store/open-store.js';
-import type { FromWorker, ToWorker } from '../stress/worker-protocol.js';
-import { WorkerRunner } from '../stress/worker-run.js';
+import type { FromWorker, ToWorker } from '../stress/load/worker-protocol.js';
+import { WorkerRunner } from '../stress/load/worker-run.js';
 
 const send = (message: FromWorker): void => {
   sendMessage(message).catch(() => undefined); // the parent is gone

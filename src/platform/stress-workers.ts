@@ -1,15 +1,13 @@
 import process from 'node:process';
 import { execa } from 'execa';
 import { StoreUnavailableError } from '../errors/index.js';
-import type { FromWorker, ToWorker, WorkerChannel } from '../stress/worker-protocol.js';
+import type {
+  FromWorker,
+  StressWorkers,
+  ToWorker,
+  WorkerChannel,
+} from '../stress/load/worker-protocol.js';
 import { builtPlatformScript } from './package-files.js';
-
-/** The worker processes of `pgcache stress --processes N`. */
-export interface StressWorkers {
-  readonly channels: readonly WorkerChannel[];
-  /** Close every channel (a worker then closes its store and exits); SIGKILL what is left after `graceMs`. */
-  close(graceMs?: number): Promise<void>;
-}
 
 /** How the workers are started. */
 export interface StressWorkersOptions {

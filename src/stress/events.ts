@@ -1,4 +1,4 @@
-import type { LiveFigures } from './recorder.js';
+import type { LiveFigures } from './load/recorder.js';
 import type { ScenarioReport, StressReport } from './report.js';
 
 /** Where a stress run stands; progress lines switch on `phase`. */

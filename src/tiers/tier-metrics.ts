@@ -54,7 +54,7 @@ export class TierMetrics {
 
   /** Record one lookup in `tier`: hit or miss, and how long it took (when it was timed). */
   lookup(tier: Tier, hit: boolean, ms: number | undefined): void {
-    const i = TIERS.indexOf(tier);
+    const i = tier === 'l1' ? 0 : TIERS.indexOf(tier);
     if (hit) this.#hits[i] = (this.#hits[i] ?? 0) + 1;
     else this.#misses[i] = (this.#misses[i] ?? 0) + 1;
     this.#dirty = true;

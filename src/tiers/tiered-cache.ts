@@ -157,7 +157,7 @@ export class TieredCache {
     const l1Ms = timed ? performance.now() - started : undefined;
     if (l1?.state === 'live') {
       this.#recordL1(true, l1Ms);
-      return Promise.resolve({ entry: l1.entry, tier: 'l1', stale: false });
+      return l1.answer;
     }
     return this.#getThrough(key, l1, l1Ms, options);
   }

@@ -104,16 +104,19 @@ describe('pgcache stress with its load from other processes', () => {
     await new Promise<void>((resolve) => {
       child.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        // The run has started: serve and the workers are up.
-        if (stderr.includes('stress run ')) resolve();
+        // The scenario has started: serve and the workers are up.
+        if (stderr.includes('1/1 mixed: starting')) resolve();
       });
     });
     child.kill('SIGINT');
     const run = await child;
     expect(run.exitCode).toBe(130);
     const report = JSON.parse(run.stdout) as Report;
-    expect(report).toMatchObject({ verdict: 'fail', aborted: true });
-    expect(report.scenarios[0]?.load.stoppedBy).toBe('aborted');
+    expect(report).toMatchObject({ verdict: 'interrupted', aborted: true });
+    expect(report.scenarios[0]).toMatchObject({
+      verdict: 'interrupted',
+      load: { stoppedBy: 'aborted' },
+    });
     expectNothingLeft(report, dataDir);
   }, 90_000);
 

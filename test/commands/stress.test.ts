@@ -224,10 +224,10 @@ describe('pgcache stress', () => {
     const markdown = readFileSync(join(dir, 'summary.md'), 'utf8');
     expect(markdown).toMatch(/^## pgcache stress: FAIL\n\nFAIL: 2 of 3 targets missed/);
     expect(markdown).toContain(
-      '| scenario | ops | ok | failed | success % | target | p50 | p95 | p99 | verdict | source |',
+      '| scenario | ops | ok | failed | top errors | success % | target | p50 | p95 | p99 | verdict | source |',
     );
     expect(markdown).toMatch(
-      /\| sequential-writes \| 12 \| 12 \| 0 \| 100% \| successRate >= 99% → 100% \|/,
+      /\| sequential-writes \| 12 \| 12 \| 0 \| – \| 100% \| successRate >= 99% → 100% \|/,
     );
   }, 60_000);
 
@@ -253,6 +253,28 @@ describe('pgcache stress', () => {
     expect(run.stderr).toMatch(/^stress run \S+: profile custom/);
     const stats = await runCli(['stats', '--data-dir', dataDir]);
     expect(stats.stdout).toMatch(/last stress run:\s+pass /);
+  }, 60_000);
+
+  it('says why operations failed: the top error codes in the table, the Markdown summary and JUnit', async () => {
+    const dir = emptyDir();
+    const run = await runCli(
+      ['stress', '--scenario', 'burst', '--data-dir', copyTemplateDataDir(), '--quiet'].concat([
+        '--junit',
+        'junit.xml',
+        '--markdown',
+        'summary.md',
+      ]),
+      { cwd: dir },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    // 300 calls against a queue of 2 + 16 per lane: most are turned away as the queue is full.
+    const row = run.stdout.split('\n').find((line) => line.startsWith('burst\t'));
+    expect(row?.split('\t')[4]).toMatch(/^E_QUEUE_FULL \d+/);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(
+      /\| burst \| 300 \| \d+ \| \d+ \| E_QUEUE_FULL \d+/,
+    );
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<properties>\n\s+<property name="errors\.E_QUEUE_FULL" value="\d+"\/>/);
   }, 60_000);
 
   describe.skipIf(POSTGRES_SKIP_REASON !== undefined)('against a PostgreSQL server', () => {

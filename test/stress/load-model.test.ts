@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { QueueFullError, TransientDatabaseError } from '../../src/errors/index.js';
-import { LatencyHistogram } from '../../src/stress/latency-histogram.js';
-import { drive, type LoadOp, type LoadShape } from '../../src/stress/load-model.js';
-import { ScenarioRecorder } from '../../src/stress/recorder.js';
-import { applyOverrides, mergeWorkload } from '../../src/stress/overrides.js';
-import { Workload } from '../../src/stress/workload.js';
+import { LatencyHistogram } from '../../src/stress/load/latency-histogram.js';
+import { drive, type LoadOp, type LoadShape } from '../../src/stress/load/load-model.js';
+import { ScenarioRecorder } from '../../src/stress/load/recorder.js';
+import { applyOverrides, mergeWorkload } from '../../src/stress/load/overrides.js';
+import { Workload } from '../../src/stress/load/workload.js';
 
 /** Time that only moves when an operation "takes" time or the schedule sleeps (no real waiting). */
 function virtualTime() {

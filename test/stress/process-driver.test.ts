@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { ProcessDriver } from '../../src/stress/process-driver.js';
-import { ScenarioRecorder } from '../../src/stress/recorder.js';
+import { ProcessDriver } from '../../src/stress/load/process-driver.js';
+import { ScenarioRecorder } from '../../src/stress/load/recorder.js';
 import type {
   FromWorker,
   ToWorker,
   WorkerChannel,
   WorkerPlan,
-} from '../../src/stress/worker-protocol.js';
+} from '../../src/stress/load/worker-protocol.js';
 
 /**
  * A worker at the other end of the IPC channel, played by the test: it answers `run` with

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { tuningEnv } from '../../src/cli/stress-serve.js';
-import { errorCodeOf } from '../../src/stress/http-driver.js';
-import { splitShape } from '../../src/stress/process-driver.js';
-import { ScenarioRecorder } from '../../src/stress/recorder.js';
-import { mergeBatch, StreamingRecorder } from '../../src/stress/sample-stream.js';
-import { remoteUnsupported } from '../../src/stress/source-needs.js';
+import { tuningEnv } from '../../src/stress/load/stress-serve.js';
+import { errorCodeOf } from '../../src/stress/load/http-driver.js';
+import { splitShape } from '../../src/stress/load/process-driver.js';
+import { ScenarioRecorder } from '../../src/stress/load/recorder.js';
+import { mergeBatch, StreamingRecorder } from '../../src/stress/load/sample-stream.js';
+import { remoteUnsupported } from '../../src/stress/load/source-needs.js';
 
 describe('splitting a load between worker processes', () => {
   it('closed model: callers and operations split evenly, duration and warm-up shared', () => {

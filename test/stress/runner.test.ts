@@ -4,11 +4,12 @@ import { assertValidConfig, loadConfig } from '../../src/config/load-config.js';
 import { openHandleCount } from '../../src/db/handle-registry.js';
 import { nodeHost } from '../../src/platform/host.js';
 import type { StressEvent } from '../../src/stress/events.js';
-import { InProcessSource } from '../../src/stress/in-process-source.js';
-import { EXPLICIT_REJECTIONS } from '../../src/stress/recorder.js';
-import { runStress } from '../../src/stress/runner.js';
+import { InProcessSource } from '../../src/stress/load/in-process-source.js';
+import { EXPLICIT_REJECTIONS } from '../../src/stress/load/recorder.js';
+import { planStress } from '../../src/stress/plan.js';
+import { runStress } from '../../src/stress/run-stress.js';
 import { scenarioMetrics } from '../../src/stress/scenarios/index.js';
-import { parseTargets } from '../../src/stress/targets.js';
+import { parseTargets } from '../../src/stress/judging/targets.js';
 import { openStore } from '../../src/store/open-store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 
@@ -18,19 +19,22 @@ const targets = (list: [string, string, string][]) =>
     { origin: 'test', profile: 'test', scenarios: scenarioMetrics() },
   );
 
+const configOn = (dataDir: string) =>
+  assertValidConfig(
+    loadConfig({
+      cwd: '.',
+      overrides: { dataDir },
+      readConfigFile: false,
+      commandTimeoutMs: 600_000,
+    }),
+  );
+
 const sourceOn = (dataDir: string) =>
-  new InProcessSource({
-    config: assertValidConfig(
-      loadConfig({
-        cwd: '.',
-        overrides: { dataDir },
-        readConfigFile: false,
-        commandTimeoutMs: 600_000,
-      }),
-    ),
-    openStore,
-    clock: systemClock,
-  });
+  new InProcessSource({ config: configOn(dataDir), openStore, clock: systemClock });
+
+// The in-process plan of `targets` (no serve can be in the way of an in-process load).
+const planOf = (list: [string, string, string][]) =>
+  planStress({ targets: targets(list) }, { config: configOn('unused'), host: nodeHost });
 
 describe('runStress against a real PGlite store', () => {
   const dataDir = copyTemplateDataDir();
@@ -40,7 +44,7 @@ describe('runStress against a real PGlite store', () => {
     const events: StressEvent['type'][] = [];
     const report = await runStress(
       {
-        targets: targets([
+        plan: planOf([
           ['writes-ok', 'sequential-writes', 'successRate >= 100%'],
           ['burst-explicit', 'burst', 'unexplainedErrors <= 0'],
           ['burst-healthy', 'burst', 'healthy >= 1'],
@@ -109,7 +113,13 @@ describe('runStress against a real PGlite store', () => {
       aborted: false,
       loadSource: 'in-process',
     });
-    expect(report.summary).toEqual({ targets: 7, passed: 6, failed: 1, insufficient: 0 });
+    expect(report.summary).toEqual({
+      targets: 7,
+      passed: 6,
+      failed: 1,
+      insufficient: 0,
+      notJudged: 0,
+    });
     expect(report.cleanup.deletedKeys).toBeGreaterThan(0);
 
     const store = await openStore({ dataDir });
@@ -131,7 +141,7 @@ describe('runStress against a real PGlite store', () => {
   it('noisy-neighbour: the quiet namespace is measured alone and beside a noisy one held to its rate limit', async () => {
     const report = await runStress(
       {
-        targets: targets([
+        plan: planOf([
           ['quiet-p95', 'noisy-neighbour', 'p95 < 60s'],
           ['throttled', 'noisy-neighbour', 'noisy.rateLimited >= 1'],
           ['explained', 'noisy-neighbour', 'noisy.unexplainedErrors <= 0'],
@@ -166,11 +176,11 @@ describe('runStress against a real PGlite store', () => {
     }
   }, 60_000);
 
-  it('an interrupted run never passes', async () => {
+  it('a run interrupted before its first scenario is interrupted: nothing judged, nothing run', async () => {
     const abort = new AbortController();
     abort.abort();
     const report = await runStress(
-      { targets: targets([['w', 'sequential-writes', 'successRate >= 0%']]), seed: 1, keep: true },
+      { plan: planOf([['w', 'sequential-writes', 'successRate >= 0%']]), seed: 1, keep: true },
       {
         source: sourceOn(dataDir),
         clock: systemClock,
@@ -179,9 +189,15 @@ describe('runStress against a real PGlite store', () => {
       },
     );
     expect(report).toMatchObject({
-      verdict: 'fail',
+      verdict: 'interrupted',
       aborted: true,
+      interrupted: {
+        by: 'signal',
+        during: null,
+        notRun: [{ id: 'sequential-writes', targets: ['w'] }],
+      },
       scenarios: [],
+      summary: { targets: 1, passed: 0, failed: 0, insufficient: 0, notJudged: 1 },
       cleanup: { kept: true },
     });
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compare, evaluateTarget } from '../../src/stress/evaluate.js';
-import type { MetricValue } from '../../src/stress/metrics.js';
-import { loadProfile, PROFILES } from '../../src/stress/profiles.js';
+import { compare, evaluateTarget } from '../../src/stress/judging/evaluate.js';
+import type { MetricValue } from '../../src/stress/judging/metrics.js';
+import { loadProfile, PROFILES } from '../../src/stress/judging/profiles.js';
 import { scenarioMetrics, SCENARIOS } from '../../src/stress/scenarios/index.js';
-import { parseTargets, parseTargetExpr, type Target } from '../../src/stress/targets.js';
+import { parseTargets, parseTargetExpr, type Target } from '../../src/stress/judging/targets.js';
 
 const parse = (doc: unknown) =>
   parseTargets(JSON.stringify(doc), {
@@ -139,14 +139,14 @@ describe('targets: parsing', () => {
   });
 
   it('lets a scenario name its own metrics', () => {
-    expect(parseTargetExpr('recovery < 60s', ['recovery'])).toMatchObject({
+    expect(parseTargetExpr('recovery < 60s', { recovery: 'time' })).toMatchObject({
       metric: 'recovery',
       value: 60_000,
     });
-    expect(parseTargetExpr('queueWait.p95 < 100ms', ['queueWait.p95'])).toMatchObject({
+    expect(parseTargetExpr('queueWait.p95 < 100ms', { 'queueWait.p95': 'time' })).toMatchObject({
       value: 100,
     });
-    expect(parseTargetExpr('leaks <= 0', [])).toMatch(/unknown metric "leaks"/);
+    expect(parseTargetExpr('leaks <= 0', {})).toMatch(/unknown metric "leaks"/);
   });
 
   it('ships the seed and strict profiles: every target parses, has a source and a known scenario', () => {

@@ -25,12 +25,18 @@ export class TestOrigin {
   #failWith: number | 'reset' | undefined;
   #holding = false;
   #held: (() => void)[] = [];
+  #onRequest: ((request: OriginRequest) => void) | undefined;
   readonly #server = createServer((req, res) => void this.#handle(req, res));
 
-  /** Start on a free port. */
-  static async start(): Promise<TestOrigin> {
+  /** Start on `port` (default: a free one); `onRequest` sees each request as it arrives. */
+  static async start(
+    options: { port?: number; onRequest?: (request: OriginRequest) => void } = {},
+  ): Promise<TestOrigin> {
     const origin = new TestOrigin();
-    await new Promise<void>((resolve) => origin.#server.listen(0, '127.0.0.1', resolve));
+    origin.#onRequest = options.onRequest;
+    await new Promise<void>((resolve) =>
+      origin.#server.listen(options.port ?? 0, '127.0.0.1', resolve),
+    );
     return origin;
   }
 
@@ -83,6 +89,7 @@ export class TestOrigin {
       body: Buffer.concat(chunks).toString(),
     };
     this.requests.push(request);
+    this.#onRequest?.(request);
     if (this.#holding) await new Promise<void>((resolve) => this.#held.push(resolve));
     if (this.#failWith === 'reset') {
       req.socket.destroy();

@@ -1,5 +1,5 @@
-import type { HistogramBucket } from '../../stress/latency-histogram.js';
-import { formatMs } from '../../stress/metrics.js';
+import type { HistogramBucket } from '../../stress/load/latency-histogram.js';
+import { formatMs } from '../../stress/judging/metrics.js';
 
 /** Options of {@link renderLatencyChart}. */
 export interface LatencyChartOptions {

@@ -1,5 +1,5 @@
 import type { RunState, StressEvent } from '../../stress/events.js';
-import { formatMs } from '../../stress/metrics.js';
+import { formatMs } from '../../stress/judging/metrics.js';
 import { formatDuration } from '../../config/units.js';
 import type { OutputStream } from '../context.js';
 import { styles, type TerminalFeatures } from '../terminal.js';
@@ -48,9 +48,12 @@ export class StressProgress {
           `stress run ${event.runId}: profile ${event.profile}, seed ${event.seed}, ${event.scenarios.length} scenarios`,
         );
         return;
-      case 'scenario-start':
-        if (this.#redraw) this.#status(`${event.index}/${event.total} ${event.id}: starting`);
+      case 'scenario-start': {
+        const line = `${event.index}/${event.total} ${event.id}: starting`;
+        if (this.#redraw) this.#status(line);
+        else this.#line(line);
         return;
+      }
       case 'tick':
         if (this.#redraw) this.#status(progressLine(event.state, event.elapsedMs));
         else if (event.state.phase === 'running')
@@ -59,7 +62,10 @@ export class StressProgress {
       case 'scenario-done': {
         const s = styles(this.#term.color);
         const r = event.scenario;
-        const verdict = r.verdict === 'pass' ? s.green('pass') : s.red('FAIL');
+        const verdict =
+          r.verdict === 'pass'
+            ? s.green('pass')
+            : s.red(r.verdict === 'fail' ? 'FAIL' : 'interrupted');
         this.#line(
           `${verdict} ${r.id}: ${r.succeeded}/${r.attempted} ok in ${formatDuration(r.durationMs)}`,
         );

@@ -22,6 +22,15 @@ export const lastStressCheck: Check = {
       const data = { lastStress: doc };
       if (verdict === 'pass' || verdict === 'passed')
         return pass(`the last stress run passed${when}`, data);
+      // An interrupted run missed nothing: it was cut short before its targets could be judged.
+      if (verdict === 'interrupted') {
+        return problem(
+          'warn',
+          `the last stress run was interrupted${when}: its targets were not all judged`,
+          'Run `pgcache stress` again and let it run to its end.',
+          data,
+        );
+      }
       return problem(
         'warn',
         verdict === 'fail' || verdict === 'failed'

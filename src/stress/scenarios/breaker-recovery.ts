@@ -1,7 +1,7 @@
 import { sleep } from '../../clock.js';
-import { errorCode } from '../recorder.js';
-import { measured, type ScenarioContext, type ScenarioDefinition } from '../scenario.js';
-import type { StressClient } from '../load-source.js';
+import { errorCode } from '../load/recorder.js';
+import { measured, type ScenarioContext, type ScenarioDefinition } from './scenario.js';
+import type { StressClient } from '../load/load-source.js';
 
 const THRESHOLD = 5;
 const HALF_OPEN_AFTER_MS = 250;
@@ -18,7 +18,7 @@ export const breakerRecoveryScenario: ScenarioDefinition = {
   id: 'breaker-recovery',
   description: `open the breaker with injected failures, stop them, time until it closes (half-open after ${HALF_OPEN_AFTER_MS}ms), ${ROUNDS} rounds`,
   source: 'seed 000 Success Criteria (circuit breaker recovery time < 60 seconds)',
-  extras: ['recovery'],
+  extras: { recovery: 'time' },
   tunable: [],
   needs: ['this-process'],
   async run(ctx) {

@@ -1,5 +1,5 @@
-import { errorCode, EXPLICIT_REJECTIONS } from '../recorder.js';
-import { measured, type ScenarioDefinition } from '../scenario.js';
+import { errorCode, EXPLICIT_REJECTIONS } from '../load/recorder.js';
+import { measured, type ScenarioDefinition } from './scenario.js';
 
 /** Settings of the burst's store: a queue small enough for the burst to overrun it many times. */
 const SMALL_QUEUE = { readConcurrency: 2, writeConcurrency: 2, maxLength: 16, waitTimeoutMs: 250 };
@@ -14,7 +14,7 @@ export const burstScenario: ScenarioDefinition = {
   id: 'burst',
   description: `${BURST} operations at once against a queue of 2 running + 16 waiting per lane`,
   source: "seed 000 stress scenarios ('gracefully degrade under extreme load (100+ ops)')",
-  extras: ['unexplainedErrors', 'healthy'],
+  extras: { unexplainedErrors: 'count', healthy: 'count' },
   tunable: [],
   needs: ['tuned-queue'],
   async run(ctx) {

@@ -1,9 +1,9 @@
 import { sleep } from '../../clock.js';
 import { StoreUnavailableError } from '../../errors/index.js';
 import { MAX_LIST_LIMIT } from '../../store/list-query.js';
-import { randomInt, seededRandom } from '../random.js';
-import { errorCode } from '../recorder.js';
-import { measured, type ScenarioDefinition } from '../scenario.js';
+import { randomInt, seededRandom } from '../load/random.js';
+import { errorCode } from '../load/recorder.js';
+import { measured, type ScenarioDefinition } from './scenario.js';
 
 /** The child is killed this long after its first acknowledged write, drawn from the run's seed. */
 const KILL_AFTER_MS = { min: 0, max: 500 } as const;
@@ -20,8 +20,12 @@ export const crashScenario: ScenarioDefinition = {
     'SIGKILL a writing child process at a seeded moment, reopen, count acknowledged keys missing',
   source:
     "seed 000 stress scenarios ('recover from WASM crashes'); DESIGN durability facts (30 rounds, 0 lost)",
-  extras: ['lost', 'openFailures'],
+  extras: { lost: 'count', openFailures: 'count' },
   tunable: [],
+  // Copied before the run writes anything, and before a serve started for the run owns it.
+  async prepare({ crash }) {
+    await crash?.scratchDir();
+  },
   async run(ctx) {
     const harness = ctx.crash;
     if (harness === undefined) {

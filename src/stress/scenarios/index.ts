@@ -1,5 +1,5 @@
-import type { ScenarioDefinition } from '../scenario.js';
-import type { ExtraMetric } from '../metrics.js';
+import type { ScenarioDefinition } from './scenario.js';
+import type { ExtraMetrics } from '../judging/metrics.js';
 import { breakerRecoveryScenario } from './breaker-recovery.js';
 import { burstScenario } from './burst.js';
 import { crashScenario } from './crash.js';
@@ -33,6 +33,6 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
 ];
 
 /** Each scenario id with the extra metrics it reports (what a targets file is checked against). */
-export function scenarioMetrics(): ReadonlyMap<string, readonly ExtraMetric[]> {
+export function scenarioMetrics(): ReadonlyMap<string, ExtraMetrics> {
   return new Map(SCENARIOS.map((s) => [s.id, s.extras]));
 }

@@ -6,7 +6,7 @@ import {
   preload,
   type ScenarioContext,
   type ScenarioDefinition,
-} from '../scenario.js';
+} from './scenario.js';
 
 const SAMPLE_EVERY_MS = 500;
 
@@ -23,7 +23,7 @@ export const memoryScenario: ScenarioDefinition = {
   id: 'memory',
   description: 'RSS and heap after a 3s warm-up vs after 12s of mixed load (10 callers)',
   source: 'seed 000 Success Criteria and seed 001 Success Metrics (memory stable under load)',
-  extras: ['rssGrowth', 'heapGrowth'],
+  extras: { rssGrowth: 'percent', heapGrowth: 'percent' },
   tunable: ['concurrency', 'ratePerSec', 'ops', 'durationMs', 'warmupMs'],
   needs: ['this-process'],
   async run(ctx) {

@@ -1,6 +1,6 @@
 import { sleep } from '../../clock.js';
 import { openHandleCount } from '../../db/handle-registry.js';
-import { callFor, measured, type ScenarioDefinition } from '../scenario.js';
+import { callFor, measured, type ScenarioDefinition } from './scenario.js';
 
 /** What keeps the event loop alive, by resource type, plus pgcache's own database handles. */
 function census(resources: readonly string[]): Map<string, number> {
@@ -19,7 +19,7 @@ export const noLeaksScenario: ScenarioDefinition = {
   description:
     'open a store, 1,000 mixed operations with 20 callers, close: handles and active resources back to their baseline',
   source: 'seed 001 Success Metrics and Acceptance Criteria (no resource leaks, proper disposal)',
-  extras: ['leaks'],
+  extras: { leaks: 'count' },
   tunable: ['concurrency', 'ops'],
   needs: ['this-process'],
   async run(ctx) {

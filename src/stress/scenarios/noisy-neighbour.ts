@@ -1,11 +1,11 @@
 import { scopeKey, type NamespacePolicies } from '../../namespaces/namespace-policy.js';
 import { NamespaceRateLimiter } from '../../namespaces/rate-limiter.js';
-import { drive, type LoadOp, type LoadShape } from '../load-model.js';
-import type { StressClient } from '../load-source.js';
-import { formatMs } from '../metrics.js';
-import { DROPPED, EXPLICIT_REJECTIONS, ScenarioRecorder } from '../recorder.js';
-import { measured, type ScenarioDefinition } from '../scenario.js';
-import type { Workload } from '../workload.js';
+import { drive, type LoadOp, type LoadShape } from '../load/load-model.js';
+import type { StressClient } from '../load/load-source.js';
+import { formatMs } from '../judging/metrics.js';
+import { DROPPED, EXPLICIT_REJECTIONS, ScenarioRecorder } from '../load/recorder.js';
+import { measured, type ScenarioDefinition } from './scenario.js';
+import type { Workload } from '../load/workload.js';
 
 /** The two namespaces; their keys are `<namespace>:stress:<run>:noisy-neighbour:<n>`. */
 const QUIET = 'stress-quiet';
@@ -36,7 +36,12 @@ export const noisyNeighbourScenario: ScenarioDefinition = {
   id: 'noisy-neighbour',
   description: `a quiet namespace reads ${QUIET_RATE}/s, alone, then while a noisy one offers ${NOISY_RATE}/s against its ${NOISY_POLICY.ratePerSec}/s rate limit and ${NOISY_POLICY.maxEntries}-entry quota`,
   source: 'seed 002 Phase 3 (user isolation: users cannot interfere with each other)',
-  extras: ['quietAlone.p95', 'noisy.rateLimited', 'noisy.overQuota', 'noisy.unexplainedErrors'],
+  extras: {
+    'quietAlone.p95': 'time',
+    'noisy.rateLimited': 'count',
+    'noisy.overQuota': 'count',
+    'noisy.unexplainedErrors': 'count',
+  },
   tunable: ['ratePerSec', 'ops', 'durationMs', 'warmupMs'],
   async run(ctx) {
     const client = await ctx.source.client({ namespaces: POLICIES });

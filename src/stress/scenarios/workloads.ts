@@ -1,12 +1,12 @@
-import type { LoadShape } from '../load-model.js';
+import type { LoadShape } from '../load/load-model.js';
 import {
   preload,
   type LoadOverrides,
   type ScenarioContext,
   type ScenarioDefinition,
   type ScenarioOutcome,
-} from '../scenario.js';
-import type { WorkloadOptions } from '../workload.js';
+} from './scenario.js';
+import type { WorkloadOptions } from '../load/workload.js';
 
 /** A scenario that offers a read/write workload to the shared store. */
 interface WorkloadSpec {
@@ -48,7 +48,7 @@ function workloadScenario(spec: WorkloadSpec): ScenarioDefinition {
     id: spec.id,
     description: spec.description,
     source: spec.source,
-    extras: [],
+    extras: {},
     tunable: spec.tunable,
     run: (ctx) => runWorkload(ctx, spec),
   };
