@@ -101,6 +101,47 @@ export function storeContract(name: string, open: OpenContractStore): void {
       expect(after.misses - before.misses).toBe(1);
     });
 
+    it('keeps an entry’s access record through a live replacement, and starts it afresh after expiry or a delete', async () => {
+      const record = async () => {
+        const [entry] = await store.list({ prefix: 'app:rec', includeExpired: true });
+        return {
+          createdAt: entry?.createdAt.getTime(),
+          accessedAt: entry?.accessedAt.getTime(),
+          accessCount: entry?.accessCount,
+        };
+      };
+      const created = clock.now();
+      await store.set('app:rec', 1, { ttlMs: 10_000 });
+      clock.advance(1000);
+      await store.get('app:rec');
+      await store.get('app:rec');
+      await store.flush();
+      const read = clock.now();
+      // A live replacement, at the same instant as the reads and a second later: kept.
+      await store.set('app:rec', 2, { ttlMs: 10_000 });
+      clock.advance(1000);
+      await store.set('app:rec', 3, { ttlMs: 1000 });
+      expect(await record()).toEqual({ createdAt: created, accessedAt: read, accessCount: 2 });
+      // Replacing the expired entry starts a new one.
+      clock.advance(1000);
+      await store.set('app:rec', 4);
+      expect(await record()).toEqual({
+        createdAt: clock.now(),
+        accessedAt: clock.now(),
+        accessCount: 0,
+      });
+      clock.advance(1000);
+      await store.get('app:rec');
+      await store.flush();
+      await store.delete(['app:rec']);
+      await store.set('app:rec', 5);
+      expect(await record()).toEqual({
+        createdAt: clock.now(),
+        accessedAt: clock.now(),
+        accessCount: 0,
+      });
+    });
+
     it('sums sizes exactly across kinds through updates, deletes, expiry and eviction', async () => {
       const component = await store.set('component:react:card', { src: 'x'.repeat(100) });
       const block = await store.set('block:react:dash', {

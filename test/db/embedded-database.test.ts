@@ -30,6 +30,26 @@ describe('EmbeddedDatabase', () => {
     expect(rows).toEqual([{ value: { a: 1 } }]);
   });
 
+  it('hands a decoded query’s text fields to its decoder, and counts the rows a write affected', async () => {
+    const handle = await open();
+    const fields = (f: readonly (string | null)[]) => [...f];
+    const select = await handle.queryDecoded(
+      `SELECT $1::int AS n, NULL::text AS t, 'é'::text AS s, repeat('x', 200000) AS big`,
+      [5],
+      fields,
+    );
+    expect(select.rows.map((r) => r.map((f) => f && f.slice(0, 3)))).toEqual([
+      ['5', null, 'é', 'xxx'],
+    ]);
+    expect(select.rows[0]?.[3]).toHaveLength(200_000);
+    const insert = await handle.queryDecoded(
+      `INSERT INTO pgcache_counters (name, value) VALUES ('a', 1), ('b', 2)`,
+      [],
+      fields,
+    );
+    expect(insert).toEqual({ rows: [], affectedRows: 2 });
+  });
+
   it('a file where the PGlite directory belongs is E_STORE_UNAVAILABLE with a hint, not a raw error', async () => {
     const pgDataDir = join(emptyDir(), 'pgdata');
     writeFileSync(pgDataDir, 'not a directory');
