@@ -199,7 +199,8 @@ const allSteps: Step[] = [
   },
 ];
 const only = process.env['STEPS'];
-const steps = only === undefined ? allSteps : allSteps.filter((_, i) => only.split(',').includes(String(i)));
+const steps =
+  only === undefined ? allSteps : allSteps.filter((_, i) => only.split(',').includes(String(i)));
 const driverOf = (step: Step): CaseDriver => ({
   get: async (k) => step.run(k, undefined),
   set: async (k, v) => step.run(k, v),

@@ -85,7 +85,8 @@ export const STARTUP_COMMANDS: readonly StartupCommand[] = [
   },
   {
     name: 'PGlite open + SELECT + close',
-    description: 'reference: PGlite itself opens that directory, reads the row, closes (no pgcache)',
+    description:
+      'reference: PGlite itself opens that directory, reads the row, closes (no pgcache)',
     prepare: async (env) => ({
       file: process.execPath,
       args: [

@@ -121,7 +121,9 @@ function operationOf(
     case 'mix':
       return (i) => {
         const k = order[i & mask] as number;
-        return i % 10 === 9 ? driver.set(keys[k] as string, values[k]) : driver.get(keys[k] as string);
+        return i % 10 === 9
+          ? driver.set(keys[k] as string, values[k])
+          : driver.get(keys[k] as string);
       };
   }
 }

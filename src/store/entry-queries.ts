@@ -175,19 +175,28 @@ export async function upsertEntry(
   now: string,
   expiresAt: Date | null,
 ): Promise<void> {
-  await db.query(UPSERT_ENTRY, [
-    entry.parsed.key,
-    entry.parsed.kind,
-    entry.parsed.namespace,
-    entry.framework,
-    entry.category,
-    entry.json,
-    entry.sizeBytes,
-    now,
-    expiresAt === null ? null : expiresAt.toISOString(),
-    expiryMinute(expiresAt),
-  ]);
+  await db.queryDecoded(
+    UPSERT_ENTRY,
+    [
+      entry.parsed.key,
+      entry.parsed.kind,
+      entry.parsed.namespace,
+      entry.framework,
+      entry.category,
+      entry.json,
+      entry.sizeBytes,
+      now,
+      expiresAt === null ? null : expiresAt.toISOString(),
+      expiryMinute(expiresAt),
+    ],
+    noRows,
+  );
 }
+
+// For statements that return no rows: nothing to decode, nothing parsed.
+const noRows = (): never => {
+  throw new Error('the statement returned a row it should not have');
+};
 
 /**
  * `DELETE … RETURNING key, <returning>` on the entries chosen by `where`, with their access
