@@ -17,6 +17,7 @@ import { PgliteChannel } from './pglite-channel.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
+import { PendingCalls, SessionTurns } from './session-turns.js';
 import { translateDriverError } from './sql-errors.js';
 import { TransactionScope } from './transaction-scope.js';
 
@@ -96,14 +97,10 @@ export class EmbeddedDatabase implements Database {
   readonly #gate = new SessionGate();
   readonly #channel: PgliteChannel;
   readonly #statements: PreparedStatements;
-  /** Calls waiting for the session (a transaction holds it), in arrival order. */
-  readonly #waiting: (() => void)[] = [];
-  /** A transaction, or a call handed the session after one, holds it. */
-  #busy = false;
+  readonly #turns = new SessionTurns();
+  /** Calls that may wait (for their turn, or a transaction under way), for close() to wait for. */
+  readonly #pending = new PendingCalls();
   #abandoned = false;
-  /** Calls started and not settled (waiting, or a transaction under way). */
-  #pending = 0;
-  #drained: (() => void) | undefined;
   #completed = 0;
   #closing: Promise<void> | undefined;
 
@@ -163,7 +160,7 @@ export class EmbeddedDatabase implements Database {
    */
   execProtocol(message: Uint8Array, onData: (chunk: Uint8Array) => void): Promise<ProtocolState> {
     if (this.#closing !== undefined) return Promise.reject(this.#closedError('wire message'));
-    return this.#counted(
+    return this.#pending.track(
       this.#gate.runWire(() => {
         const tracker = new ProtocolStateTracker(message);
         let answer: Uint8Array;
@@ -183,7 +180,7 @@ export class EmbeddedDatabase implements Database {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     const refused = this.#refuse('transaction');
     if (refused !== undefined) return Promise.reject(refused);
-    return this.#counted(this.#gate.runStore(() => this.#transact(fn)));
+    return this.#pending.track(this.#gate.runStore(() => this.#transact(fn)));
   }
 
   describe(): DatabaseInfo {
@@ -199,8 +196,9 @@ export class EmbeddedDatabase implements Database {
 
   connections(): ConnectionStats {
     const open = this.closed ? 0 : 1;
-    const active = Math.min(open, this.#pending);
-    return { open, active, idle: open - active, waiting: Math.max(0, this.#pending - 1) };
+    const pending = this.#pending.count;
+    const active = Math.min(open, pending);
+    return { open, active, idle: open - active, waiting: Math.max(0, pending - 1) };
   }
 
   /**
@@ -210,7 +208,7 @@ export class EmbeddedDatabase implements Database {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#gate.close(this.#closedError('close'));
-      const settled = await this.#settled();
+      const settled = await this.#pending.settled(this.#closeTimeoutMs);
       if (!settled) {
         // A call never settled: the instance is hung and its close() would hang too.
         this.#unregister();
@@ -236,7 +234,7 @@ export class EmbeddedDatabase implements Database {
     this.#closing = Promise.resolve();
     this.#abandoned = true;
     this.#gate.close(this.#closedError('abandon'));
-    for (const wake of this.#waiting.splice(0)) wake();
+    this.#turns.wakeAll();
     this.#unregister();
   }
 
@@ -269,9 +267,9 @@ export class EmbeddedDatabase implements Database {
     const refused = this.#refuse(kind);
     if (refused !== undefined) return Promise.reject(refused);
     return this.#gate.runStore(() =>
-      this.#busy || this.#waiting.length > 0
-        ? this.#counted(this.#later(kind, sql, params, decode))
-        : this.#now(kind, sql, params, decode, false),
+      this.#turns.free
+        ? this.#now(kind, sql, params, decode, false)
+        : this.#pending.track(this.#later(kind, sql, params, decode)),
     );
   }
 
@@ -281,12 +279,12 @@ export class EmbeddedDatabase implements Database {
     params: readonly unknown[],
     decode: RowDecoder<R> | undefined,
   ): Promise<never> {
-    await this.#turn();
+    await this.#turns.take();
     try {
       if (this.#abandoned) throw this.#closedError(kind);
       return await this.#now(kind, sql, params, decode, false);
     } finally {
-      this.#release();
+      this.#turns.release();
     }
   }
 
@@ -326,8 +324,7 @@ export class EmbeddedDatabase implements Database {
   }
 
   async #transact<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    if (this.#busy || this.#waiting.length > 0) await this.#turn();
-    else this.#busy = true;
+    await this.#turns.take();
     let open = true;
     const tx: Transaction = {
       inTransaction: true,
@@ -350,7 +347,7 @@ export class EmbeddedDatabase implements Database {
       throw error;
     } finally {
       open = false;
-      this.#release();
+      this.#turns.release();
     }
   }
 
@@ -370,41 +367,6 @@ export class EmbeddedDatabase implements Database {
       );
     }
     return this.#now(kind, sql, params, decode, true);
-  }
-
-  // Wait until the session is handed to this call (it is then busy until #release()).
-  #turn(): Promise<void> {
-    return new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-
-  // Hand the session to the next waiting call, or mark it free.
-  #release(): void {
-    const next = this.#waiting.shift();
-    this.#busy = next !== undefined;
-    next?.();
-  }
-
-  // Count a call that may wait, so that close() waits for it.
-  #counted<T>(promise: Promise<T>): Promise<T> {
-    this.#pending += 1;
-    const done = (): void => {
-      this.#pending -= 1;
-      if (this.#pending === 0) this.#drained?.();
-    };
-    promise.then(done, done);
-    return promise;
-  }
-
-  // Wait for counted calls to settle, up to the close timeout; false when one never does.
-  async #settled(): Promise<boolean> {
-    if (this.#pending === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      new Promise<true>((resolve) => (this.#drained = () => resolve(true))),
-      new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs, false))),
-    ]);
-    clearTimeout(timer);
-    return settled;
   }
 }
 
