@@ -87,17 +87,20 @@ export function storeContract(name: string, open: OpenContractStore): void {
 
     it('records reads: access time, access count, hits and misses reach the store on flush', async () => {
       await store.set('app:read', 'x');
+      await store.set('app:read"\\{,}', 'y');
       const before = await store.stats();
       clock.advance(5000);
       await store.get('app:read');
       await store.get('app:read');
+      await store.get('app:read"\\{,}');
       await store.get('app:missing');
       await store.flush();
-      const [entry] = await store.list({ prefix: 'app:read' });
+      const [entry, odd] = await store.list({ prefix: 'app:read' });
       expect(entry?.accessCount).toBe(2);
       expect(entry?.accessedAt.getTime()).toBe(clock.now());
+      expect(odd).toMatchObject({ key: 'app:read"\\{,}', accessCount: 1 });
       const after = await store.stats();
-      expect(after.hits - before.hits).toBe(2);
+      expect(after.hits - before.hits).toBe(3);
       expect(after.misses - before.misses).toBe(1);
     });
 
