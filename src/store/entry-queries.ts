@@ -145,7 +145,8 @@ export async function scanLive(
   return rows;
 }
 
-// Insert or replace the entry; a new entry (or one replacing an expired entry: created now) gets a
+// Insert or replace the entry (its kind and namespace come from its key: a replacement keeps
+// them). A new entry (or one replacing an expired entry: created now) gets a
 // fresh access record, a live replacement keeps the one it has (and costs the second insert
 // nothing: no row reaches it). Nothing is returned: the caller knows everything it wrote.
 const UPSERT_ENTRY = `WITH written AS (
@@ -153,8 +154,8 @@ const UPSERT_ENTRY = `WITH written AS (
          (key, kind, namespace, framework, category, value, size_bytes, created_at, updated_at, expires_at, expiry_minute)
   VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $8, $9, $10)
   ON CONFLICT (key) DO UPDATE SET
-    kind = EXCLUDED.kind, namespace = EXCLUDED.namespace, framework = EXCLUDED.framework,
-    category = EXCLUDED.category, value = EXCLUDED.value, size_bytes = EXCLUDED.size_bytes,
+    framework = EXCLUDED.framework, category = EXCLUDED.category,
+    value = EXCLUDED.value, size_bytes = EXCLUDED.size_bytes,
     updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at,
     expiry_minute = EXCLUDED.expiry_minute,
     created_at = CASE WHEN e.expires_at <= EXCLUDED.updated_at THEN EXCLUDED.created_at ELSE e.created_at END
