@@ -6,7 +6,6 @@
 // one (see PgliteChannel).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { protocol } from '@electric-sql/pglite';
 import { systemClock } from '../src/clock.js';
 import { assertValidConfig, loadConfig } from '../src/config/load-config.js';
 import type { Database } from '../src/db/database.js';
@@ -117,14 +116,13 @@ const deadline = (): Deadline => Deadline.after(systemClock, 30_000);
 const KV_GET = 'SELECT value FROM bench_kv WHERE key = $1';
 const KV_SET =
   'INSERT INTO bench_kv (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value';
-void protocol;
 
 type Step = {
   operation: Operation;
   name: string;
   run: (key: string, value: unknown) => Promise<unknown> | unknown;
 };
-const allSteps: Step[] = [
+const steps: Step[] = [
   {
     operation: 'get',
     name: 'floor: PGlite execProtocol, 2-column table',
@@ -198,9 +196,6 @@ const allSteps: Step[] = [
     run: (k, v) => store.set(k, v),
   },
 ];
-const only = process.env['STEPS'];
-const steps =
-  only === undefined ? allSteps : allSteps.filter((_, i) => only.split(',').includes(String(i)));
 const driverOf = (step: Step): CaseDriver => ({
   get: async (k) => step.run(k, undefined),
   set: async (k, v) => step.run(k, v),
