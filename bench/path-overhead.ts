@@ -109,6 +109,9 @@ const upsertParams = (key: string): unknown[] => {
 };
 const decodeValue = (fields: readonly (string | null)[]): unknown =>
   JSON.parse(fields[0] ?? 'null');
+const noRows = (): never => {
+  throw new Error('no rows expected');
+};
 const live = (key: string): LiveRead => ({ key, since: new Date().toISOString() });
 const GET_ROUTE = { kind: 'read', name: 'get' } as const;
 const SET_ROUTE = { kind: 'write', name: 'set' } as const;
@@ -162,22 +165,22 @@ const steps: Step[] = [
   {
     operation: 'set',
     name: 'the same upsert on the synchronous channel',
-    run: (k, v) => statements.query(KV_SET, [k, JSON.stringify(v)], false),
+    run: (k, v) => statements.decoded(KV_SET, [k, JSON.stringify(v)], noRows, false),
   },
   {
     operation: 'set',
     name: "the store's upsert (10 columns, access record)",
-    run: (k) => statements.query(UPSERT, upsertParams(k), false),
+    run: (k) => statements.decoded(UPSERT, upsertParams(k), noRows, false),
   },
   {
     operation: 'set',
     name: 'EmbeddedDatabase adapter',
-    run: (k) => embedded.query(UPSERT, upsertParams(k)),
+    run: (k) => embedded.queryDecoded(UPSERT, upsertParams(k), noRows),
   },
   {
     operation: 'set',
     name: 'supervised instance',
-    run: (k) => supervised.query(UPSERT, upsertParams(k)),
+    run: (k) => supervised.queryDecoded(UPSERT, upsertParams(k), noRows),
   },
   {
     operation: 'set',
@@ -186,7 +189,7 @@ const steps: Step[] = [
       runner.call(
         SET_ROUTE,
         deadline(),
-        (db, p: unknown[]) => db.query(UPSERT, p),
+        (db, p: unknown[]) => db.queryDecoded(UPSERT, p, noRows),
         upsertParams(k),
       ),
   },
