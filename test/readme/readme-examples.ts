@@ -111,6 +111,8 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   // Durations measured by the run (ms, s, 1m30s, 2h5m…); a TTL such as 7d or 30m is kept.
   [/\b(\d+d)?(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|us|ms|s)\b/g, '<dur>'],
   [/\b(\d+[dhm])+ ago\b/g, '<dur> ago'],
+  // An age under a second prints as "now".
+  [/\boldest now\b/g, 'oldest <dur> ago'],
   // How many clients were connected at once depends on when the previous command's closed.
   [/\bpeak \d+ of/g, 'peak <n> of'],
   [/[+−-]?\d+(\.\d+)? (KiB|MiB|GiB|TiB)\b/g, '<size>'],
