@@ -1,9 +1,11 @@
 // Where the time of one pgcache get and one set goes at concurrency 1: from the floor (a named
-// prepared statement on a two-column table, through PGlite's own API) up to store.get/store.set,
-// one layer at a time, measured in one run with interleaved rounds.
+// prepared statement on a two-column table, through PGlite's own API, in this thread) up to
+// store.get/store.set, one layer at a time, measured in one run with interleaved rounds.
 //   npx tsx bench/path-overhead.ts [--duration 400] [--rounds 7]
-// The floor runs on an instance of its own: PGlite's API and the adapter's channel must not share
-// one (see PgliteChannel).
+// The floor and the channel's steps run on copies of the store's rows, each on a PGlite instance
+// of its own in this thread (PGlite's API and the channel must not share one); the store's PGlite
+// runs in its database thread.
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
@@ -22,11 +24,12 @@ import {
   upsertEntry,
   type LiveRead,
 } from '../src/store/entry-queries.js';
+import { openStore } from '../src/store/open-store.js';
 import { Store } from '../src/store/store.js';
 import type { CaseDriver } from './case.js';
 import { firstRow, prepareStatement } from './cases/pglite-prepared.js';
 import { formatNs, formatRatio } from './render.js';
-import { benchDataDir, median } from './support.js';
+import { benchDataDir, median, openRawPGlite } from './support.js';
 import { keySpace, measure, type Operation } from './workload.js';
 
 const { values: args } = parseArgs({
@@ -41,10 +44,21 @@ const space = keySpace(1000, 1024, 8);
 const dirs = await benchDataDir();
 const config = assertValidConfig(loadConfig({ cwd: '/', readConfigFile: false }));
 
-// The floor: raw PGlite through its own API, on an instance of its own.
-const floorDb = await openEmbeddedDatabase({ pgDataDir: join(dirs.copy(), 'pgdata') });
-const floorPg = floorDb.pglite;
-await floorPg.exec('CREATE TABLE bench_kv (key text PRIMARY KEY, value jsonb NOT NULL)');
+// The store's rows, and two copies of them for PGlite in this thread.
+const storeDir = dirs.copy();
+const seed = await openStore({ dataDir: storeDir });
+await seed.setMany(space.keys.map((key, i) => ({ key, value: space.values[i] })));
+await seed.close();
+const copyOf = (suffix: string): string => {
+  cpSync(storeDir, `${storeDir}-${suffix}`, { recursive: true });
+  return join(`${storeDir}-${suffix}`, 'pgdata');
+};
+const KV_TABLE = `CREATE TABLE bench_kv (key text PRIMARY KEY, value jsonb NOT NULL);
+  INSERT INTO bench_kv SELECT key, value FROM pgcache_entries`;
+
+// The floor: raw PGlite through its own API.
+const floorPg = await openRawPGlite(copyOf('floor'));
+await floorPg.exec(KV_TABLE);
 const kvGet = await prepareStatement(
   floorPg,
   'kv_get',
@@ -56,20 +70,19 @@ const kvSet = await prepareStatement(
   'INSERT INTO bench_kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
 );
 
-// The store and every layer under it, on one instance.
-const embedded = await openEmbeddedDatabase({ pgDataDir: join(dirs.copy(), 'pgdata') });
+// The synchronous channel the store's database thread uses, here in this thread.
+const channelPg = await openRawPGlite(copyOf('channel'));
+await channelPg.exec(KV_TABLE);
+const statements = new PreparedStatements(PgliteChannel.of(channelPg), channelPg);
+
+// The store and every layer under it, its PGlite in its database thread.
+const embedded = await openEmbeddedDatabase({ pgDataDir: join(storeDir, 'pgdata') });
 const supervised = await openSupervisedDatabase({
   clock: systemClock,
   open: () => Promise.resolve(embedded),
 });
 const runner = new ResilientRunner(config, { database: supervised, clock: systemClock });
 const store = new Store(config, { database: supervised, runner, clock: systemClock });
-await store.setMany(space.keys.map((key, i) => ({ key, value: space.values[i] })));
-await embedded.exec(`CREATE TABLE bench_kv (key text PRIMARY KEY, value jsonb NOT NULL);
-  INSERT INTO bench_kv SELECT key, value FROM pgcache_entries`);
-for (const [i, key] of space.keys.entries()) await kvSet([key, JSON.stringify(space.values[i])]);
-const channel = PgliteChannel.of(embedded.pglite);
-const statements = new PreparedStatements(channel, embedded.pglite);
 
 // The store's own statements, captured from the functions that send them.
 const captured = { sql: '' };
@@ -143,7 +156,7 @@ const steps: Step[] = [
   },
   {
     operation: 'get',
-    name: 'EmbeddedDatabase adapter',
+    name: 'EmbeddedDatabase adapter (PGlite in its thread)',
     run: (k) => selectLive(embedded, live(k)),
   },
   { operation: 'get', name: 'supervised instance', run: (k) => selectLive(supervised, live(k)) },
@@ -242,5 +255,6 @@ for (const operation of ['get', 'set'] as const) {
   }
 }
 await store.close();
-await floorDb.close();
+await floorPg.close();
+await channelPg.close();
 dirs.cleanup();

@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { systemClock } from '../src/clock.js';
 import { openEmbeddedDatabase } from '../src/db/embedded-database.js';
 import { MIGRATIONS, migrateUp } from '../src/migrations/index.js';
@@ -26,6 +27,23 @@ export async function benchDataDir(): Promise<{
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/**
+ * PGlite itself, in this thread, on `pgDataDir` (a copy no store has open), with the start
+ * parameters the store's database thread uses: the floor the store is measured against.
+ */
+export function openRawPGlite(pgDataDir: string): Promise<PGlite> {
+  return PGlite.create({
+    dataDir: pgDataDir,
+    startParams: [
+      ...PGlite.defaultStartParams,
+      '-c',
+      'max_wal_size=64MB',
+      '-c',
+      'min_wal_size=32MB',
+    ],
+  });
 }
 
 /** Median of a list of numbers. */

@@ -1,14 +1,14 @@
 // Hit latency of the tiers against their bare peers, measured in one run with interleaved rounds:
 // an L1 hit against a bare lru-cache get, an L2 hit against a bare PGlite select.
 //   npx tsx bench/tiers.ts [--memory-ops 200000] [--db-ops 5000] [--rounds 7]
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LRUCache } from 'lru-cache';
-import { openEmbeddedDatabase } from '../src/db/embedded-database.js';
 import { STORED_COLUMNS } from '../src/store/entry-queries.js';
 import { openStore } from '../src/store/open-store.js';
 import { openTieredCache } from '../src/tiers/open-tiered-cache.js';
-import { benchDataDir, median } from './support.js';
+import { benchDataDir, median, openRawPGlite } from './support.js';
 import { jsonValue } from './workload.js';
 
 const valueOfSize = (bytes: number, seed: number): unknown => jsonValue(seed, bytes);
@@ -34,20 +34,20 @@ await seed.setMany(
   Array.from({ length: KEYS }, (_, i) => ({ key: key(i), value: valueOfSize(1024, i) })),
 );
 await seed.close();
+const rawDir = `${seedDir}-raw`;
+cpSync(seedDir, rawDir, { recursive: true });
 
 // The store and its tiers on one copy, a bare PGlite on another copy of the same rows.
 const store = await openStore({ dataDir: seedDir });
 const withL1 = await openTieredCache(store, { settings: { 'memory.ttlMs': 0 } });
 const withoutL1 = await openTieredCache(store, { settings: { 'memory.maxBytes': 0 } });
-const raw = await openEmbeddedDatabase({
-  pgDataDir: join(dirs.template, '..', 'copy-1', 'pgdata'),
-});
+const raw = await openRawPGlite(join(rawDir, 'pgdata'));
 const lru = new LRUCache<string, object>({
   maxSize: 64 * 1024 * 1024,
   sizeCalculation: () => 1100,
 });
 for (let i = 0; i < KEYS; i += 1) {
-  lru.set(key(i), (await raw.pglite.query<object>(SELECT, [key(i), new Date()])).rows[0] ?? {});
+  lru.set(key(i), (await raw.query<object>(SELECT, [key(i), new Date()])).rows[0] ?? {});
   await withL1.get(key(i)); // promoted into L1
 }
 
@@ -69,7 +69,7 @@ const cases = {
     Promise.resolve(syncNsPerOp(MEMORY_OPS, (i) => lru.get(key(i)))),
   'bare lru-cache get, awaited': () => nsPerOp(MEMORY_OPS, async (i) => lru.get(key(i))),
   'L1 hit: TieredCache.get': () => nsPerOp(MEMORY_OPS, (i) => withL1.get(key(i))),
-  'bare PGlite select': () => nsPerOp(DB_OPS, (i) => raw.pglite.query(SELECT, [key(i), now])),
+  'bare PGlite select': () => nsPerOp(DB_OPS, (i) => raw.query(SELECT, [key(i), now])),
   'Store.get (no tiers)': () => nsPerOp(DB_OPS, (i) => store.get(key(i))),
   'L2 hit: TieredCache.get (no L1)': () => nsPerOp(DB_OPS, (i) => withoutL1.get(key(i))),
 };

@@ -4,7 +4,8 @@ import type { GlobalFlags } from '../src/cli/flags.js';
 import { namespaceArg } from '../src/cli/tier-flags.js';
 import { scopeKey } from '../src/namespaces/namespace-policy.js';
 import { jsonDocument } from '../src/cli/json-output.js';
-import { withStore } from '../src/cli/with-store.js';
+import { runOperation } from '../src/cli/with-store.js';
+import { deleteOperation } from '../src/operations/delete-entries.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
 /** `pgcache del KEY...`: delete entries and say how many were removed. */
@@ -16,16 +17,18 @@ export function delCommand(ctx: CliContext): Command {
     .action(async (keys: string[], _flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<GlobalFlags & { namespace?: string }>();
       const unique = [...new Set(keys.map((key) => scopeKey(flags.namespace, key)))];
-      const removed = await withStore(
+      const report = await runOperation(
         ctx,
         flags,
-        { commandTimeoutMs: COMMAND_BUDGET_MS.del },
-        (store, deadline) => store.delete(unique, { deadline }),
+        { command: 'del', commandTimeoutMs: COMMAND_BUDGET_MS.del },
+        deleteOperation,
+        () => ({ keys: unique }),
       );
+      const { removed, requested } = report;
       ctx.stdout.write(
         flags.json === true
-          ? jsonDocument({ removed, requested: unique.length })
-          : `removed ${removed} of ${unique.length} ${unique.length === 1 ? 'key' : 'keys'}\n`,
+          ? jsonDocument({ ...report })
+          : `removed ${removed} of ${requested} ${requested === 1 ? 'key' : 'keys'}\n`,
       );
     });
 }

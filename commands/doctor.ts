@@ -22,6 +22,7 @@ interface DoctorFlags extends GlobalFlags {
   fix?: boolean;
   migrate?: boolean;
   strict?: boolean;
+  allowSkips?: boolean;
   list?: boolean;
 }
 
@@ -35,6 +36,10 @@ export function doctorCommand(ctx: CliContext): Command {
     .option('--fix', 'apply safe, idempotent fixes: stale lock, missing index, expired entries')
     .option('--migrate', 'with --fix, also apply pending migrations')
     .option('--strict', 'warnings fail too (exit 1)')
+    .option(
+      '--allow-skips',
+      'checks that could not run do not fail the run (by default they do: exit 1)',
+    )
     .option('--list', 'list the checks and what --fix does for each')
     .action(async (ids: string[], _flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<DoctorFlags>();
@@ -68,7 +73,7 @@ export function doctorCommand(ctx: CliContext): Command {
         signal: ctx.signal,
         onCheck: json ? undefined : (outcome) => ctx.stdout.write(renderCheck(outcome, term)),
       });
-      const failed = doctorFailed(report, { strict: flags.strict });
+      const failed = doctorFailed(report, { strict: flags.strict, allowSkips: flags.allowSkips });
       ctx.stdout.write(
         json ? jsonDocument(doctorJson(report)) : renderDoctorSummary(report, { failed }, term),
       );

@@ -4,13 +4,13 @@ import { ttlArg } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
 import { addTierOptions, type TierFlags } from '../src/cli/tier-flags.js';
-import { withTieredCache } from '../src/cli/with-tiered-cache.js';
-import { warn } from '../src/cli/with-store.js';
+import { runOperation, warn } from '../src/cli/with-store.js';
 import { formatDuration } from '../src/config/units.js';
 import { ExitCode } from '../src/errors/index.js';
 import { scopeKey } from '../src/namespaces/namespace-policy.js';
+import { getOperation, type GetReport } from '../src/operations/get-entry.js';
+import { tierSettings } from '../src/operations/request-tiers.js';
 import { TIERS, type Tier } from '../src/tiers/tier-metrics.js';
-import type { TieredRead } from '../src/tiers/tiered-cache.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
 interface GetFlags extends TierFlags {
@@ -40,50 +40,33 @@ export function getCommand(ctx: CliContext): Command {
   ).action(async (key: string, _flags: unknown, cmd: Command) => {
     const flags = cmd.optsWithGlobals<GetFlags>();
     const scoped = scopeKey(flags.namespace, key);
-    const read = await withTieredCache(
+    const read = await runOperation(
       ctx,
       flags,
-      { commandTimeoutMs: COMMAND_BUDGET_MS.get },
-      (cache, deadline) => cache.get(scoped, { deadline, tier: flags.tier, ttlMs: flags.ttl }),
+      { command: 'get', commandTimeoutMs: COMMAND_BUDGET_MS.get },
+      getOperation,
+      (config) => ({
+        key: scoped,
+        tier: flags.tier,
+        ttlMs: flags.ttl,
+        tiers: tierSettings(config, ctx.env),
+      }),
     );
     ctx.stdout.write(
-      renderEntry(
-        scoped,
-        read,
-        flags.json === true,
-        terminalFeatures(ctx.stdout, ctx.env).interactive,
-      ),
+      renderEntry(read, flags.json === true, terminalFeatures(ctx.stdout, ctx.env).interactive),
     );
-    if (read?.stale === true && read.entry.expiresAt !== null)
+    if (read.found && read.stale && read.expiresAt !== null)
       warn(
         ctx,
-        `${scoped} expired ${formatDuration(ctx.clock.now() - read.entry.expiresAt.getTime())} ago; served a stale copy because the origin failed or was slow`,
+        `${scoped} expired ${formatDuration(ctx.clock.now() - Date.parse(read.expiresAt))} ago; served a stale copy because the origin failed or was slow`,
       );
-    if (read === undefined) ctx.exitCode = ExitCode.No;
+    if (!read.found) ctx.exitCode = ExitCode.No;
   });
 }
 
 /** The output of `get`: the value (pretty on a terminal), or the `--json` document. */
-export function renderEntry(
-  key: string,
-  read: TieredRead | undefined,
-  json: boolean,
-  pretty: boolean,
-): string {
-  if (json) {
-    if (read === undefined) return jsonDocument({ key, found: false, value: null });
-    const { entry } = read;
-    return jsonDocument({
-      key,
-      found: true,
-      value: entry.value,
-      kind: entry.kind,
-      sizeBytes: entry.sizeBytes,
-      expiresAt: entry.expiresAt?.toISOString() ?? null,
-      tier: read.tier,
-      stale: read.stale,
-    });
-  }
-  if (read === undefined) return '';
-  return `${JSON.stringify(read.entry.value, null, pretty ? 2 : undefined)}\n`;
+export function renderEntry(read: GetReport, json: boolean, pretty: boolean): string {
+  if (json) return jsonDocument({ ...read });
+  if (!read.found) return '';
+  return `${JSON.stringify(read.value, null, pretty ? 2 : undefined)}\n`;
 }

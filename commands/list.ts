@@ -5,9 +5,9 @@ import { integerArg, type GlobalFlags } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { renderTable } from '../src/cli/render/table.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
-import { warn, withStore } from '../src/cli/with-store.js';
+import { runOperation, warn } from '../src/cli/with-store.js';
 import { namespaceArg } from '../src/cli/tier-flags.js';
-import type { EntrySummary } from '../src/store/entry.js';
+import { listOperation } from '../src/operations/list-entries.js';
 import { ENTRY_KINDS, type EntryKind } from '../src/store/keys.js';
 import { MAX_LIST_LIMIT, parseWhere, type WhereCondition } from '../src/store/list-query.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
@@ -46,32 +46,28 @@ export function listCommand(ctx: CliContext): Command {
     .option('--include-expired', 'also list expired entries not purged yet')
     .action(async (_flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<ListFlags>();
-      const { entries, where } = await withStore(
+      const report = await runOperation(
         ctx,
         flags,
-        { commandTimeoutMs: COMMAND_BUDGET_MS.list },
-        (store, deadline) =>
-          store.listReport(
-            {
-              kind: flags.kind,
-              namespace: flags.namespace,
-              framework: flags.framework,
-              category: flags.category,
-              prefix: flags.prefix,
-              where: flags.where,
-              limit: flags.limit,
-              includeExpired: flags.includeExpired,
-            },
-            { deadline },
-          ),
+        { command: 'list', commandTimeoutMs: COMMAND_BUDGET_MS.list },
+        listOperation,
+        () => ({
+          kind: flags.kind,
+          namespace: flags.namespace,
+          framework: flags.framework,
+          category: flags.category,
+          prefix: flags.prefix,
+          where: flags.where,
+          limit: flags.limit,
+          includeExpired: flags.includeExpired,
+        }),
       );
       if (flags.json === true) {
-        // With --where, say how each condition was answered: an index, or a scan of every entry.
-        const how = where.length === 0 ? {} : { where };
-        ctx.stdout.write(jsonDocument({ entries: entries.map(entryJson), ...how }));
+        ctx.stdout.write(jsonDocument({ ...report }));
         return;
       }
-      for (const { field } of where.filter((w) => w.index === null)) {
+      const { entries } = report;
+      for (const { field } of (report.where ?? []).filter((w) => w.index === null)) {
         warn(
           ctx,
           `--where ${field} has no index: every entry was scanned (declare "${field}" in indexes to index it)`,
@@ -84,10 +80,8 @@ export function listCommand(ctx: CliContext): Command {
         e.kind,
         String(e.sizeBytes),
         String(e.accessCount),
-        term.interactive ? formatRelative(e.accessedAt, now) : e.accessedAt.toISOString(),
-        term.interactive
-          ? formatRelative(e.expiresAt, now)
-          : (e.expiresAt?.toISOString() ?? 'never'),
+        term.interactive ? formatRelative(e.accessedAt, now) : e.accessedAt,
+        term.interactive ? formatRelative(e.expiresAt, now) : (e.expiresAt ?? 'never'),
       ]);
       ctx.stdout.write(
         renderTable(['key', 'kind', 'bytes', 'reads', 'accessed', 'expires'], rows, term),
@@ -100,21 +94,4 @@ export function listCommand(ctx: CliContext): Command {
 
 function collectWhere(value: string, previous: WhereCondition[] | undefined): WhereCondition[] {
   return [...(previous ?? []), parseWhere(value)];
-}
-
-/** One entry in `list --json`. */
-export function entryJson(e: EntrySummary): Record<string, unknown> {
-  return {
-    key: e.key,
-    kind: e.kind,
-    namespace: e.namespace,
-    framework: e.framework,
-    category: e.category,
-    sizeBytes: e.sizeBytes,
-    createdAt: e.createdAt.toISOString(),
-    updatedAt: e.updatedAt.toISOString(),
-    accessedAt: e.accessedAt.toISOString(),
-    accessCount: e.accessCount,
-    expiresAt: e.expiresAt?.toISOString() ?? null,
-  };
 }

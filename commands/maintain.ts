@@ -4,24 +4,23 @@ import type { GlobalFlags } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { renderPairs } from '../src/cli/render/table.js';
 import { originArg } from '../src/cli/tier-flags.js';
-import { withTieredCache } from '../src/cli/with-tiered-cache.js';
+import { runOperation } from '../src/cli/with-store.js';
 import { formatBytes, formatDuration } from '../src/config/units.js';
+import { isMaintenanceRunning } from '../src/control/store-access.js';
 import type { MaintainReport } from '../src/maintain/maintain.js';
-import type { OutboxFigures } from '../src/tiers/outbox.js';
-import type { OutboxFlushReport } from '../src/tiers/outbox-flusher.js';
+import {
+  maintainOperation,
+  type MaintainOutbox,
+  type MaintainRunReport,
+} from '../src/operations/maintain-run.js';
+import { tierSettings } from '../src/operations/request-tiers.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
 interface MaintainFlags extends GlobalFlags {
   dryRun?: boolean;
   quiet?: boolean;
+  ifIdle?: boolean;
   origin?: string;
-}
-
-/** The write-behind outbox in a maintenance run: what was sent, and what still waits. */
-export interface MaintainOutbox {
-  /** What the flush did; null when it did not run (no origin, or a dry run). */
-  readonly flushed: OutboxFlushReport | null;
-  readonly waiting: OutboxFigures;
 }
 
 /** `pgcache maintain`: purge expired entries, evict LRU down to the low-water mark, reclaim disk. */
@@ -33,26 +32,39 @@ export function maintainCommand(ctx: CliContext): Command {
     .option('--dry-run', 'show what would be done without changing anything')
     .option('--quiet', 'print nothing on success (for cron)')
     .option(
+      '--if-idle',
+      'when another run is in progress, exit 0 at once instead of waiting for it (within --timeout)',
+    )
+    .option(
       '--origin <url>',
       'send the write-behind outbox to this origin first (env PGCACHE_ORIGIN)',
       originArg,
     )
     .action(async (_flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<MaintainFlags>();
-      const { report, outbox } = await withTieredCache(
-        ctx,
-        flags,
-        { commandTimeoutMs: COMMAND_BUDGET_MS.maintain },
-        async (cache, deadline, store, config) => {
-          // The outbox goes first, so that what waits for the origin reaches it.
-          const sendable = config.origin.url !== undefined && flags.dryRun !== true;
-          const flushed = sendable ? await cache.flushOutbox({ deadline }) : null;
-          const report = await store.maintain({ dryRun: flags.dryRun, deadline });
-          return { report, outbox: { flushed, waiting: await cache.outboxFigures({ deadline }) } };
-        },
-      );
-      if (flags.json === true) ctx.stdout.write(jsonDocument({ ...report, outbox }));
-      else if (flags.quiet !== true) ctx.stdout.write(renderMaintain(report, outbox));
+      let report: MaintainRunReport;
+      try {
+        report = await runOperation(
+          ctx,
+          flags,
+          { command: 'maintain', commandTimeoutMs: COMMAND_BUDGET_MS.maintain },
+          maintainOperation,
+          (config) => ({
+            dryRun: flags.dryRun === true,
+            ifIdle: flags.ifIdle === true,
+            tiers: tierSettings(config, ctx.env),
+          }),
+        );
+      } catch (error) {
+        // Another run maintains the store: for cron, that is success (exit 0, quiet stays quiet).
+        if (!isMaintenanceRunning(error)) throw error;
+        const reason = (error as Error).message;
+        if (flags.json === true) ctx.stdout.write(jsonDocument({ skipped: true, reason }));
+        else if (flags.quiet !== true) ctx.stdout.write(`${reason}\n`);
+        return;
+      }
+      if (flags.json === true) ctx.stdout.write(jsonDocument({ ...report }));
+      else if (flags.quiet !== true) ctx.stdout.write(renderMaintain(report, report.outbox));
     });
 }
 

@@ -4,14 +4,22 @@ import { integerArg, type GlobalFlags } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { renderTable } from '../src/cli/render/table.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
-import { commandConfig, withStore } from '../src/cli/with-store.js';
+import { commandConfig, runOperation, withStore } from '../src/cli/with-store.js';
 import { assertValidConfig } from '../src/config/load-config.js';
 import { ExitCode } from '../src/errors/index.js';
 import { MIGRATIONS, migrationChecksum, type MigrationStatus } from '../src/migrations/index.js';
+import {
+  migrationStatusDocument,
+  migrationStatusOperation,
+} from '../src/operations/migration-status.js';
 import { storeExists } from '../src/store/open-store.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
-const budget = { commandTimeoutMs: COMMAND_BUDGET_MS.migrate, migrations: 'skip' } as const;
+const budget = {
+  command: 'migrate',
+  commandTimeoutMs: COMMAND_BUDGET_MS.migrate,
+  migrations: 'skip',
+} as const;
 
 /** `pgcache migrate status|up|down`: versioned, checksummed migrations, one transaction each. */
 export function migrateCommand(ctx: CliContext): Command {
@@ -26,12 +34,12 @@ export function migrateCommand(ctx: CliContext): Command {
       // Checking is read-only: with no store yet, every migration is pending and nothing is created.
       const status =
         storeExists(config.dataDir) || config.databaseUrl !== undefined
-          ? await withStore(ctx, flags, budget, (store, deadline) =>
-              store.migrationStatus({ deadline }),
-            )
+          ? await runOperation(ctx, flags, budget, migrationStatusOperation, () => ({}))
           : noStoreStatus();
       ctx.stdout.write(
-        flags.json === true ? jsonDocument(statusJson(status)) : renderStatus(status, ctx),
+        flags.json === true
+          ? jsonDocument(migrationStatusDocument(status))
+          : renderStatus(status, ctx),
       );
       if (flags.check === true && (status.pending.length > 0 || status.drifted.length > 0))
         ctx.exitCode = ExitCode.No;
@@ -44,8 +52,8 @@ export function migrateCommand(ctx: CliContext): Command {
     .option('--to <version>', 'stop after this version', integerArg(0, 1_000_000))
     .action(async (_flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<GlobalFlags & { to?: number }>();
-      const applied = await withStore(ctx, flags, budget, (store, deadline) =>
-        store.migrateUp({ deadline, to: flags.to }),
+      const applied = await withStore(ctx, flags, budget, (access, deadline) =>
+        access.ownStore('apply migrations').migrateUp({ deadline, to: flags.to }),
       );
       ctx.stdout.write(
         flags.json === true
@@ -65,8 +73,8 @@ export function migrateCommand(ctx: CliContext): Command {
     )
     .action(async (_flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<GlobalFlags & { to: number }>();
-      const undone = await withStore(ctx, flags, budget, (store, deadline) =>
-        store.migrateDown(flags.to, { deadline }),
+      const undone = await withStore(ctx, flags, budget, (access, deadline) =>
+        access.ownStore('undo migrations').migrateDown(flags.to, { deadline }),
       );
       ctx.stdout.write(
         flags.json === true
@@ -91,17 +99,6 @@ function noStoreStatus(): MigrationStatus {
     unknown: [],
     current: 0,
     latest: MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0),
-  };
-}
-
-function statusJson(status: MigrationStatus): Record<string, unknown> {
-  return {
-    applied: status.applied,
-    pending: status.pending,
-    drifted: status.drifted,
-    unknown: status.unknown,
-    current: status.current,
-    latest: status.latest,
   };
 }
 

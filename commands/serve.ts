@@ -91,7 +91,7 @@ async function runServe(ctx: CliContext, flags: ServeFlags): Promise<void> {
       config,
       migrations: 'require',
       create: false,
-      route: false,
+      applicationName: 'pgcache serve',
       clock: ctx.clock,
       host: ctx.host,
       onWarning: (message) => warn(ctx, message),

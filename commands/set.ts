@@ -4,13 +4,15 @@ import { ttlArg } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { readInputFile } from '../src/cli/read-input.js';
 import { addTierOptions, type TierFlags } from '../src/cli/tier-flags.js';
-import { withTieredCache } from '../src/cli/with-tiered-cache.js';
+import { runOperation } from '../src/cli/with-store.js';
 import { formatBytes, formatDuration } from '../src/config/units.js';
 import { UsageError } from '../src/errors/index.js';
 import { parseBatch } from '../src/store/batch-file.js';
 import { parseJsonInput } from '../src/store/json-input.js';
 import { parseKey } from '../src/store/keys.js';
 import { scopeKey } from '../src/namespaces/namespace-policy.js';
+import { tierSettings } from '../src/operations/request-tiers.js';
+import { setBatchOperation, setDocument, setOperation } from '../src/operations/set-entry.js';
 import type { StrategyName } from '../src/tiers/strategy-name.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
@@ -21,6 +23,8 @@ const ORIGIN_NOTE: Record<StrategyName, string> = {
   'write-through': '; the origin has it',
   'write-behind': '; queued for the origin (sent by `pgcache maintain` or `serve`)',
 };
+
+const SET = { command: 'set', commandTimeoutMs: COMMAND_BUDGET_MS.set } as const;
 
 interface SetFlags extends TierFlags {
   ttl?: number;
@@ -59,12 +63,10 @@ export function setCommand(ctx: CliContext): Command {
           const items = parseBatch(readInputFile(ctx.cwd, flags.batch, '--batch'), flags.batch).map(
             (item) => ({ ...item, key: scopeKey(flags.namespace, item.key) }),
           );
-          const result = await withTieredCache(
-            ctx,
-            flags,
-            { commandTimeoutMs: COMMAND_BUDGET_MS.set },
-            (cache, deadline) => cache.setMany(items, { deadline }),
-          );
+          const result = await runOperation(ctx, flags, SET, setBatchOperation, (config) => ({
+            items,
+            tiers: tierSettings(config, ctx.env),
+          }));
           ctx.stdout.write(
             flags.json === true
               ? jsonDocument({ ...result })
@@ -83,33 +85,22 @@ export function setCommand(ctx: CliContext): Command {
           text,
           value === undefined || value === '-' ? (flags.file ?? 'stdin') : 'VALUE',
         );
-        const { summary, strategy } = await withTieredCache(
-          ctx,
-          flags,
-          { commandTimeoutMs: COMMAND_BUDGET_MS.set },
-          async (cache, deadline) => ({
-            summary: await cache.set(scoped, parsed, { ttlMs: flags.ttl, deadline }),
-            strategy: cache.strategy.name,
-          }),
-        );
+        const stored = await runOperation(ctx, flags, SET, setOperation, (config) => ({
+          key: scoped,
+          value: parsed,
+          ttlMs: flags.ttl,
+          tiers: tierSettings(config, ctx.env),
+        }));
         if (flags.json === true) {
-          ctx.stdout.write(
-            jsonDocument({
-              key: scoped,
-              kind: summary.kind,
-              sizeBytes: summary.sizeBytes,
-              expiresAt: summary.expiresAt?.toISOString() ?? null,
-              strategy,
-            }),
-          );
+          ctx.stdout.write(jsonDocument(setDocument(stored)));
           return;
         }
         const expiry =
-          summary.expiresAt === null
+          stored.expiresAt === null
             ? 'never expires'
-            : `expires in ${formatDuration(summary.expiresAt.getTime() - summary.updatedAt.getTime())}`;
+            : `expires in ${formatDuration(Date.parse(stored.expiresAt) - Date.parse(stored.updatedAt))}`;
         ctx.stdout.write(
-          `stored ${scoped} (${summary.sizeBytes} bytes, ${expiry})${ORIGIN_NOTE[strategy]}\n`,
+          `stored ${scoped} (${stored.sizeBytes} bytes, ${expiry})${ORIGIN_NOTE[stored.strategy]}\n`,
         );
       },
     );

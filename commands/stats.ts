@@ -2,13 +2,11 @@ import { Command } from 'commander';
 import type { CliContext } from '../src/cli/context.js';
 import type { GlobalFlags } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
-import { renderStats, statsJson } from '../src/cli/render/stats.js';
-import { renderTierStats, tierStatsJson } from '../src/cli/render/tier-stats.js';
+import { renderStats } from '../src/cli/render/stats.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
 import { namespaceArg } from '../src/cli/tier-flags.js';
 import { withStore } from '../src/cli/with-store.js';
-import { readNamespaceReport } from '../src/namespaces/namespace-report.js';
-import { readTierStats } from '../src/tiers/tier-stats.js';
+import { statsOperation } from '../src/operations/stats-report.js';
 import { COMMAND_BUDGET_MS } from './budgets.js';
 
 /** `pgcache stats`: sizes, disk, hits and misses, connections, schema and last runs. */
@@ -20,32 +18,20 @@ export function statsCommand(ctx: CliContext): Command {
     .option('--namespace <ns>', 'show this namespace against its quota', namespaceArg)
     .action(async (_flags: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<GlobalFlags & { namespace?: string }>();
-      const { stats, tiers, namespaces } = await withStore(
+      const stats = await withStore(
         ctx,
         flags,
-        { commandTimeoutMs: COMMAND_BUDGET_MS.stats },
-        async (store, deadline, config) => ({
-          stats: await store.stats({ deadline }),
-          tiers: await readTierStats(store, { deadline }),
-          namespaces: await readNamespaceReport(
-            store,
-            config.namespaces,
-            new Date(ctx.clock.now()),
-            flags.namespace,
-            { deadline },
-          ),
-        }),
+        { command: 'stats', commandTimeoutMs: COMMAND_BUDGET_MS.stats },
+        async (access, deadline) => {
+          const report = await access.run(statsOperation, { namespace: flags.namespace }, deadline);
+          const via = access.via;
+          return via === undefined ? report : { ...report, backend: { ...report.backend, via } };
+        },
       );
       if (flags.json === true) {
-        ctx.stdout.write(
-          jsonDocument({ ...statsJson(stats), ...tierStatsJson(tiers, namespaces) }),
-        );
+        ctx.stdout.write(jsonDocument({ ...stats }));
         return;
       }
-      const now = ctx.clock.now();
-      ctx.stdout.write(
-        renderStats(stats, terminalFeatures(ctx.stdout, ctx.env), now) +
-          renderTierStats(tiers, namespaces, now, 'expired, not purged'.length),
-      );
+      ctx.stdout.write(renderStats(stats, terminalFeatures(ctx.stdout, ctx.env), ctx.clock.now()));
     });
 }

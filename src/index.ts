@@ -54,6 +54,9 @@ export {
 } from './serve/serve.js';
 export type { WireStats, WireClientStats, ServerSessionStats } from './db/database.js';
 export type { StoreHealth } from './store/health.js';
+export type { StatsReport } from './operations/stats-report.js';
+export type { HealthReport } from './operations/health.js';
+export type { SessionHolder, ControlStats } from './operations/live-figures.js';
 export {
   openTieredCache,
   TieredCache,
@@ -77,4 +80,4 @@ export {
   type RateDecision,
 } from './namespaces/index.js';
 export type { IdleServerSession } from './db/database.js';
-export type { ServeStats, ServeTierFigures, ServeTiersOptions } from './serve/serve.js';
+export type { ServeStats, ServeTiersOptions } from './serve/serve.js';

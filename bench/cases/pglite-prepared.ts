@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { protocol, type PGlite } from '@electric-sql/pglite';
-import { openEmbeddedDatabase } from '../../src/db/embedded-database.js';
 import type { BenchCase } from '../case.js';
+import { openRawPGlite } from '../support.js';
 
 const { serialize } = protocol;
 
@@ -22,8 +22,7 @@ export const pglitePreparedCase: BenchCase = {
   floor: 'pglite',
   open: async (env) => {
     // The same start parameters (WAL size) as the store's own embedded database.
-    const database = await openEmbeddedDatabase({ pgDataDir: join(env.dataDir(), 'pgdata') });
-    const pg = database.pglite;
+    const pg = await openRawPGlite(join(env.dataDir(), 'pgdata'));
     await pg.exec('CREATE TABLE bench_kv (key text PRIMARY KEY, value jsonb NOT NULL)');
     const get = await prepareStatement(pg, 'bench_get', GET);
     const set = await prepareStatement(pg, 'bench_set', SET);
@@ -33,7 +32,7 @@ export const pglitePreparedCase: BenchCase = {
         return typeof text === 'string' ? JSON.parse(text) : undefined;
       },
       set: (key, value) => set([key, JSON.stringify(value)]),
-      close: () => database.close(),
+      close: () => pg.close(),
     };
   },
 };

@@ -4,8 +4,9 @@ import {
   type LoadedConfig,
   type PgcacheConfig,
 } from '../config/load-config.js';
+import { StoreAccess } from '../control/store-access.js';
+import type { Operation } from '../operations/operation.js';
 import type { MigrationPolicy } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
 import { Deadline } from '../resilience/deadline.js';
 import type { CliContext } from './context.js';
 import type { GlobalFlags } from './flags.js';
@@ -13,6 +14,8 @@ import { terminalFeatures, styles } from './terminal.js';
 
 /** How a command wants its store opened. */
 export interface CommandStoreOptions {
+  /** The command's name, as the owner's figures list this process (`pgcache NAME`). */
+  readonly command: string;
   /** The command's budget when neither --timeout nor the config sets one. */
   readonly commandTimeoutMs: number;
   /** @default 'require' (every command but init and migrate refuses pending migrations) */
@@ -43,28 +46,52 @@ export function warn(ctx: CliContext, message: string): void {
 }
 
 /**
- * Open the store for one command, run `fn` with it and the command's deadline, and close it
- * whatever happens (the lock is released, nothing keeps the process alive).
+ * Reach the store for one command, run `fn` with it and the command's deadline, and close it
+ * whatever happens. The command opens the store itself when nobody owns it, or goes through the
+ * live owner's control socket (waiting its turn within the deadline).
  */
 export async function withStore<T>(
   ctx: CliContext,
   flags: GlobalFlags,
   options: CommandStoreOptions,
-  fn: (store: Store, deadline: Deadline, config: PgcacheConfig) => Promise<T>,
+  fn: (access: StoreAccess, deadline: Deadline, config: PgcacheConfig) => Promise<T>,
 ): Promise<T> {
   const config = assertValidConfig(commandConfig(ctx, flags, options.commandTimeoutMs));
   const deadline = Deadline.after(ctx.clock, config.timeoutMs);
-  const store = await ctx.openStore({
-    config,
-    migrations: options.migrations ?? 'require',
-    create: options.create ?? false,
+  const access = await StoreAccess.open({
+    open: {
+      config,
+      migrations: options.migrations ?? 'require',
+      create: options.create ?? false,
+      clock: ctx.clock,
+      host: ctx.host,
+      applicationName: `pgcache ${options.command}`,
+      onWarning: (message) => warn(ctx, message),
+    },
+    openStore: ctx.openStore,
     clock: ctx.clock,
     host: ctx.host,
-    onWarning: (message) => warn(ctx, message),
+    deadline,
   });
   try {
-    return await fn(store, deadline, config);
+    return await fn(access, deadline, config);
   } finally {
-    await store.close();
+    await access.close();
   }
+}
+
+/**
+ * Run one operation for a command where the store is owned (here, or through its owner);
+ * `input` is built from the command's resolved configuration.
+ */
+export function runOperation<I, R>(
+  ctx: CliContext,
+  flags: GlobalFlags,
+  options: CommandStoreOptions,
+  operation: Operation<I, R>,
+  input: (config: PgcacheConfig) => I,
+): Promise<R> {
+  return withStore(ctx, flags, options, (access, deadline, config) =>
+    access.run(operation, input(config), deadline),
+  );
 }

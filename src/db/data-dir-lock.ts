@@ -37,13 +37,15 @@ export interface DataDirLockDeps {
 export interface AcquireLockOptions {
   /** Called when a stale lock (dead pid on this host) is cleared. */
   readonly onStaleLock?: (owner: LockOwner) => void;
+  /** The control socket the owner will listen on, written in the lock from the start. */
+  readonly control?: string | undefined;
 }
 
 /** An acquired data-directory lock; `release()` is idempotent. */
 export interface DataDirLock {
   readonly path: string;
   readonly owner: LockOwner;
-  /** Advertise the endpoints of `serve` in the lock file. */
+  /** Replace the endpoints the lock file advertises (the control socket, `serve`'s). */
   advertise(endpoints: NonNullable<LockOwner['endpoints']>): void;
   /** Remove the lock file, if it is still ours. */
   release(): void;
@@ -92,6 +94,7 @@ export function acquireDataDirLock(
     pid: deps.host.pid,
     host: deps.host.hostname,
     startedAt: new Date(deps.clock.now()).toISOString(),
+    ...(options.control === undefined ? {} : { endpoints: { control: options.control } }),
   };
   for (let attempt = 0; attempt < 5; attempt += 1) {
     if (tryCreate(path, owner)) {
@@ -139,6 +142,7 @@ export function acquireDataDirLock(
 
 function lockedError(dataDir: string, owner: LockOwner, host: Host): StoreLockedError {
   const self = owner.pid === host.pid;
+  const reachable = owner.endpoints?.control !== undefined;
   return new StoreLockedError(
     self
       ? `data directory ${dataDir} is already open in this process`
@@ -147,7 +151,9 @@ function lockedError(dataDir: string, owner: LockOwner, host: Host): StoreLocked
     {
       hint: self
         ? 'Share the one open store instead of opening the directory twice.'
-        : `Wait for pid ${owner.pid} to finish, or run \`pgcache serve\` as the owner so that other commands go through it.`,
+        : reachable
+          ? `pgcache commands go through pid ${owner.pid} (its control socket ${owner.endpoints?.control}); a second openStore() cannot share the directory: wait for pid ${owner.pid} to close it.`
+          : `pid ${owner.pid} holds it without a control socket (it opened the store with control: false, or it is an older pgcache), so nothing can go through it: let it finish, or open the store there with the control socket on (the default).`,
     },
   );
 }
@@ -226,7 +232,7 @@ function heldLock(path: string, owner: LockOwner): DataDirLock {
       } catch (error) {
         unlinkQuietly(temp);
         throw new StoreUnavailableError(
-          `cannot record serve's endpoints in ${path}: ${(error as Error).message}`,
+          `cannot record the endpoints in ${path}: ${(error as Error).message}`,
           { cause: error, hint: 'Check the free space and permissions of the data directory.' },
         );
       }

@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite, protocol } from '@electric-sql/pglite';
 import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
 import type {
   ConnectionStats,
@@ -11,17 +9,15 @@ import type {
   RowDecoder,
   Transaction,
 } from './database.js';
+import { DatabaseThread } from './database-thread.js';
 import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
-import { PgliteChannel } from './pglite-channel.js';
-import { PreparedStatements } from './prepared-statements.js';
+import { Answer } from './pglite-channel.js';
+import { PGLITE_VERSION } from './pglite-version.js';
 import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
-import { PendingCalls, SessionTurns } from './session-turns.js';
 import { translateDriverError } from './sql-errors.js';
 import { TransactionScope } from './transaction-scope.js';
-
-import { PGLITE_VERSION } from './pglite-version.js';
 
 /** Options for {@link openEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {
@@ -35,32 +31,40 @@ export interface EmbeddedDatabaseOptions {
   readonly closeTimeoutMs?: number;
 }
 
+/** Options of one {@link EmbeddedDatabase.execProtocol} call. */
+export interface ExecProtocolOptions {
+  /**
+   * Keep the session for the same wire client afterwards even when it is idle, because more of
+   * its messages must follow before anyone else may use it (pgcache's own reset after a client's
+   * transaction). @default false
+   */
+  readonly keep?: boolean;
+}
+
 // Marks the async context of a transaction callback, so that a call on the outer handle from
 // inside it fails at once instead of waiting for ever for the transaction to end.
 const transactionScope = new TransactionScope<EmbeddedDatabase>();
 
-const { serialize } = protocol;
+// A statement's rows as its decoder builds them from the raw answer the thread sent back: the
+// values are decoded once, here, from their text.
+function decodeAnswer<R>(bytes: Uint8Array, decode: RowDecoder<R>): QueryResult<R> {
+  const rows: R[] = [];
+  const affectedRows = new Answer(bytes).decodeRows([], decode, rows);
+  return { rows, affectedRows };
+}
 
 /**
- * Open (or create) a PGlite data directory. The caller owns the result and must `close()` it;
- * the data-directory lock is taken by the caller before this is called.
+ * Open (or create) a PGlite data directory, in a thread of its own. The caller owns the result
+ * and must `close()` it; the data-directory lock is taken by the caller before this is called.
  */
 export async function openEmbeddedDatabase(
   options: EmbeddedDatabaseOptions,
 ): Promise<EmbeddedDatabase> {
-  const maxWal = options.maxWalSize ?? '64MB';
-  let pglite: PGlite;
+  let thread: DatabaseThread;
   try {
-    mkdirSync(options.pgDataDir, { recursive: true, mode: 0o700 });
-    pglite = await PGlite.create({
-      dataDir: options.pgDataDir,
-      startParams: [
-        ...PGlite.defaultStartParams,
-        '-c',
-        `max_wal_size=${maxWal}`,
-        '-c',
-        'min_wal_size=32MB',
-      ],
+    thread = await DatabaseThread.start({
+      pgDataDir: options.pgDataDir,
+      maxWalSize: options.maxWalSize ?? '64MB',
     });
   } catch (error) {
     throw new StoreUnavailableError(
@@ -69,47 +73,35 @@ export async function openEmbeddedDatabase(
     );
   }
   return new EmbeddedDatabase(
-    pglite,
+    thread,
     options.pgDataDir,
     options.closeTimeoutMs ?? 5000,
     options.location,
   );
 }
 
-/** What one store call runs: a typed query, a decoded query, or plain SQL. */
-type CallKind = 'query' | 'decoded' | 'exec';
-
 /**
- * The PGlite adapter of the {@link Database} port. Every statement goes through one synchronous
- * {@link PgliteChannel}: a call that finds the session free runs before `query()` returns (PGlite
- * blocks the event loop while it works in any case), without PGlite's async mutexes. The adapter
- * keeps calls apart itself:
- *
- * - a transaction holds the session from BEGIN to COMMIT; calls that arrive meanwhile wait, in
- *   arrival order, and run when it ends (never inside it);
- * - wire clients of `serve` take turns with the store through a {@link SessionGate}.
+ * The PGlite adapter of the {@link Database} port. PGlite runs in a thread of its own (see
+ * src/db/thread-protocol.ts): a statement blocks that thread, never the caller's event loop.
  */
 export class EmbeddedDatabase implements Database {
-  readonly #pglite: PGlite;
+  readonly #thread: DatabaseThread;
   readonly #location: string;
+  readonly #label: string;
   readonly #unregister: () => void;
   readonly #closeTimeoutMs: number;
-  readonly #gate = new SessionGate();
-  readonly #channel: PgliteChannel;
-  readonly #statements: PreparedStatements;
-  readonly #turns = new SessionTurns();
-  /** Calls that may wait (for their turn, or a transaction under way), for close() to wait for. */
-  readonly #pending = new PendingCalls();
-  #abandoned = false;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  // Whatever a wire client of `serve` did to the session (a setting changed inside a function,
+  // a temporary table) is undone before the store's next statement.
+  readonly #gate = new SessionGate(async () => {
+    await this.#thread.call({ op: 'exec', sql: 'RESET ALL; DISCARD TEMP' });
+  });
   #completed = 0;
+  #nextTransaction = 1;
   #closing: Promise<void> | undefined;
 
-  readonly #label: string;
-
-  constructor(pglite: PGlite, location: string, closeTimeoutMs = 5000, label = location) {
-    this.#pglite = pglite;
-    this.#channel = PgliteChannel.of(pglite);
-    this.#statements = new PreparedStatements(this.#channel, pglite);
+  constructor(thread: DatabaseThread, location: string, closeTimeoutMs = 5000, label = location) {
+    this.#thread = thread;
     this.#location = location;
     this.#label = label;
     this.#closeTimeoutMs = closeTimeoutMs;
@@ -120,12 +112,14 @@ export class EmbeddedDatabase implements Database {
     return this.#closing !== undefined;
   }
 
-  /**
-   * The PGlite instance, for tests and benchmarks that inspect it. Its own API and this adapter
-   * must not be used at the same time: this adapter does not take PGlite's mutexes.
-   */
-  get pglite(): PGlite {
-    return this.#pglite;
+  /** True once PGlite's thread has ended: closed, abandoned, or dead. */
+  get stopped(): boolean {
+    return this.#thread.exited;
+  }
+
+  /** Store calls waiting while a wire client has the session. */
+  get storeWaiting(): number {
+    return this.#gate.storeWaiting;
   }
 
   /** Calls (store calls and wire messages) that have settled so far. */
@@ -137,7 +131,9 @@ export class EmbeddedDatabase implements Database {
     sql: string,
     params: readonly unknown[] = [],
   ): Promise<QueryResult<R>> {
-    return this.#call('query', sql, params, undefined);
+    return this.#store('query', () =>
+      this.#thread.call<QueryResult<R>>({ op: 'query', sql, params: [...params] }),
+    );
   }
 
   queryDecoded<R>(
@@ -145,42 +141,73 @@ export class EmbeddedDatabase implements Database {
     params: readonly unknown[],
     decode: RowDecoder<R>,
   ): Promise<QueryResult<R>> {
-    return this.#call('decoded', sql, params, decode);
+    return this.#store('query', async () =>
+      decodeAnswer(
+        await this.#thread.call<Uint8Array>({ op: 'decoded', sql, params: [...params] }),
+        decode,
+      ),
+    );
   }
 
   exec(sql: string): Promise<void> {
-    return this.#call('exec', sql, EMPTY, undefined);
+    return this.#store('exec', () => this.#thread.call<void>({ op: 'exec', sql }));
   }
 
   /**
-   * Send one raw protocol message of a `serve` wire client, alone on the session (see
-   * {@link SessionGate}), streaming the answer to `onData`. Resolves to where the client's session
-   * stands afterwards: anything but `idle` keeps the store's own calls waiting until the client's
-   * next message releases it.
+   * Send raw protocol messages of a `serve` wire client, alone on the session (see
+   * {@link SessionGate}), and hand the answer to `onData`. Resolves to where the client's session
+   * stands afterwards: anything but `idle` (or `keep`) keeps the store's own calls waiting until a
+   * later message of the wire side releases it (an empty `message` only releases it).
    */
-  execProtocol(message: Uint8Array, onData: (chunk: Uint8Array) => void): Promise<ProtocolState> {
-    if (this.#closing !== undefined) return Promise.reject(this.#closedError('wire message'));
-    return this.#pending.track(
-      this.#gate.runWire(() => {
+  execProtocol(
+    message: Uint8Array,
+    onData: (chunk: Uint8Array) => void,
+    options: ExecProtocolOptions = {},
+  ): Promise<ProtocolState> {
+    return this.#track('wire message', () =>
+      this.#gate.runWire(async () => {
+        // Nothing to send: only a release of the session the wire side kept.
+        if (message.length === 0) return { value: 'idle' as const, hold: options.keep === true };
+        const answer = await this.#thread.call<Uint8Array>({ op: 'protocol', message });
         const tracker = new ProtocolStateTracker(message);
-        let answer: Uint8Array;
-        try {
-          answer = this.#channel.relay(message);
-        } finally {
-          this.#completed += 1;
-        }
         tracker.push(answer);
         onData(answer);
         const state = tracker.state();
-        return Promise.resolve({ value: state, hold: state !== 'idle' });
+        return { value: state, hold: options.keep === true || state !== 'idle' };
       }),
     );
   }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    const refused = this.#refuse('transaction');
-    if (refused !== undefined) return Promise.reject(refused);
-    return this.#pending.track(this.#gate.runStore(() => this.#transact(fn)));
+    return this.#store('transaction', async () => {
+      const id = this.#nextTransaction++;
+      await this.#thread.call({ op: 'begin', tx: id });
+      const tx: Transaction = {
+        inTransaction: true,
+        query: <R>(sql: string, params: readonly unknown[] = []) =>
+          this.#inTransaction(
+            this.#thread.call<QueryResult<R>>({ op: 'query', sql, params: [...params], tx: id }),
+          ),
+        queryDecoded: async <R>(sql: string, params: readonly unknown[], decode: RowDecoder<R>) =>
+          decodeAnswer(
+            await this.#inTransaction(
+              this.#thread.call<Uint8Array>({ op: 'decoded', sql, params: [...params], tx: id }),
+            ),
+            decode,
+          ),
+        exec: (sql: string) =>
+          this.#inTransaction(this.#thread.call<void>({ op: 'exec', sql, tx: id })),
+      };
+      let result: T;
+      try {
+        result = await transactionScope.run(this, () => fn(tx));
+      } catch (error) {
+        await this.#thread.call({ op: 'end', tx: id, commit: false }).catch(() => undefined);
+        throw error;
+      }
+      await this.#thread.call({ op: 'end', tx: id, commit: true });
+      return result;
+    });
   }
 
   describe(): DatabaseInfo {
@@ -196,45 +223,35 @@ export class EmbeddedDatabase implements Database {
 
   connections(): ConnectionStats {
     const open = this.closed ? 0 : 1;
-    const pending = this.#pending.count;
-    const active = Math.min(open, pending);
-    return { open, active, idle: open - active, waiting: Math.max(0, pending - 1) };
+    const active = Math.min(open, this.#inFlight.size);
+    return { open, active, idle: open - active, waiting: Math.max(0, this.#inFlight.size - 1) };
   }
 
   /**
-   * Wait (up to the close timeout) for calls already issued, then close PGlite. Idempotent:
-   * later calls return the same promise; PGlite's own "already closed" rejection never escapes.
+   * Wait (up to the close timeout) for statements already issued, then close PGlite and end its
+   * thread. Idempotent: later calls return the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#gate.close(this.#closedError('close'));
-      const settled = await this.#pending.settled(this.#closeTimeoutMs);
-      if (!settled) {
-        // A call never settled: the instance is hung and its close() would hang too.
-        this.#unregister();
-        return;
-      }
-      try {
-        await this.#pglite.close();
-      } catch {
-        // Already closed, or the instance is broken: either way it is gone.
-      } finally {
-        this.#unregister();
-      }
+      const settled = await this.#within(Promise.allSettled([...this.#inFlight]));
+      // A statement that never settled means a hung instance: its close() would hang too.
+      if (settled) await this.#within(this.#thread.call({ op: 'close' }).catch(() => undefined));
+      this.#thread.terminate();
+      this.#unregister();
     })();
     return this.#closing;
   }
 
   /**
-   * Drop a hung or crashed instance without waiting for it. Its `close()` is not called: closing
-   * talks to the WASM instance, and a poisoned instance can abort Node itself when spoken to.
+   * Drop a hung or crashed instance without waiting for it: its thread is terminated, whatever it
+   * is running (closing a poisoned instance could abort the process itself).
    */
   abandon(): void {
     if (this.#closing !== undefined) return;
     this.#closing = Promise.resolve();
-    this.#abandoned = true;
     this.#gate.close(this.#closedError('abandon'));
-    this.#turns.wakeAll();
+    this.#thread.terminate();
     this.#unregister();
   }
 
@@ -244,130 +261,49 @@ export class EmbeddedDatabase implements Database {
     });
   }
 
-  /** Why a store call must not start now: the handle is closed, or it would wait for ever. */
-  #refuse(operation: string): Error | undefined {
-    if (this.#closing !== undefined) return this.#closedError(operation);
-    if (!transactionScope.inside(this)) return undefined;
-    return new NestedTransactionError(
-      `${operation} on the outer handle inside a transaction callback would wait for ever`,
-      {
-        hint: 'Inside db.transaction(fn), send every statement through the tx handle fn receives.',
-      },
-    );
+  // Resolves true when `promise` settles within the close timeout, false otherwise.
+  async #within(promise: Promise<unknown>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      promise.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs, false))),
+    ]);
+    clearTimeout(timer);
+    return settled;
   }
 
-  // One statement of the store: at once when the session is free, else after the transaction
-  // under way (and the calls that arrived before it).
-  #call<R>(
-    kind: CallKind,
-    sql: string,
-    params: readonly unknown[],
-    decode: RowDecoder<R> | undefined,
-  ): Promise<never> {
-    const refused = this.#refuse(kind);
-    if (refused !== undefined) return Promise.reject(refused);
-    return this.#gate.runStore(() =>
-      this.#turns.free
-        ? this.#now(kind, sql, params, decode, false)
-        : this.#pending.track(this.#later(kind, sql, params, decode)),
-    );
+  #inTransaction<T>(call: Promise<T>): Promise<T> {
+    return call.catch((error: unknown) => {
+      throw translateDriverError(error, 'transaction');
+    });
   }
 
-  async #later<R>(
-    kind: CallKind,
-    sql: string,
-    params: readonly unknown[],
-    decode: RowDecoder<R> | undefined,
-  ): Promise<never> {
-    await this.#turns.take();
-    try {
-      if (this.#abandoned) throw this.#closedError(kind);
-      return await this.#now(kind, sql, params, decode, false);
-    } finally {
-      this.#turns.release();
-    }
+  // A store call: it waits while a wire client of `serve` has the session.
+  #store<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return this.#track(operation, () => this.#gate.runStore(run));
   }
 
-  // Run one statement now, synchronously; the promise is settled when it is returned.
-  #now<R>(
-    kind: CallKind,
-    sql: string,
-    params: readonly unknown[],
-    decode: RowDecoder<R> | undefined,
-    inTransaction: boolean,
-  ): Promise<never> {
-    try {
-      return Promise.resolve(this.#run(kind, sql, params, decode, inTransaction) as never);
-    } catch (error) {
-      return Promise.reject(translateDriverError(error, inTransaction ? 'transaction' : kind));
-    } finally {
-      this.#completed += 1;
-    }
-  }
-
-  #run<R>(
-    kind: CallKind,
-    sql: string,
-    params: readonly unknown[],
-    decode: RowDecoder<R> | undefined,
-    inTransaction: boolean,
-  ): QueryResult<unknown> | undefined {
-    switch (kind) {
-      case 'query':
-        return this.#statements.query(sql, params, inTransaction);
-      case 'decoded':
-        return this.#statements.decoded(sql, params, decode as RowDecoder<R>, inTransaction);
-      case 'exec':
-        this.#channel.roundTrip(serialize.query(sql));
-        return undefined;
-    }
-  }
-
-  async #transact<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    await this.#turns.take();
-    let open = true;
-    const tx: Transaction = {
-      inTransaction: true,
-      query: (sql, params = []) => this.#inside(open, 'query', sql, params, undefined),
-      queryDecoded: (sql, params, decode) => this.#inside(open, 'decoded', sql, params, decode),
-      exec: (sql) => this.#inside(open, 'exec', sql, EMPTY, undefined),
-    };
-    try {
-      if (this.#abandoned) throw this.#closedError('transaction');
-      await this.#now('exec', 'BEGIN', EMPTY, undefined, true);
-      const result = await transactionScope.run(this, () => fn(tx));
-      open = false;
-      await this.#now('exec', 'COMMIT', EMPTY, undefined, true);
-      return result;
-    } catch (error) {
-      if (open && !this.#abandoned) {
-        open = false;
-        await this.#now('exec', 'ROLLBACK', EMPTY, undefined, true).catch(() => undefined);
-      }
-      throw error;
-    } finally {
-      open = false;
-      this.#turns.release();
-    }
-  }
-
-  #inside<R>(
-    open: boolean,
-    kind: CallKind,
-    sql: string,
-    params: readonly unknown[],
-    decode: RowDecoder<R> | undefined,
-  ): Promise<never> {
-    if (this.#abandoned) return Promise.reject(this.#closedError('transaction'));
-    if (!open) {
+  #track<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.#closing !== undefined) return Promise.reject(this.#closedError(operation));
+    if (transactionScope.inside(this)) {
       return Promise.reject(
-        new NestedTransactionError(`${kind} on a transaction that has ended`, {
-          hint: 'Use the tx handle only inside its transaction callback.',
-        }),
+        new NestedTransactionError(
+          `${operation} on the outer handle inside a transaction callback would wait for ever`,
+          {
+            hint: 'Inside db.transaction(fn), send every statement through the tx handle fn receives.',
+          },
+        ),
       );
     }
-    return this.#now(kind, sql, params, decode, true);
+    const promise = run().catch((error: unknown) => {
+      throw translateDriverError(error, operation);
+    });
+    this.#inFlight.add(promise);
+    const forget = (): void => {
+      this.#inFlight.delete(promise);
+      this.#completed += 1;
+    };
+    promise.then(forget, forget);
+    return promise;
   }
 }
-
-const EMPTY: readonly unknown[] = [];

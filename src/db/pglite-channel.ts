@@ -78,7 +78,7 @@ export class PgliteChannel {
         },
       );
     }
-    const answer = new Answer(this.#buffer, this.#view, end);
+    const answer = new Answer(this.#buffer.subarray(0, end));
     const error = answer.error();
     if (error !== undefined) throw error;
     return answer;
@@ -87,7 +87,7 @@ export class PgliteChannel {
   /** Send `message` and return a copy of the raw answer, errors included (for wire clients). */
   relay(message: Uint8Array): Uint8Array {
     this.#send(message);
-    return this.#buffer.slice(0, this.#length);
+    return new Uint8Array(this.#buffer.subarray(0, this.#length));
   }
 
   #send(message: Uint8Array): void {
@@ -130,10 +130,17 @@ export class Answer {
   readonly #view: DataView;
   readonly #length: number;
 
-  constructor(bytes: Buffer, view: DataView, length: number) {
-    this.#bytes = bytes;
-    this.#view = view;
-    this.#length = length;
+  constructor(bytes: Uint8Array) {
+    this.#bytes = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#length = bytes.byteLength;
+  }
+
+  /** A copy of the answer's bytes, to hand to another thread. */
+  copy(): Uint8Array {
+    return new Uint8Array(this.#bytes.subarray(0, this.#length));
   }
 
   /** True when the answer holds a message of `type` (its type byte). */

@@ -71,6 +71,11 @@ export class PreparedStatements {
     return { rows, affectedRows };
   }
 
+  /** Run `sql` with `params` and return a copy of the answer's bytes (to decode in another thread). */
+  raw(sql: string, params: readonly unknown[], inTransaction: boolean): Uint8Array {
+    return this.#run(sql, params, inTransaction).answer.copy();
+  }
+
   #run(
     sql: string,
     params: readonly unknown[],

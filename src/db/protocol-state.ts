@@ -22,7 +22,26 @@ export function messageType(message: Uint8Array): string {
 }
 
 /**
- * Watches the backend's answer to one frontend message and says, once it is complete, where the
+ * The type of the last of the frontend messages in `messages` (several may be sent at once: a
+ * client's Parse, Bind, Execute and Sync, or a COPY with its data).
+ */
+export function lastMessageType(messages: Uint8Array): string {
+  const first = messageType(messages);
+  if (first === 'startup' || first === '') return first;
+  const view = new DataView(messages.buffer, messages.byteOffset, messages.byteLength);
+  let at = 0;
+  let type = first;
+  while (at + 5 <= messages.length) {
+    type = String.fromCharCode(messages[at] ?? 0);
+    const length = view.getInt32(at + 1);
+    if (length < 4) break;
+    at += 1 + length;
+  }
+  return type;
+}
+
+/**
+ * Watches the backend's answer to frontend messages and says, once it is complete, where the
  * session stands. Only the last six bytes are kept: a ReadyForQuery ('Z', length 5, status) is
  * always the last message of an answer that has one.
  */
@@ -30,8 +49,8 @@ export class ProtocolStateTracker {
   readonly #type: string;
   #tail = new Uint8Array(0);
 
-  constructor(message: Uint8Array) {
-    this.#type = messageType(message);
+  constructor(messages: Uint8Array) {
+    this.#type = lastMessageType(messages);
   }
 
   /** Record a chunk of the answer. */

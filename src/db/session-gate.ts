@@ -11,14 +11,23 @@
  * - wire messages run one at a time, once the store calls running have finished; a waiting wire
  *   message holds back store calls that arrive after it, so neither side starves.
  *
- * With no wire client the gate costs one comparison per store call.
+ * With no wire client the gate costs one comparison per store call. Given a `resetSession`, the
+ * first store call after wire messages waits for it (pgcache's own statements must resolve the
+ * same whatever a client did to the session, even through a function serve cannot see into).
  */
 export class SessionGate {
+  readonly #resetSession: (() => Promise<void>) | undefined;
   #storeRunning = 0;
+  #wireRan = false;
+  #resetting: Promise<void> | undefined;
   #wire: 'idle' | 'running' | 'held' = 'idle';
   #wireWaiting: (() => void) | undefined;
   #storeWaiting: (() => void)[] = [];
   #failed: Error | undefined;
+
+  constructor(resetSession?: () => Promise<void>) {
+    this.#resetSession = resetSession;
+  }
 
   /** True while a wire client keeps the session between two of its messages. */
   get held(): boolean {
@@ -58,6 +67,7 @@ export class SessionGate {
       if (this.#failed !== undefined) throw this.#failed;
     }
     this.#wire = 'running';
+    this.#wireRan = true;
     let hold = false;
     try {
       const outcome = await fn();
@@ -80,9 +90,17 @@ export class SessionGate {
 
   #startStore<T>(fn: () => Promise<T>): Promise<T> {
     this.#storeRunning += 1;
+    if (this.#wireRan && this.#resetSession !== undefined) {
+      this.#wireRan = false;
+      const resetting = this.#resetSession().catch(() => undefined);
+      this.#resetting = resetting;
+      void resetting.then(() => {
+        if (this.#resetting === resetting) this.#resetting = undefined;
+      });
+    }
     let running: Promise<T>;
     try {
-      running = fn();
+      running = this.#resetting === undefined ? fn() : this.#resetting.then(fn);
     } catch (error) {
       running = Promise.reject(error);
     }

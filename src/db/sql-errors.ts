@@ -34,11 +34,12 @@ const TRANSIENT_SOCKET_CODES = new Set([
 ]);
 
 /**
- * Messages of a WebAssembly instance that is no longer usable: an abort, a trap, or Postgres's
- * error stack overflowing after deep recursion. Error class names are minified, so match text.
+ * Messages of a WebAssembly instance that is no longer usable: an abort, a trap, Postgres's error
+ * stack overflowing after deep recursion, or Postgres exiting (`ExitStatus`: a FATAL error ends
+ * the one backend). Error class names are minified, so match text.
  */
 const POISON_PATTERN =
-  /RuntimeError|Aborted\(|unreachable|null function or function signature mismatch|memory access out of bounds|ERRORDATA_STACK_SIZE exceeded|call stack size exceeded/i;
+  /RuntimeError|ExitStatus|Program terminated|Aborted\(|unreachable|null function or function signature mismatch|memory access out of bounds|ERRORDATA_STACK_SIZE exceeded|call stack size exceeded/i;
 
 /** True when `error` means the embedded instance is broken and must be replaced. */
 export function isPoisonError(error: unknown): boolean {

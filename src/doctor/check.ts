@@ -1,7 +1,10 @@
 import type { DoctorContext } from './doctor-context.js';
 
-/** How a check came out: pass (✓), warn (!) or fail (✗). */
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+/**
+ * How a check came out: pass (✓), warn (!), fail (✗), or skip (-: it could not look, and says
+ * why; a run with a skip did not check everything, so it does not pass without --allow-skips).
+ */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 /** What one check found. */
 export interface CheckResult {
@@ -12,7 +15,7 @@ export interface CheckResult {
   readonly fix: string;
   /** Structured figures for `--json` (every setting and its source, the lock's owner…). */
   readonly data?: Readonly<Record<string, unknown>>;
-  /** True when the check could not look (its fix is then not tried). */
+  /** True when the check could not look (status `skip`; its fix is then not tried). */
   readonly skipped?: boolean;
 }
 
@@ -55,9 +58,9 @@ export function problem(
   return { status, detail, fix, ...(data === undefined ? {} : { data }) };
 }
 
-/** A check that could not look (the store is owned by another process, did not open…). */
+/** A check that could not look (an owner that cannot be reached, no store…). */
 export function skipped(reason: string, fix: string): CheckResult {
-  return { status: 'warn', detail: `skipped: ${reason}`, fix, skipped: true };
+  return { status: 'skip', detail: `skipped: ${reason}`, fix, skipped: true };
 }
 
 /**

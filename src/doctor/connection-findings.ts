@@ -1,15 +1,15 @@
 import { formatBytes, formatDuration } from '../config/units.js';
 import type { IdleServerSession, WireClientStats, WireStats } from '../db/database.js';
 import type { OpenHandle } from '../db/handle-registry.js';
+import type { ControlClientStats } from '../operations/live-figures.js';
 import { plural, type Finding } from './check.js';
 import type { DoctorContext } from './doctor-context.js';
 import type { ProbeReport } from './lifecycle-probe.js';
 
-/** The owner's wire clients before and after the probe, and the probe's connections it still lists. */
+/** The owner's wire clients before and after the probe. */
 export interface WireSnapshots {
   readonly before: WireStats;
   readonly after: WireStats;
-  readonly leftover: readonly WireClientStats[];
 }
 
 const CLOSE_EVERYTHING =
@@ -111,7 +111,7 @@ export function idleSessionFindings(
 
 /**
  * `serve`'s wire clients idle inside a transaction (fail: everyone waits for them) or idle (warn)
- * past the thresholds; connections it refused; the probe's connections it still lists.
+ * past the thresholds; connections it refused.
  */
 export function wireFindings(ctx: DoctorContext, wire: WireSnapshots): Finding[] {
   const t = ctx.thresholds;
@@ -143,14 +143,19 @@ export function wireFindings(ctx: DoctorContext, wire: WireSnapshots): Finding[]
       fix: 'Raise serve.maxConnections (--max-connections), or make its clients use smaller pools.',
     });
   }
-  if (wire.leftover.length > 0) {
-    findings.push({
-      status: 'fail',
-      detail: `serve still lists ${plural(wire.leftover.length, 'connection')} of the probe after they were closed`,
-      fix: 'serve does not notice closed connections: restart it, and report this as a bug.',
-    });
-  }
   return findings;
+}
+
+/** The doctor's requests the owner still lists after they were answered (a bug of the owner). */
+export function leftoverFindings(leftover: readonly ControlClientStats[]): Finding[] {
+  if (leftover.length === 0) return [];
+  return [
+    {
+      status: 'fail',
+      detail: `the owner still lists ${plural(leftover.length, 'request')} of this doctor after they were answered`,
+      fix: 'The owner does not notice finished requests: restart it, and report this as a bug.',
+    },
+  ];
 }
 
 /** `serve's wire clients 1 → 1 (peak 3 of 100): client 7 (psql, 127.0.0.1) idle 1.8s`. */

@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { LoadedConfig, PgcacheConfig } from '../config/load-config.js';
 import { formatDuration } from '../config/units.js';
+import { controlSocketPath } from '../control/control-socket.js';
+import { StoreAccess } from '../control/store-access.js';
 import { readLock, type LockState } from '../db/data-dir-lock.js';
 import {
   DeadlineExceededError,
@@ -8,8 +10,11 @@ import {
   type LockOwner,
   type PgcacheError,
 } from '../errors/index.js';
+import { healthOperation } from '../operations/health.js';
+import type { Operation } from '../operations/operation.js';
 import type { Host } from '../platform/host.js';
-import { servesReachably, storeExists, type OpenStoreOptions } from '../store/open-store.js';
+import { Deadline } from '../resilience/deadline.js';
+import { storeExists, type OpenStoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { installedVersion } from './package-version.js';
 import { DEFAULT_THRESHOLDS, type DoctorThresholds } from './thresholds.js';
@@ -42,20 +47,25 @@ export interface DoctorDeps {
 
 /** The store the checks share, or why there is none. */
 export type StoreSession =
-  | { readonly state: 'open'; readonly store: Store; readonly openMs: number }
+  | {
+      readonly state: 'open';
+      /** The store itself, or the owner's control socket. */
+      readonly access: StoreAccess;
+      readonly openMs: number;
+    }
   | {
       readonly state: 'unavailable';
-      /** `warn` when something else stands in the way (an owner), `fail` when opening failed. */
-      readonly status: 'warn' | 'fail';
+      /** `skip` when something else stands in the way (an owner), `fail` when opening failed. */
+      readonly status: 'skip' | 'fail';
       readonly reason: string;
       readonly fix: string;
     };
 
 /**
- * What every check reads: the configuration, the host, the lock, and one store opened on demand
- * with `migrations: 'skip'`, closed at the end. The directory is never opened while another
- * process owns it: a live owner that serves is gone through (its wire endpoint and HTTP API, as
- * every other command does), any other owner makes the checks that need the store skip.
+ * What every check reads: the configuration, the host, the lock, and the store, reached on
+ * demand with `migrations: 'skip'` and let go at the end. The directory is never opened while
+ * another process owns it: a live owner is gone through (its control socket, as every other
+ * command does); an owner that cannot be reached makes the checks that need the store skip.
  */
 export class DoctorContext {
   readonly deps: DoctorDeps;
@@ -99,13 +109,31 @@ export class DoctorContext {
     return readLock(dataDir, this.deps.host);
   }
 
-  /** The live `serve` that owns the embedded data directory and can be gone through, if any. */
-  servingOwner(): LockOwner | undefined {
+  /** The live owner of the embedded data directory that can be gone through, if any. */
+  reachableOwner(): LockOwner | undefined {
     const config = this.config;
     if (config === undefined || !this.embedded) return undefined;
     const lock = this.lock(config.dataDir);
-    if (lock.state !== 'live' && lock.state !== 'foreign') return undefined;
-    return servesReachably(lock.owner, this.deps.host) ? lock.owner : undefined;
+    if (lock.state !== 'live') return undefined;
+    const control = lock.owner.endpoints?.control;
+    return control !== undefined && control === controlSocketPath(config.dataDir)
+      ? lock.owner
+      : undefined;
+  }
+
+  /** A deadline of one doctor call: the configured budget of a command. */
+  deadline(): Deadline {
+    return Deadline.after(this.deps.clock, this.config?.timeoutMs ?? 30_000);
+  }
+
+  /**
+   * Run a probe (or a fix) where the store is owned: in this process, or on the owner through
+   * its control socket. Only with an open session.
+   */
+  async probe<I, R>(operation: Operation<I, R>, input: I): Promise<R> {
+    const session = await this.session();
+    if (session.state !== 'open') throw new Error('probe() without an open session');
+    return session.access.run(operation, input, this.deadline());
   }
 
   /** The shared store, opened on first use. */
@@ -114,17 +142,18 @@ export class DoctorContext {
     return this.#session;
   }
 
-  /** Close the shared store (a later `session()` opens it again). Never rejects. */
+  /** Let the shared store go (a later `session()` reaches it again). Never rejects. */
   async closeSession(): Promise<void> {
     const session = this.#session;
     this.#session = undefined;
     const s = await session;
-    if (s?.state === 'open') await s.store.close();
+    if (s?.state === 'open') await s.access.close();
   }
 
   /**
-   * Open the store for inspection within the open budget: migrations are neither checked nor
-   * applied and nothing is created. A store that opens after the budget ran out is closed.
+   * Open the store in this process for inspection within the open budget: migrations are neither
+   * checked nor applied and nothing is created. A store that opens after the budget ran out is
+   * closed.
    */
   async openStore(): Promise<Store> {
     const config = this.config;
@@ -166,10 +195,28 @@ export class DoctorContext {
     }
   }
 
+  /**
+   * Reach the store for inspection: open it in this process ({@link openStore}), or go through
+   * its live owner, whose first answer on the control socket is then the open.
+   */
+  async openAccess(): Promise<StoreAccess> {
+    const config = this.config;
+    if (config === undefined) throw new Error('openAccess() without a configuration');
+    const access = await StoreAccess.open({
+      open: { config, applicationName: this.connectionName },
+      openStore: () => this.openStore(),
+      clock: this.deps.clock,
+      host: this.deps.host,
+      deadline: Deadline.after(this.deps.clock, this.thresholds.openBudgetMs),
+    });
+    if (access.store === undefined) await access.run(healthOperation, {}, this.deadline());
+    return access;
+  }
+
   async #openSession(): Promise<StoreSession> {
     const config = this.config;
     if (config === undefined) {
-      return unavailable('warn', 'the configuration does not load', 'Fix the config check first.');
+      return unavailable('skip', 'the configuration does not load', 'Fix the config check first.');
     }
     if (this.embedded) {
       if (!storeExists(config.dataDir)) {
@@ -180,12 +227,12 @@ export class DoctorContext {
         );
       }
       const blocked = lockBlocks(this.lock(config.dataDir));
-      if (blocked !== undefined && this.servingOwner() === undefined) return blocked;
+      if (blocked !== undefined && this.reachableOwner() === undefined) return blocked;
     }
     const started = this.now();
     try {
-      const store = await this.openStore();
-      return { state: 'open', store, openMs: this.now() - started };
+      const access = await this.openAccess();
+      return { state: 'open', access, openMs: this.now() - started };
     } catch (error) {
       const took = formatDuration(this.now() - started);
       const message = isPgcacheError(error) ? `[${error.code}] ${error.message}` : String(error);
@@ -199,32 +246,32 @@ export class DoctorContext {
   }
 }
 
-function unavailable(status: 'warn' | 'fail', reason: string, fix: string): StoreSession {
+function unavailable(status: 'skip' | 'fail', reason: string, fix: string): StoreSession {
   return { state: 'unavailable', status, reason, fix };
 }
 
-// The checks that need the store never open a directory another process owns (one that serves
-// is gone through instead), and never clear a stale lock behind the user's back: that is what
-// `--fix` is for.
+// The checks that need the store never open a directory another process owns (a reachable
+// owner is gone through instead), and never clear a stale lock behind the user's back: that is
+// what `--fix` is for.
 function lockBlocks(lock: LockState): StoreSession | undefined {
   switch (lock.state) {
     case 'free':
       return undefined;
     case 'live':
       return unavailable(
-        'warn',
-        `owned by pid ${lock.owner.pid} (running since ${lock.owner.startedAt})`,
-        `Stop pid ${lock.owner.pid} and run \`pgcache doctor\` again, or keep the store open with \`pgcache serve\` instead (doctor goes through a serving owner); pgcache never opens a directory another process owns.`,
+        'skip',
+        `owned by pid ${lock.owner.pid} (running since ${lock.owner.startedAt}), which has no control socket to go through`,
+        `Stop pid ${lock.owner.pid} and run \`pgcache doctor\` again, or open the store there with its control socket on (the default: not \`control: false\`); pgcache never opens a directory another process owns.`,
       );
     case 'foreign':
       return unavailable(
-        'warn',
+        'skip',
         `locked by pid ${lock.owner.pid} on another host (${lock.owner.host})`,
         'See the lock check.',
       );
     case 'stale':
       return unavailable(
-        'warn',
+        'skip',
         `a stale lock of pid ${lock.owner.pid} is in the way`,
         'Run `pgcache doctor --fix` to remove it.',
       );

@@ -1,5 +1,4 @@
 import { sleep } from '../clock.js';
-import { inspect } from './store-access.js';
 import { listOpenHandles, type OpenHandle } from '../db/handle-registry.js';
 import { isPgcacheError } from '../errors/index.js';
 import type { Host } from '../platform/host.js';
@@ -37,14 +36,17 @@ export interface ProbeTarget {
 const SETTLE_POLLS = 10;
 const SETTLE_POLL_MS = 20;
 
-/** Open the store itself each cycle (never the case through `serve`: see `serveProbeTarget`). */
+/** Open the store itself each cycle (never under a live owner: see `ownerProbeTarget`). */
 export function storeProbeTarget(ctx: DoctorContext): ProbeTarget {
   return {
     action: 'open the store',
     async open() {
       const store = await ctx.openStore();
       return {
-        ping: () => inspect(store, 'doctor.probe', (db) => db.query('SELECT 1')),
+        ping: () =>
+          store.execute('read', 'doctor.probe', (db) => db.query('SELECT 1'), {
+            bypassBreaker: true,
+          }),
         close: () => store.close(),
       };
     },

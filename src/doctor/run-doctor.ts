@@ -66,21 +66,36 @@ export async function runDoctor(
       pass: count('pass'),
       warn: count('warn'),
       fail: count('fail'),
+      skip: count('skip'),
       fixed: outcomes.filter((o) => o.fixed !== undefined).length,
     },
     durationMs: ctx.now() - started,
   };
 }
 
-/** True when the run failed: a check failed, or (with `strict`) warned. */
-export function doctorFailed(report: DoctorReport, options: { strict?: boolean } = {}): boolean {
-  return report.summary.fail > 0 || (options.strict === true && report.summary.warn > 0);
+/** How a run ends: what to tolerate before it fails. */
+export interface DoctorVerdictOptions {
+  /** Warnings fail too. @default false */
+  readonly strict?: boolean | undefined;
+  /** A check that could not look does not fail the run. @default false */
+  readonly allowSkips?: boolean | undefined;
+}
+
+/**
+ * True when the run failed: a check failed, one was skipped (what was not checked did not pass,
+ * unless `allowSkips`), or (with `strict`) one warned.
+ */
+export function doctorFailed(report: DoctorReport, options: DoctorVerdictOptions = {}): boolean {
+  const { fail, warn, skip } = report.summary;
+  return (
+    fail > 0 || (options.allowSkips !== true && skip > 0) || (options.strict === true && warn > 0)
+  );
 }
 
 async function runCheck(check: Check, ctx: DoctorContext): Promise<CheckOutcome> {
   const base = { id: check.id, title: check.title };
   const first = await measure(check, ctx);
-  if (first.status === 'pass' || first.skipped === true || !ctx.fix || check.fix === undefined) {
+  if (first.status === 'pass' || first.status === 'skip' || !ctx.fix || check.fix === undefined) {
     return { ...base, ...first };
   }
   let fixed: string | undefined;

@@ -1,21 +1,21 @@
 import { MIGRATIONS, type MigrationStatus } from '../migrations/index.js';
-import type { Store } from '../store/store.js';
+import { migrationStatusOperation } from '../operations/migration-status.js';
 import { skipped, type CheckResult } from './check.js';
 import type { DoctorContext, StoreSession } from './doctor-context.js';
 
 /**
- * Run a check on the shared store when it is open and its schema has migrations 1 to
- * `needsVersion`; otherwise the check is skipped, saying why. `fn` gets the migration status read
- * for that decision.
+ * Run a check on the store when it can be reached (opened, or through its owner) and its schema
+ * has migrations 1 to `needsVersion`; otherwise the check is skipped, saying why. `fn` gets the
+ * migration status read for that decision, and runs its probes with `ctx.probe`.
  */
 export async function withSessionStore(
   ctx: DoctorContext,
   needsVersion: number,
-  fn: (store: Store, status: MigrationStatus) => Promise<CheckResult>,
+  fn: (status: MigrationStatus) => Promise<CheckResult>,
 ): Promise<CheckResult> {
   const session = await ctx.session();
   if (session.state === 'unavailable') return skippedWithout(session);
-  const status = await session.store.migrationStatus();
+  const status = await ctx.probe(migrationStatusOperation, {});
   const applied = new Set(status.applied.map((m) => m.version));
   const missing = MIGRATIONS.filter((m) => m.version <= needsVersion && !applied.has(m.version));
   if (missing.length > 0) {
@@ -24,12 +24,19 @@ export async function withSessionStore(
       'Run `pgcache migrate up` (or `pgcache doctor --fix --migrate`).',
     );
   }
-  return fn(session.store, status);
+  return fn(status);
 }
 
 /** The result of a check that needs the store when there is none: skipped, saying why. */
 export function skippedWithout(session: StoreSession & { state: 'unavailable' }): CheckResult {
-  return session.status === 'warn'
+  return session.status === 'skip'
     ? skipped(session.reason, session.fix)
     : skipped('the store did not open (see the open check)', session.fix);
+}
+
+/** What the checks say about where they looked: ` in pid 4242` through an owner, else nothing. */
+export async function throughOwner(ctx: DoctorContext): Promise<string> {
+  const session = await ctx.session();
+  const via = session.state === 'open' ? session.access.via : undefined;
+  return via === undefined ? '' : ` in ${via}`;
 }

@@ -97,7 +97,13 @@ export interface LockOwner {
   pid: number;
   host: string;
   startedAt: string;
-  endpoints?: { pg?: { host: string; port: number }; http?: { url: string }; socket?: string };
+  endpoints?: {
+    pg?: { host: string; port: number };
+    http?: { url: string };
+    socket?: string;
+    /** The owner's control socket, where other pgcache processes send typed operations. */
+    control?: string;
+  };
 }
 
 /** The data directory is owned by another live process. */
@@ -167,6 +173,15 @@ export class InstanceRestartedError extends PgcacheError {
 /** Another `maintain` holds the maintenance lock. */
 export class MaintenanceRunningError extends PgcacheError {
   readonly code = 'E_MAINTENANCE_RUNNING';
+  readonly exitCode = ExitCode.TempFail;
+}
+
+/**
+ * The owner of the data directory is closing (or just opening): this call was not started, and
+ * the next owner (or this process, once the lock is free) takes it.
+ */
+export class OwnerClosingError extends PgcacheError {
+  readonly code = 'E_OWNER_CLOSING';
   readonly exitCode = ExitCode.TempFail;
 }
 

@@ -18,13 +18,19 @@ export type ReleaseLock = () => Promise<void>;
  */
 export async function waitForMaintenanceLock(
   tryLock: () => Promise<ReleaseLock | undefined>,
-  deps: { readonly clock: Clock; readonly deadline: Deadline; readonly pollMs?: number },
+  deps: {
+    readonly clock: Clock;
+    readonly deadline: Deadline;
+    readonly pollMs?: number;
+    /** Try once: do not wait for a run in progress. */
+    readonly once?: boolean;
+  },
 ): Promise<ReleaseLock> {
   const pollMs = deps.pollMs ?? 200;
   for (;;) {
     const release = await tryLock();
     if (release !== undefined) return release;
-    if (deps.deadline.remaining() <= pollMs) {
+    if (deps.once === true || deps.deadline.remaining() <= pollMs) {
       throw new MaintenanceRunningError(
         'another `pgcache maintain` is running on this server and did not finish in time',
         { hint: 'Let it finish, or give this run a longer --timeout to wait for it.' },

@@ -5,6 +5,8 @@ import { getEachMessage, sendMessage } from 'execa';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../clock.js';
 import { openStore } from '../store/open-store.js';
+import { nodeHost } from './host.js';
+import { openThroughServe } from '../stress/load/through-serve.js';
 import type { FromWorker, ToWorker } from '../stress/load/worker-protocol.js';
 import { WorkerRunner } from '../stress/load/worker-run.js';
 
@@ -12,7 +14,7 @@ const send = (message: FromWorker): void => {
   sendMessage(message).catch(() => undefined); // the parent is gone
 };
 const worker = new WorkerRunner({
-  openStore,
+  openStore: openThroughServe(openStore, nodeHost),
   clock: systemClock,
   now: () => performance.now() * 1e6,
   send,

@@ -92,7 +92,7 @@ async function handle(
   let url: URL | undefined;
   try {
     url = requestUrl(req.url);
-    const body = await readBody(req, options.maxBodyBytes);
+    const body = await readJsonBody(req, options.maxBodyBytes);
     return await routeRequest({ method, url, body }, { ...deps, deadline }, req.headers);
   } catch (error) {
     req.resume();
@@ -163,7 +163,8 @@ function authorised(req: IncomingMessage, token: string | undefined): boolean {
   return match?.[1] !== undefined && sameSecret(match[1].trim(), token);
 }
 
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+/** Read a request body as JSON (undefined when empty); over `maxBytes` is E_VALUE_TOO_LARGE. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -180,7 +181,8 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown
   return parseJsonInput(Buffer.concat(chunks).toString('utf8'), 'the request body');
 }
 
-function send(res: ServerResponse, answer: RouteAnswer): void {
+/** Write `answer` (JSON or text) unless something was sent already. */
+export function send(res: ServerResponse, answer: RouteAnswer): void {
   if (res.headersSent) return;
   if ('text' in answer) {
     res.writeHead(answer.status, { 'content-type': answer.contentType });

@@ -1,40 +1,32 @@
 import { parseTtl } from '../config/units.js';
 import { InvalidKeyError, UsageError } from '../errors/index.js';
-import type { MaintainReport } from '../maintain/maintain.js';
 import type { NamespaceRateLimiter } from '../namespaces/rate-limiter.js';
+import { deleteEntries } from '../operations/delete-entries.js';
+import { readEntry } from '../operations/get-entry.js';
+import { readHealth } from '../operations/health.js';
+import { listOperation } from '../operations/list-entries.js';
+import { runMaintenanceWith } from '../operations/maintain-run.js';
+import type { OperationContext } from '../operations/operation.js';
+import { writeEntry } from '../operations/set-entry.js';
+import { readStats, type StatsReport } from '../operations/stats-report.js';
 import type { Deadline } from '../resilience/deadline.js';
 import { ENTRY_KINDS, parseKey, type EntryKind } from '../store/keys.js';
 import { MAX_LIST_LIMIT, parseWhere, type ListFilter } from '../store/list-query.js';
-import type { WireStats } from '../db/database.js';
-import type { StoreStats } from '../store/stats.js';
-import type { StoreHealth } from '../store/health.js';
-import type { Store } from '../store/store.js';
 import type { TieredCache } from '../tiers/tiered-cache.js';
 import type { RouteAnswer } from './http-api.js';
 
 /** What the routes reach. */
 export interface RouteDeps {
-  /** Lists go to the store. */
-  readonly store: Store;
-  /** Reads, writes and deletes of one entry go through the tiers (on the same store). */
+  /** Reads, writes and deletes of one entry go through the tiers (on the store). */
   readonly cache: TieredCache;
   /** Per-namespace rate limits of the entry routes (a refusal is E_RATE_LIMITED, HTTP 429). */
   readonly limiter: NamespaceRateLimiter;
   /** The request's budget. */
   readonly deadline: Deadline;
-  /** The `stats --json` document: the store's and the tiers' figures, the wire's connections. */
-  readonly stats: (deadline: Deadline) => Promise<StoreStats>;
-  /** One maintenance run, after any run already going (runs never overlap). */
-  readonly maintain: (options: { dryRun: boolean; deadline: Deadline }) => Promise<MaintainReport>;
-  /** Cheap liveness: no database call. */
-  readonly health: () => StoreHealth;
-  /**
-   * The wire endpoint's clients, without a database call (so that they can be seen while one of
-   * them holds the session); undefined without a wire endpoint.
-   */
-  readonly wire?: () => WireStats | undefined;
-  /** The Prometheus text of `/metrics`. */
-  readonly metricsText: (deadline: Deadline) => Promise<string>;
+  /** The context the operations of a request run in (the owner's store and figures). */
+  readonly context: (deadline: Deadline) => OperationContext;
+  /** The Prometheus text of `/metrics`, from the stats report. */
+  readonly metricsText: (stats: StatsReport) => string;
 }
 
 /** One request as the routes see it (the body already parsed as JSON). */
@@ -92,30 +84,18 @@ async function entryRoute(
 ): Promise<Routed> {
   switch (req.method) {
     case 'GET': {
-      const read = await cache.get(key, { deadline });
-      if (read === undefined) return answer('get', 404, { key, found: false, value: null });
-      const { entry, tier, stale } = read;
-      const json = {
-        key,
-        found: true,
-        value: entry.value,
-        kind: entry.kind,
-        sizeBytes: entry.sizeBytes,
-        expiresAt: entry.expiresAt,
-        tier,
-        stale,
-      };
-      const headers = { [TIER_HEADER]: tier, [STALE_HEADER]: String(stale) };
-      return { operation: 'get', answer: { status: 200, json, headers } };
+      const read = await readEntry(cache, key, { deadline });
+      if (!read.found) return answer('get', 404, read);
+      const headers = { [TIER_HEADER]: read.tier, [STALE_HEADER]: String(read.stale) };
+      return { operation: 'get', answer: { status: 200, json: read, headers } };
     }
     case 'PUT': {
       const { value, ttlMs } = readPutBody(req.body, ttlHeader);
-      const summary = await cache.set(key, value, { ttlMs, deadline });
-      return answer('set', 200, { ...summary, strategy: cache.strategy.name });
+      return answer('set', 200, await writeEntry(cache, key, value, { ttlMs, deadline }));
     }
     case 'DELETE': {
-      const removed = await cache.delete([key], { deadline });
-      return answer('delete', removed === 0 ? 404 : 200, { removed, requested: 1 });
+      const report = await deleteEntries(cache, [key], { deadline });
+      return answer('delete', report.removed === 0 ? 404 : 200, report);
     }
     default:
       return notAllowed(req.method, req.url.pathname, 'GET, PUT, DELETE');
@@ -155,31 +135,35 @@ const COLLECTION_METHODS: Readonly<Record<string, string>> = {
 
 async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Routed> {
   const { method, url } = req;
-  const { deadline } = deps;
+  const ctx = deps.context(deps.deadline);
   switch (`${method} ${url.pathname}`) {
     case 'GET /v1/entries': {
       const filter = listFilter(url);
-      const entries = await deps.limiter.run(filter.namespace ?? null, () =>
-        deps.store.list(filter, { deadline }),
+      const list = await deps.limiter.run(filter.namespace ?? null, () =>
+        listOperation.run(ctx, filter),
       );
-      return answer('list', 200, { entries });
+      return answer('list', 200, list);
     }
     case 'GET /v1/stats':
-      return answer('stats', 200, { schemaVersion: 1, ...(await deps.stats(deadline)) });
+      return answer('stats', 200, { schemaVersion: 1, ...(await readStats(ctx, {})) });
     case 'GET /v1/connections':
-      return answer('connections', 200, { schemaVersion: 1, wire: deps.wire?.() ?? null });
+      return answer('connections', 200, { schemaVersion: 1, wire: ctx.live.wire() ?? null });
     case 'POST /v1/maintain': {
       const dryRun = (req.body as { dryRun?: unknown } | undefined)?.dryRun === true;
-      const report = await deps.maintain({ dryRun, deadline });
+      // serve's own flusher sends the outbox; this run reports what waits.
+      const report = await runMaintenanceWith(ctx, deps.cache, {
+        dryRun,
+        ifIdle: false,
+        send: false,
+      });
       return answer('maintain', 200, { schemaVersion: 1, ...report });
     }
     case 'GET /healthz': {
-      const health = deps.health();
-      const status = health.ok ? 'ok' : 'unavailable';
-      return answer('healthz', health.ok ? 200 : 503, { status, ...health });
+      const health = readHealth(ctx);
+      return answer('healthz', health.status === 'ok' ? 200 : 503, health);
     }
     case 'GET /metrics': {
-      const text = await deps.metricsText(deadline);
+      const text = deps.metricsText(await readStats(ctx, {}));
       const contentType = 'text/plain; version=0.0.4; charset=utf-8';
       return { operation: 'metrics', answer: { status: 200, text, contentType } };
     }

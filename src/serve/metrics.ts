@@ -1,5 +1,5 @@
 import type { WireStats } from '../db/database.js';
-import type { StoreStats } from '../store/stats.js';
+import type { StatsReport } from '../operations/stats-report.js';
 import { LATENCY_BUCKETS_MS, TIERS } from '../tiers/tier-metrics.js';
 import type { TierStats } from '../tiers/tier-stats.js';
 
@@ -41,22 +41,19 @@ export class ServeMetrics {
   /**
    * Everything in Prometheus text exposition format (0.0.4): the store's figures, the wire
    * endpoint's, the tiers' (counted by every process, as `stats` shows them) and the HTTP API's.
+   * While a wire client holds the session, the figures that need the database are left out and
+   * `pgcache_session_held_seconds` says for how long.
    */
-  render(stats: StoreStats & TierStats, nowMs: number): string {
+  render(stats: StatsReport, nowMs: number): string {
     const out = new PrometheusText();
-    const kinds = Object.keys(stats.entries.byKind) as (keyof StoreStats['entries']['byKind'])[];
-    out.family('pgcache_entries', 'gauge', 'Live and expired entries in the store, by kind.');
-    for (const kind of kinds) out.sample('pgcache_entries', { kind }, stats.entries.byKind[kind]);
-    out.family('pgcache_bytes', 'gauge', 'Logical bytes (compact JSON) in the store, by kind.');
-    for (const kind of kinds) out.sample('pgcache_bytes', { kind }, stats.bytes.byKind[kind]);
-    out.gauge('pgcache_max_bytes', 'Logical size maintain evicts down from.', stats.bytes.max);
-    out.gauge('pgcache_disk_bytes', 'Bytes of the store on disk.', stats.bytes.onDisk);
-    if (stats.bytes.wal !== null) {
-      out.gauge('pgcache_wal_bytes', 'Bytes of write-ahead log on disk.', stats.bytes.wal);
+    renderSizes(out, stats);
+    if (stats.expired !== null) {
+      out.gauge('pgcache_expired_entries', 'Expired entries not purged yet.', stats.expired);
     }
-    out.gauge('pgcache_expired_entries', 'Expired entries not purged yet.', stats.expired);
-    out.counter('pgcache_hits_total', 'Reads that found a live entry.', stats.hits);
-    out.counter('pgcache_misses_total', 'Reads that found nothing.', stats.misses);
+    if (stats.hits !== null && stats.misses !== null) {
+      out.counter('pgcache_hits_total', 'Reads that found a live entry.', stats.hits);
+      out.counter('pgcache_misses_total', 'Reads that found nothing.', stats.misses);
+    }
     this.#queue(out, stats);
     out.family('pgcache_breaker_state', 'gauge', 'Circuit breakers: 1 for the current state.');
     for (const b of stats.breakers) {
@@ -72,12 +69,21 @@ export class ServeMetrics {
       );
     }
     if (stats.connections.wire !== undefined) this.#wire(out, stats.connections.wire);
-    renderTiers(out, stats, nowMs);
+    if (stats.connections.holder !== undefined) {
+      out.gauge(
+        'pgcache_session_held_seconds',
+        'How long a wire client has held the session (0: free); store calls wait meanwhile.',
+        (stats.connections.holder?.heldMs ?? 0) / 1000,
+      );
+    }
+    if (stats.tiers !== null && stats.origin !== null && stats.outbox !== null) {
+      renderTiers(out, { tiers: stats.tiers, origin: stats.origin, outbox: stats.outbox }, nowMs);
+    }
     this.#histograms(out);
     return out.text();
   }
 
-  #queue(out: PrometheusText, stats: StoreStats): void {
+  #queue(out: PrometheusText, stats: StatsReport): void {
     const q = stats.queue;
     out.gauge('pgcache_queue_pending', 'Store calls waiting for a queue slot.', q.pending);
     out.gauge('pgcache_queue_active', 'Store calls running.', q.active);
@@ -114,6 +120,27 @@ export class ServeMetrics {
       const [operation = '', status = ''] = key.split('\u0000');
       out.sample('pgcache_http_requests_total', { operation, status }, n);
     }
+  }
+}
+
+// Entries and bytes by kind (read from the database: absent while a client holds the session),
+// the max size and the disk.
+function renderSizes(out: PrometheusText, stats: StatsReport): void {
+  const { entries, bytes } = stats;
+  if (entries !== null) {
+    out.family('pgcache_entries', 'gauge', 'Live and expired entries in the store, by kind.');
+    for (const [kind, n] of Object.entries(entries.byKind)) {
+      out.sample('pgcache_entries', { kind }, n);
+    }
+  }
+  if (bytes.byKind !== null) {
+    out.family('pgcache_bytes', 'gauge', 'Logical bytes (compact JSON) in the store, by kind.');
+    for (const [kind, n] of Object.entries(bytes.byKind)) out.sample('pgcache_bytes', { kind }, n);
+  }
+  out.gauge('pgcache_max_bytes', 'Logical size maintain evicts down from.', bytes.max);
+  out.gauge('pgcache_disk_bytes', 'Bytes of the store on disk.', bytes.onDisk);
+  if (bytes.wal !== null) {
+    out.gauge('pgcache_wal_bytes', 'Bytes of write-ahead log on disk.', bytes.wal);
   }
 }
 

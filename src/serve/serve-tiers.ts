@@ -1,11 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
-import { readNamespaceReport, type NamespaceReport } from '../namespaces/namespace-report.js';
 import { NamespaceRateLimiter } from '../namespaces/rate-limiter.js';
 import type { Deadline } from '../resilience/deadline.js';
 import type { Store } from '../store/store.js';
 import { openTieredCache, type OpenTieredCacheOptions } from '../tiers/open-tiered-cache.js';
-import type { TierStats } from '../tiers/tier-stats.js';
 import type { TieredCache } from '../tiers/tiered-cache.js';
 
 /** What callers tune in the tiers of `serve`'s HTTP API (part of `ServeOptions`). */
@@ -17,17 +15,12 @@ export interface ServeTiersOptions {
    */
   readonly tiers?: Omit<OpenTieredCacheOptions, 'clock'>;
   /**
-   * Per-namespace rate limits of the HTTP API (HTTP 429), and the namespaces `/v1/stats`
-   * reports. Quotas are enforced by the store, from its own settings. @default {}
+   * Per-namespace rate limits of the HTTP API (HTTP 429). Quotas are enforced, and reported by
+   * `/v1/stats`, by the store from its own settings. @default {}
    */
   readonly namespaces?: NamespacePolicies;
   /** How often the write-behind outbox is sent to the origin; 0: only on shutdown. @default 1000 */
   readonly outboxFlushMs?: number;
-}
-
-/** The tier figures `serve` adds to its stats document, as `stats --json` has them. */
-export interface ServeTierFigures extends TierStats {
-  readonly namespaces: readonly NamespaceReport[];
 }
 
 /**
@@ -38,42 +31,26 @@ export interface ServeTierFigures extends TierStats {
 export class ServeTiers {
   readonly cache: TieredCache;
   readonly limiter: NamespaceRateLimiter;
-  readonly #store: Store;
-  readonly #clock: Clock;
-  readonly #namespaces: NamespacePolicies;
   readonly #outboxFlushMs: number;
   readonly #onWarning: ((message: string) => void) | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(store: Store, cache: TieredCache, options: ServeTiersOptions, clock: Clock) {
-    this.#store = store;
+  private constructor(cache: TieredCache, options: ServeTiersOptions, clock: Clock) {
     this.cache = cache;
-    this.#clock = clock;
-    this.#namespaces = options.namespaces ?? {};
     this.#outboxFlushMs = options.outboxFlushMs ?? 1000;
     this.#onWarning = options.tiers?.onWarning;
-    this.limiter = new NamespaceRateLimiter(this.#namespaces, { clock });
+    this.limiter = new NamespaceRateLimiter(options.namespaces ?? {}, { clock });
   }
 
   /** Open the tiered cache on `store` (a strategy that writes the origin needs one). */
   static async open(store: Store, options: ServeTiersOptions, clock: Clock): Promise<ServeTiers> {
     const cache = await openTieredCache(store, { ...options.tiers, clock });
-    return new ServeTiers(store, cache, options, clock);
+    return new ServeTiers(cache, options, clock);
   }
 
   /** Start sending the write-behind outbox in the background (when there is an origin). */
   startFlusher(): void {
     if (this.#outboxFlushMs > 0) this.cache.startOutboxFlusher(this.#outboxFlushMs);
-  }
-
-  /** The tiers', origin's, outbox's and namespaces' figures for `/v1/stats` and `/metrics`. */
-  async figures(deadline: Deadline | undefined): Promise<ServeTierFigures> {
-    const tiers = await this.cache.stats({ deadline });
-    const now = new Date(this.#clock.now());
-    const namespaces = await readNamespaceReport(this.#store, this.#namespaces, now, undefined, {
-      deadline,
-    });
-    return { ...tiers, namespaces };
   }
 
   /**

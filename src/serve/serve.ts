@@ -1,23 +1,21 @@
 import { createServer, type Server, type ServerOptions } from 'node:http';
 import { systemClock, type Clock, type Timer } from '../clock.js';
-import type { DataDirLock } from '../db/data-dir-lock.js';
+import { storeOwnerOf, type StoreOwner } from '../control/store-owner.js';
 import type { WireStats } from '../db/database.js';
 import { StoreUnavailableError, UsageError } from '../errors/index.js';
-import type { MaintainReport } from '../maintain/maintain.js';
+import { readStats, type StatsReport } from '../operations/stats-report.js';
 import { Deadline } from '../resilience/deadline.js';
-import { ownedStoreOf } from '../store/owned-store.js';
-import { judgeHealth } from '../store/health.js';
-import type { StoreStats } from '../store/stats.js';
 import type { Store } from '../store/store.js';
 import { createHttpApi } from './http-api.js';
 import { isLoopback, reachable, serverAddress, urlHost } from './addresses.js';
 import { IdleWatch } from './idle-watch.js';
 import { ServeMetrics } from './metrics.js';
-import { ServeTiers, type ServeTierFigures, type ServeTiersOptions } from './serve-tiers.js';
+import { ServeTiers, type ServeTiersOptions } from './serve-tiers.js';
 import { openWireEndpoint, type WireEndpoint } from './wire-endpoint.js';
+import { sessionHolder } from './session-holder.js';
 
 export { isLoopback } from './addresses.js';
-export type { ServeTierFigures, ServeTiersOptions } from './serve-tiers.js';
+export type { ServeTiersOptions } from './serve-tiers.js';
 
 /** What callers tune in {@link startServe} (the tiers, rate limits and outbox flusher included). */
 export interface ServeOptions extends ServeTiersOptions {
@@ -54,7 +52,7 @@ export interface ServeEndpoints {
 }
 
 /** The `stats --json` document of a running `serve`: the store's, the wire's and the tiers' figures. */
-export type ServeStats = StoreStats & ServeTierFigures;
+export type ServeStats = StatsReport;
 
 /** A running `serve`; `close()` stops it (the store stays open: its opener closes it). */
 export interface ServeHandle {
@@ -87,22 +85,14 @@ export async function startServe(store: Store, options: ServeOptions = {}): Prom
       hint: 'Pass --token (or PGCACHE_TOKEN): HTTP clients send it as a bearer token, wire clients as their password.',
     });
   }
-  const owned = ownedStoreOf(store);
-  const via = store.describe().via;
-  if (via !== undefined) {
-    throw new UsageError(
-      `this store is reached through another process (${via}); it cannot serve`,
-      {
-        hint: 'Use the running serve, or stop it first.',
-      },
-    );
-  }
+  const owner = storeOwnerOf(store);
+  const instance = owner.deps.instance;
   const idle = new IdleWatch(clock, options.idleExitMs, options.onIdle);
   const tiers = await ServeTiers.open(store, options, clock);
   let wire: WireEndpoint | undefined;
   try {
     wire =
-      owned === undefined
+      instance === undefined
         ? undefined
         : await openWireEndpoint(
             {
@@ -113,14 +103,25 @@ export async function startServe(store: Store, options: ServeOptions = {}): Prom
               maxConnections: options.maxConnections ?? 100,
               idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000,
             },
-            { database: owned.database, clock, onActivity: () => idle.touch() },
+            { database: instance, clock, onActivity: () => idle.touch() },
           );
   } catch (error) {
     await tiers.close(Deadline.after(clock, 0));
     throw error;
   }
   idle.connected = () => wire?.connected ?? 0;
-  const serve = new RunningServe(store, { clock, wire, tiers, lock: owned?.lock, idle, options });
+  const endpoint = wire;
+  if (endpoint !== undefined) {
+    owner.attachWire({
+      stats: () => endpoint.stats(),
+      holder: () => {
+        const held = endpoint.session();
+        return held === null ? undefined : sessionHolder(held, clock.now());
+      },
+    });
+  }
+  owner.tierStats = (o) => tiers.cache.stats(o);
+  const serve = new RunningServe(store, { clock, wire, tiers, owner, idle, options });
   try {
     await serve.listen(host, options.httpPort ?? 0, options.socketPath);
   } catch (error) {
@@ -134,7 +135,7 @@ interface RunningServeDeps {
   readonly clock: Clock;
   readonly wire: WireEndpoint | undefined;
   readonly tiers: ServeTiers;
-  readonly lock: DataDirLock | undefined;
+  readonly owner: StoreOwner;
   readonly idle: IdleWatch;
   readonly options: ServeOptions;
 }
@@ -145,7 +146,6 @@ class RunningServe implements ServeHandle {
   readonly #metrics = new ServeMetrics();
   readonly #http: Server;
   #endpoints: ServeEndpoints | undefined;
-  #maintaining: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
 
   constructor(store: Store, deps: RunningServeDeps) {
@@ -162,17 +162,13 @@ class RunningServe implements ServeHandle {
           maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 + 65_536,
         },
         {
-          store,
           cache: tiers.cache,
           limiter: tiers.limiter,
           clock,
           metrics: this.#metrics,
-          stats: (deadline) => this.stats(deadline),
-          maintain: (o) => this.#maintain(o),
-          health: () => judgeHealth(store.runnerStats(), store.closed),
-          wire: () => deps.wire?.stats(),
-          metricsText: async (deadline) =>
-            this.#metrics.render(await this.stats(deadline), clock.now()),
+          // HTTP requests run as serve's own calls.
+          context: (deadline) => deps.owner.context(deadline),
+          metricsText: (stats) => this.#metrics.render(stats, clock.now()),
           onActivity: () => idle.touch(),
         },
       ),
@@ -195,17 +191,14 @@ class RunningServe implements ServeHandle {
     const http = { url: `http://${urlHost(reachable(host))}:${port}` };
     const socket = socketPath === undefined || wire === undefined ? {} : { socket: socketPath };
     this.#endpoints = { pg, http, ...socket };
-    this.#deps.lock?.advertise({ ...(pg === null ? {} : { pg }), http, ...socket });
+    this.#deps.owner.advertise({ ...(pg === null ? {} : { pg }), http, ...socket });
     this.#deps.idle.start();
     this.#deps.tiers.startFlusher();
   }
 
-  async stats(deadline?: Deadline): Promise<ServeStats> {
-    const stats = await this.#store.stats({ deadline });
-    const tiers = await this.#deps.tiers.figures(deadline);
-    const wire = this.#deps.wire?.stats();
-    const connections = wire === undefined ? stats.connections : { ...stats.connections, wire };
-    return { ...stats, connections, ...tiers };
+  stats(deadline?: Deadline): Promise<ServeStats> {
+    const budget = deadline ?? Deadline.after(this.#deps.clock, 30_000);
+    return readStats(this.#deps.owner.context(budget), {});
   }
 
   wireStats(): WireStats | undefined {
@@ -216,8 +209,10 @@ class RunningServe implements ServeHandle {
     this.#closing ??= (async () => {
       const deadline = Deadline.after(this.#deps.clock, graceMs);
       this.#deps.idle.stop();
-      // Commands starting now find an owner that does not serve: exit 75, "retry in a moment".
-      if (this.#endpoints !== undefined) this.#deps.lock?.advertise({});
+      // Commands starting now reach the owner through its control socket only.
+      if (this.#endpoints !== undefined) this.#deps.owner.advertise({});
+      this.#deps.owner.attachWire(undefined);
+      this.#deps.owner.tierStats = undefined;
       const http = this.#http.listening
         ? closeHttp(this.#http, this.#deps.clock, graceMs)
         : undefined;
@@ -227,13 +222,6 @@ class RunningServe implements ServeHandle {
       await this.#deps.tiers.close(deadline);
     })();
     return this.#closing;
-  }
-
-  // Maintenance runs one after another, never overlapping (and never joining a dry run).
-  #maintain(options: { dryRun: boolean; deadline: Deadline }): Promise<MaintainReport> {
-    const run = this.#maintaining.then(() => this.#store.maintain(options));
-    this.#maintaining = run.catch(() => undefined);
-    return run;
   }
 }
 

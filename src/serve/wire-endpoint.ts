@@ -1,13 +1,16 @@
-import { lstatSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { PGLiteSocketHandler, PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
+import { randomInt } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock, Timer } from '../clock.js';
 import type { WireClientStats, WireStats } from '../db/database.js';
+import type { ExecProtocolOptions } from '../db/embedded-database.js';
 import type { ProtocolState } from '../db/protocol-state.js';
-import { InternalError, StoreUnavailableError } from '../errors/index.js';
+import { InternalError } from '../errors/index.js';
 import type { SupervisedDatabase } from '../resilience/instance-supervisor.js';
+import type { ErrorFields } from './pg-messages.js';
 import { fatalError } from './pg-messages.js';
-import { WireScheduler, type WireClient } from './wire-scheduler.js';
+import { clearStaleSocket, listenOn } from './wire/listen.js';
+import { WireConnection, type WireConnectionLimits } from './wire/wire-connection.js';
+import { WireScheduler, type WireClient, type WireSessionHolder } from './wire-scheduler.js';
 
 /** Options of {@link openWireEndpoint}. */
 export interface WireEndpointOptions {
@@ -23,6 +26,17 @@ export interface WireEndpointOptions {
   readonly token?: string | undefined;
   /** Longest a client may stay idle inside a transaction while others wait. @default 2000 */
   readonly idleTransactionTimeoutMs?: number;
+  /** Largest message a client may send (a larger one ends its connection, 54000). @default 64 MiB */
+  readonly maxMessageBytes?: number;
+  /** Largest COPY … FROM STDIN data kept for one COPY (more fails it, 54000). @default 64 MiB */
+  readonly maxCopyBytes?: number;
+  /** Longest a client may take to send its startup packet and password. @default 10000 */
+  readonly startupTimeoutMs?: number;
+  /**
+   * A client's statement that runs longer than this while others wait makes the instance
+   * supervisor check whether the instance still answers (a hung one is replaced). @default 30000
+   */
+  readonly hangTimeoutMs?: number;
 }
 
 /** What {@link openWireEndpoint} needs injected. */
@@ -35,24 +49,51 @@ export interface WireEndpointDeps {
 }
 
 interface ProtocolCapable {
-  execProtocol(message: Uint8Array, onData: (chunk: Uint8Array) => void): Promise<ProtocolState>;
+  execProtocol(
+    message: Uint8Array,
+    onData: (chunk: Uint8Array) => void,
+    options?: ExecProtocolOptions,
+  ): Promise<ProtocolState>;
 }
 
+// What every client is told at startup (ParameterStatus), read from the session once.
+const REPORTED = [
+  'server_version',
+  'server_encoding',
+  'client_encoding',
+  'DateStyle',
+  'IntervalStyle',
+  'TimeZone',
+  'integer_datetimes',
+  'standard_conforming_strings',
+  'is_superuser',
+  'session_authorization',
+  'default_transaction_read_only',
+  'in_hot_standby',
+  'search_path',
+  'scram_iterations',
+];
+// Process ids given to wire clients start here (PGlite's own backend says 42).
+const FIRST_PID = 10_000;
+
 /**
- * Start the Postgres wire endpoint on the store's embedded instance. Each connection gets a
- * `PGLiteSocketHandler` from pglite-socket (message framing, SSL and cancel requests, cleanup
- * when the client goes); their messages are ordered by a {@link WireScheduler} that shares the
- * one session with the store's own calls. pglite-socket's `PGLiteSocketServer` is not used: its
- * queue lets a store call run inside a client's transaction, is bound to one PGlite instance,
- * and has no password check and no per-client figures.
+ * Start the Postgres wire endpoint on the store's embedded instance. Each connection is a
+ * {@link WireConnection}; their work is ordered onto the one session (shared with the store's
+ * own calls) by a {@link WireScheduler}, which isolates clients the way PgBouncer does in
+ * transaction mode (see src/serve/wire/statement-policy.ts). pglite-socket's handler is not used:
+ * it drops cancel requests, grows one buffer per message, and hands PGlite a COPY's statement
+ * without its data (PGlite then exits).
  */
 export async function openWireEndpoint(
   options: WireEndpointOptions,
   deps: WireEndpointDeps,
 ): Promise<WireEndpoint> {
-  // Loaded here, not at start-up: only `serve` needs pglite-socket (and through it, PGlite).
-  const { PGLiteSocketHandler: Handler } = await import('@electric-sql/pglite-socket');
-  const endpoint = new WireEndpoint(options, deps, Handler);
+  const { rows } = await deps.database.query<{ name: string; value: string | null }>(
+    `SELECT n AS name, pg_catalog.current_setting(n, true) AS value FROM unnest($1::text[]) AS n`,
+    [REPORTED],
+  );
+  const parameters = Object.fromEntries(rows.map((r) => [r.name, r.value ?? '']));
+  const endpoint = new WireEndpoint(options, deps, parameters);
   try {
     await endpoint.listen();
   } catch (error) {
@@ -70,40 +111,54 @@ export class WireEndpoint {
   readonly #host: string;
   readonly #maxConnections: number;
   readonly #deps: WireEndpointDeps;
+  readonly #parameters: Readonly<Record<string, string>>;
+  readonly #limits: WireConnectionLimits;
   readonly #scheduler: WireScheduler;
-  readonly #Handler: typeof PGLiteSocketHandler;
-  readonly #clients = new Map<number, WireClient>();
-  readonly #sockets = new Map<number, Socket>();
+  /** Every open socket, started or not. */
+  readonly #connections = new Set<WireConnection>();
+  /** Started clients, by id and by pid. */
+  readonly #clients = new Map<number, WireConnection>();
+  readonly #byPid = new Map<number, WireConnection>();
   readonly #servers: Server[] = [];
+  #nextId = 1;
   #port = 0;
   #peak = 0;
   #accepted = 0;
   #refused = 0;
   #closing: Promise<void> | undefined;
-  #onEmpty: (() => void) | undefined;
 
   constructor(
     options: WireEndpointOptions,
     deps: WireEndpointDeps,
-    Handler: typeof PGLiteSocketHandler,
+    parameters: Readonly<Record<string, string>>,
   ) {
-    this.#Handler = Handler;
     this.#options = options;
     this.#host = options.host ?? '127.0.0.1';
     this.#maxConnections = options.maxConnections ?? 100;
     this.#deps = deps;
+    this.#parameters = parameters;
+    this.#limits = {
+      maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
+      maxCopyBytes: options.maxCopyBytes ?? 64 * 1024 * 1024,
+      startupTimeoutMs: options.startupTimeoutMs ?? 10_000,
+    };
+    const hangTimeoutMs = options.hangTimeoutMs ?? 30_000;
     this.#scheduler = new WireScheduler(
-      { token: options.token, idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000 },
+      { idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000, hangTimeoutMs },
       {
         clock: deps.clock,
-        client: (id) => this.#clients.get(id),
-        disconnect: (id, sqlState, message) => this.#disconnect(id, sqlState, message),
-        execute: (message, onData, expected) =>
+        client: (id) => this.#clients.get(id)?.client,
+        disconnect: (id, sqlState, message) => this.#clients.get(id)?.terminate(sqlState, message),
+        probe: () => void deps.database.probe(hangTimeoutMs),
+        execute: (message, onData, expected, keep) =>
           deps.database.withInstance('wire message', async (db, generation) => {
             if (expected !== undefined && expected !== generation) {
               return { outcome: 'restarted', generation };
             }
-            return { outcome: await protocolOf(db).execProtocol(message, onData), generation };
+            const outcome = await protocolOf(db).execProtocol(message, onData, {
+              keep: keep === true,
+            });
+            return { outcome, generation };
           }),
       },
     );
@@ -132,10 +187,15 @@ export class WireEndpoint {
     }
   }
 
+  /** Who has the session right now, from memory (null: nobody, or the store's own calls). */
+  session(): WireSessionHolder | null {
+    return this.#scheduler.session();
+  }
+
   /** Connection figures and one line per client. */
   stats(): WireStats {
     const now = this.#deps.clock.now();
-    const holder = this.#scheduler.holder;
+    const holder = this.#scheduler.session()?.clientId;
     return {
       current: this.#clients.size,
       peak: this.#peak,
@@ -143,16 +203,22 @@ export class WireEndpoint {
       accepted: this.#accepted,
       refused: this.#refused,
       waiting: this.#scheduler.waiting,
-      clients: [...this.#clients.values()].map((c) => ({
-        id: c.id,
-        address: c.address,
-        user: c.user ?? null,
-        applicationName: c.applicationName ?? null,
-        connectedAt: new Date(c.connectedAt).toISOString(),
-        idleMs: Math.max(0, now - c.lastActivityAt),
-        messages: c.messages,
-        state: clientState(c, holder),
-      })),
+      clients: [...this.#clients.values()].flatMap((connection) => {
+        const c = connection.client;
+        if (c === undefined) return [];
+        return [
+          {
+            id: c.id,
+            address: c.address,
+            user: c.user ?? null,
+            applicationName: c.applicationName ?? null,
+            connectedAt: new Date(c.connectedAt).toISOString(),
+            idleMs: Math.max(0, now - c.lastActivityAt),
+            messages: c.messages,
+            state: clientState(c, holder),
+          },
+        ];
+      }),
     };
   }
 
@@ -170,11 +236,16 @@ export class WireEndpoint {
   close(graceMs = 2000): Promise<void> {
     this.#closing ??= (async () => {
       const stopped = this.stopAccepting();
-      for (const id of [...this.#clients.keys()]) {
-        this.#disconnect(id, '57P01', 'terminating connection: pgcache serve is shutting down');
+      const connections = [...this.#connections];
+      for (const connection of connections) {
+        connection.terminate('57P01', 'terminating connection: pgcache serve is shutting down');
       }
-      const gone = await this.#whenGone(graceMs);
-      if (!gone) for (const socket of this.#sockets.values()) socket.destroy();
+      const gone = Promise.all(connections.map((c) => c.whenClosed())).then(() =>
+        this.#scheduler.idle(),
+      );
+      if (!(await this.#within(gone, graceMs))) {
+        for (const connection of this.#connections) connection.socket.destroy();
+      }
       await stopped;
     })();
     return this.#closing;
@@ -188,68 +259,95 @@ export class WireEndpoint {
 
   #accept(socket: Socket): void {
     socket.on('error', () => undefined); // a reset by the client is its way of leaving
-    if (this.#closing !== undefined || this.#clients.size >= this.#maxConnections) {
+    // Cancel requests come on connections of their own, so a full endpoint still reads first
+    // packets; it only refuses sockets far beyond its limit before reading anything.
+    if (this.#closing !== undefined || this.#connections.size >= this.#maxConnections * 2 + 16) {
       this.#refused += 1;
       const why =
-        this.#closing !== undefined
-          ? 'pgcache serve is shutting down'
-          : `too many connections (at most ${this.#maxConnections})`;
-      const code = this.#closing !== undefined ? '57P01' : '53300';
-      socket.end(fatalError(code, why), () => socket.destroy());
+        this.#closing !== undefined ? 'pgcache serve is shutting down' : 'too many connections';
+      socket.end(fatalError(this.#closing !== undefined ? '57P01' : '53300', why), () =>
+        socket.destroy(),
+      );
       return;
     }
-    const handler = new this.#Handler({
-      queryQueue: this.#scheduler as unknown as PGLiteSocketHandlerOptions['queryQueue'],
-      closeOnDetach: true,
+    const connection = new WireConnection(socket, {
+      clock: this.#deps.clock,
+      scheduler: this.#scheduler,
+      token: this.#options.token,
+      limits: this.#limits,
+      parameters: this.#parameters,
+      register: (c, params) => this.#register(c, params),
+      unregister: (c) => this.#unregister(c),
+      cancelRequest: (pid, secret) => {
+        const target = this.#byPid.get(pid);
+        if (target !== undefined && target.secret === secret) target.cancel('user');
+      },
+      signalBackend: (pid, signal, from) => {
+        const target = this.#byPid.get(pid);
+        if (target === undefined || target === from) return false;
+        if (signal === 'cancel') target.cancel('user');
+        else target.terminate('57P01', 'terminating connection due to administrator command');
+        return true;
+      },
+      onActivity: this.#deps.onActivity,
     });
+    this.#connections.add(connection);
+    socket.once('close', () => this.#connections.delete(connection));
+    this.#deps.onActivity?.();
+  }
+
+  #register(
+    connection: WireConnection,
+    params: Readonly<Record<string, string>>,
+  ): WireClient | ErrorFields {
+    if (this.#closing !== undefined)
+      return { sqlState: '57P01', message: 'pgcache serve is shutting down' };
+    if (this.#clients.size >= this.#maxConnections) {
+      this.#refused += 1;
+      return {
+        sqlState: '53300',
+        message: `too many connections (at most ${this.#maxConnections})`,
+      };
+    }
     const now = this.#deps.clock.now();
-    const id = handler.handlerId;
-    this.#clients.set(id, {
+    const id = this.#nextId++;
+    const client: WireClient = {
       id,
-      address: socket.remoteAddress ?? 'unix socket',
+      pid: FIRST_PID + id,
+      address: connection.socket.remoteAddress ?? 'unix socket',
       connectedAt: now,
       lastActivityAt: now,
-      messages: 0,
+      messages: 1, // its startup packet
       phase: 'startup',
-      user: undefined,
-      applicationName: undefined,
+      user: params['user'],
+      applicationName: params['application_name'],
       generation: undefined,
       startup: undefined,
-    });
-    this.#sockets.set(id, socket);
+    };
+    connection.secret = randomInt(0, 2 ** 31);
+    this.#clients.set(id, connection);
+    this.#byPid.set(FIRST_PID + id, connection);
     this.#accepted += 1;
     this.#peak = Math.max(this.#peak, this.#clients.size);
-    socket.on('data', () => this.#deps.onActivity?.());
-    socket.once('close', () => {
-      this.#clients.delete(id);
-      this.#sockets.delete(id);
-      this.#deps.onActivity?.();
-      if (this.#clients.size === 0) this.#onEmpty?.();
-    });
+    return client;
+  }
+
+  #unregister(connection: WireConnection): void {
+    const client = connection.client;
+    if (client !== undefined) {
+      this.#clients.delete(client.id);
+      this.#byPid.delete(client.pid ?? 0);
+    }
     this.#deps.onActivity?.();
-    handler.attach(socket).catch(() => socket.destroy());
   }
 
-  #disconnect(id: number, sqlState?: string, message?: string): void {
-    const client = this.#clients.get(id);
-    const socket = this.#sockets.get(id);
-    if (client === undefined || socket === undefined || client.phase === 'closed') return;
-    client.phase = 'closed';
-    const last = sqlState === undefined ? Buffer.alloc(0) : fatalError(sqlState, message ?? '');
-    socket.end(last, () => socket.destroy());
-  }
-
-  // Resolve true once every client has gone and its leftovers are cleaned up, false on timeout.
-  async #whenGone(graceMs: number): Promise<boolean> {
-    const gone = new Promise<void>((resolve) => {
-      this.#onEmpty = resolve;
-      if (this.#clients.size === 0) resolve();
-    }).then(() => this.#scheduler.idle());
+  // Resolve true once `promise` settles, false when `ms` pass first.
+  async #within(promise: Promise<unknown>, ms: number): Promise<boolean> {
     let timer: Timer | undefined;
     const outcome = await Promise.race([
-      gone.then(() => true),
+      promise.then(() => true),
       new Promise<false>((resolve) => {
-        timer = this.#deps.clock.setTimer(graceMs, () => resolve(false));
+        timer = this.#deps.clock.setTimer(ms, () => resolve(false));
       }),
     ]);
     timer?.cancel();
@@ -274,45 +372,4 @@ function protocolOf(db: unknown): ProtocolCapable {
     throw new InternalError('the wire endpoint needs the embedded database');
   }
   return db as ProtocolCapable;
-}
-
-function listenOn(
-  server: Server,
-  at: { host?: string; port?: number; path?: string },
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = at.path ?? `${at.host}:${at.port}`;
-      reject(
-        new StoreUnavailableError(`cannot listen on ${where}: ${error.message}`, {
-          cause: error,
-          hint:
-            error.code === 'EADDRINUSE'
-              ? 'Choose another port (0 picks a free one) or stop what uses it.'
-              : 'Check the address and your permissions.',
-        }),
-      );
-    });
-    server.listen(
-      at.path === undefined ? { host: at.host, port: at.port } : { path: at.path },
-      () => resolve(),
-    );
-  });
-}
-
-// A socket file left by a process that died is removed; one that answers is in use.
-async function clearStaleSocket(path: string): Promise<void> {
-  try {
-    if (!lstatSync(path).isSocket()) return;
-  } catch {
-    return;
-  }
-  const answers = await new Promise<boolean>((resolve) => {
-    const probe = createConnection({ path }, () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-  if (!answers) unlinkSync(path);
 }

@@ -1,24 +1,21 @@
 import type { Clock, Timer } from '../clock.js';
-import { messageType, type ProtocolState } from '../db/protocol-state.js';
-import { cleartextPasswordRequest, passwordOf, startupParameters } from './pg-messages.js';
-import { sameSecret } from './same-secret.js';
+import type { ProtocolState } from '../db/protocol-state.js';
+import { reconcile } from './wire/client-session.js';
+import type {
+  CancelReason,
+  WireChannel,
+  WireClient,
+  WireJob,
+  WireSessionHolder,
+} from './wire/wire-job.js';
 
-/** One connected wire client, as the endpoint and `stats` see it. */
-export interface WireClient {
-  readonly id: number;
-  readonly address: string;
-  readonly connectedAt: number;
-  lastActivityAt: number;
-  messages: number;
-  /** `closed` once the endpoint decided to end it: nothing more of it runs. */
-  phase: 'startup' | 'password' | 'ready' | 'closed';
-  user: string | undefined;
-  applicationName: string | undefined;
-  /** The instance generation its session began on. */
-  generation: number | undefined;
-  /** Its StartupMessage, kept while its password is checked. */
-  startup: Uint8Array | undefined;
-}
+export type {
+  CancelReason,
+  WireChannel,
+  WireClient,
+  WireJob,
+  WireSessionHolder,
+} from './wire/wire-job.js';
 
 /** The outcome of one message sent to the store's instance. */
 export type ExecuteOutcome = ProtocolState | 'restarted';
@@ -26,60 +23,69 @@ export type ExecuteOutcome = ProtocolState | 'restarted';
 /** What {@link WireScheduler} needs injected. */
 export interface WireSchedulerDeps {
   /**
-   * Send one message to the current instance. `generation` is the instance the client's session
+   * Send messages to the current instance. `generation` is the instance the client's session
    * began on (`undefined` for a startup): `restarted` when that instance has been replaced.
+   * `keep` holds the session for the same client afterwards even when it is idle.
    */
   readonly execute: (
     message: Uint8Array,
     onData: (chunk: Uint8Array) => void,
     generation: number | undefined,
+    keep?: boolean,
   ) => Promise<{ readonly outcome: ExecuteOutcome; readonly generation: number }>;
   readonly client: (id: number) => WireClient | undefined;
   /** End a client's connection, with a fatal error (SQLSTATE and message) when one is given. */
   readonly disconnect: (id: number, sqlState?: string, message?: string) => void;
   readonly clock: Clock;
+  /**
+   * Ask the instance supervisor whether the instance still answers: a wire statement has held
+   * the session past `hangTimeoutMs` while others wait (a hung instance is replaced).
+   */
+  readonly probe?: () => void;
 }
 
 /** Options of {@link WireScheduler}. */
 export interface WireSchedulerOptions {
-  /** Password every client must give (cleartext exchange); none when undefined. */
+  /** @deprecated The endpoint checks passwords itself; ignored. */
   readonly token?: string | undefined;
   /** Longest a client holding the session (an open transaction) may stay idle. */
   readonly idleTransactionTimeoutMs: number;
+  /** A statement that runs longer than this while others wait is checked for a hang. @default 30000 */
+  readonly hangTimeoutMs?: number;
 }
 
-type OnData = (chunk: Uint8Array) => void;
-
-interface Pending {
-  readonly id: number;
-  readonly message: Uint8Array | 'cleanup';
-  readonly onData: (chunk: Uint8Array) => void;
-  readonly resolve: (bytes: number) => void;
-  readonly reject: (error: Error) => void;
+interface Entry {
+  readonly job: WireJob;
+  readonly done: (outcome: 'ran' | 'dropped' | 'failed') => void;
+  timer: Timer | undefined;
 }
 
-const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
-const COPY_FAIL = Buffer.concat([
-  Buffer.from('f\0\0\0\x15', 'latin1'),
-  Buffer.from('disconnected\0'),
-]);
-const ROLLBACK = Buffer.concat([Buffer.from('Q\0\0\0\x0d', 'latin1'), Buffer.from('ROLLBACK\0')]);
+const STATEMENT_SHOWN = 200;
+
+/** A job's session was on an instance that has since been replaced. */
+class SessionLostError extends Error {}
 
 /**
- * Orders the messages of every wire client onto the one session, in place of pglite-socket's
- * own queue (which it replaces through `PGLiteSocketHandler`'s `queryQueue` option): first come,
- * first served, except that a client whose transaction or extended-protocol sequence is open
- * keeps the session until it is closed, or until it stays idle for `idleTransactionTimeoutMs`
- * and is disconnected (its transaction is rolled back). It also checks the password, and tells a
- * client whose session was lost with a replaced instance to reconnect.
+ * Orders the work of every wire client onto the one session: first come, first served, except
+ * that a client whose transaction or extended-protocol sequence is open keeps the session until
+ * it is closed, or until it stays idle for its idle limit and is disconnected (the endpoint then
+ * rolls it back). It cancels a client's statement on request or at its statement_timeout (PGlite
+ * cannot interrupt one: a running statement's client is answered at once and the session brought
+ * back in line once it ends), asks for a hang check when a statement holds the session too long
+ * while others wait, and tells a client whose session was lost with a replaced instance to
+ * reconnect.
  */
 export class WireScheduler {
   readonly #deps: WireSchedulerDeps;
   readonly #options: WireSchedulerOptions;
-  #pending: Pending[] = [];
-  #running = false;
+  #queue: Entry[] = [];
+  #running: Entry | undefined;
   #holder: number | undefined;
+  #holderState: ProtocolState = 'idle';
+  #heldSince = 0;
+  #statement = '';
   #holdTimer: Timer | undefined;
+  #hangTimer: Timer | undefined;
   #holderIdleSince = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -93,14 +99,14 @@ export class WireScheduler {
     return this.#holder;
   }
 
-  /** Messages waiting for the session. */
+  /** Jobs waiting for the session. */
   get waiting(): number {
-    return this.#pending.length;
+    return this.#queue.length;
   }
 
-  /** True while a message runs or waits. */
+  /** True while a job runs or waits. */
   get busy(): boolean {
-    return this.#running || this.#pending.length > 0;
+    return this.#running !== undefined || this.#queue.length > 0;
   }
 
   /** Resolves once nothing runs or waits. */
@@ -109,162 +115,238 @@ export class WireScheduler {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Queue one message of client `id` (called by `PGLiteSocketHandler`). */
-  enqueue(id: number, message: Uint8Array, onData: (chunk: Uint8Array) => void): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ id, message, onData, resolve, reject });
+  /** Who has the session now (a statement running, or a transaction left open), if anyone. */
+  session(): WireSessionHolder | null {
+    // A running statement's client may have gone already: the statement still has the session.
+    const client =
+      this.#running?.job.client ??
+      (this.#holder === undefined ? undefined : this.#deps.client(this.#holder));
+    if (client === undefined) return null;
+    return {
+      clientId: client.id,
+      pid: client.pid ?? null,
+      applicationName: client.applicationName ?? null,
+      user: client.user ?? null,
+      address: client.address,
+      state: this.#running !== undefined ? 'active' : holdState(this.#holderState),
+      since: new Date(this.#heldSince).toISOString(),
+      statement: this.#statement.slice(0, STATEMENT_SHOWN),
+    };
+  }
+
+  /** Queue a job; resolves once it has run, or was dropped (cancelled, or its client gone). */
+  submit(job: WireJob): Promise<'ran' | 'dropped' | 'failed'> {
+    if (
+      job.whileHeld !== undefined &&
+      this.#holder !== undefined &&
+      this.#holder !== job.client.id
+    ) {
+      job.whileHeld();
+      return Promise.resolve('ran');
+    }
+    return new Promise((done) => {
+      const entry: Entry = { job, done, timer: undefined };
+      const timeoutMs = job.timeoutMs ?? 0;
+      if (timeoutMs > 0 && job.cancel !== undefined) {
+        entry.timer = this.#deps.clock.setTimer(
+          timeoutMs,
+          () => this.#cancelEntry(entry, 'timeout'),
+          { background: true },
+        );
+      }
+      this.#queue.push(entry);
       this.#pump();
     });
+  }
+
+  /** Cancel what client `id` has running or waiting; false when it had nothing to cancel. */
+  cancel(id: number, reason: CancelReason = 'user'): boolean {
+    const entry =
+      this.#running?.job.client.id === id
+        ? this.#running
+        : this.#queue.find((e) => e.job.client.id === id);
+    return entry === undefined ? false : this.#cancelEntry(entry, reason);
+  }
+
+  /** Queue one raw protocol message of client `id` as it is (no isolation; see WireJob). */
+  enqueue(id: number, message: Uint8Array, onData: (chunk: Uint8Array) => void): Promise<number> {
+    const client = this.#deps.client(id);
+    if (client === undefined) return Promise.reject(new Error('Handler disconnected'));
+    let bytes = 0;
+    const job: WireJob = {
+      client,
+      statement: '',
+      run: async (channel) => {
+        const { answer, state } = await channel.send(message, false);
+        bytes = answer.length;
+        onData(answer);
+        return state;
+      },
+    };
+    return this.submit(job).then((outcome) =>
+      outcome === 'ran' ? bytes : Promise.reject(new Error('Handler disconnected')),
+    );
   }
 
   /** Drop what client `id` still had queued (it disconnected). */
   clearQueueForHandler(id: number): void {
-    const dropped = this.#pending.filter((p) => p.id === id && p.message !== 'cleanup');
-    this.#pending = this.#pending.filter((p) => !dropped.includes(p));
-    for (const p of dropped) p.reject(new Error('Handler disconnected'));
+    const dropped = this.#queue.filter((e) => e.job.client.id === id);
+    this.#queue = this.#queue.filter((e) => !dropped.includes(e));
+    for (const entry of dropped) this.#finish(entry, 'dropped');
+    this.#pump();
   }
 
-  /** Close what client `id` left open (transaction, sequence, COPY), once it has gone. */
-  clearTransactionIfNeeded(id: number): Promise<void> {
-    if (this.#holder !== id) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => resolve();
-      this.#pending.push({
-        id,
-        message: 'cleanup',
-        onData: () => undefined,
-        resolve: done,
-        reject: done,
-      });
+  /** Close what client `id` left open (transaction, sequence), once it has gone. */
+  async clearTransactionIfNeeded(id: number): Promise<void> {
+    const client = this.#deps.client(id);
+    if (this.#holder !== id || client === undefined) return;
+    await this.submit({
+      client,
+      statement: '',
+      run: (channel) => reconcile(channel, this.#holderState, 'I'),
+    });
+  }
+
+  #cancelEntry(entry: Entry, reason: CancelReason): boolean {
+    const cancel = entry.job.cancel;
+    if (cancel === undefined) return false;
+    entry.timer?.cancel();
+    entry.timer = undefined;
+    const running = entry === this.#running;
+    const keep = cancel.call(entry.job, reason, running);
+    if (!running && !keep && this.#queue.includes(entry)) {
+      this.#queue = this.#queue.filter((e) => e !== entry);
+      this.#finish(entry, 'dropped');
+      this.#pump();
+    }
+    return true;
+  }
+
+  #pump(): void {
+    if (this.#running !== undefined) return;
+    const holder = this.#holder;
+    const index =
+      holder === undefined ? 0 : this.#queue.findIndex((e) => e.job.client.id === holder);
+    const entry = index < 0 ? undefined : this.#queue[index];
+    if (entry === undefined && holder !== undefined) this.#answerWhileHeld(holder);
+    if (entry === undefined) {
+      if (!this.busy) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      return;
+    }
+    this.#queue.splice(index, 1);
+    this.#running = entry;
+    void this.#run(entry).finally(() => {
+      this.#running = undefined;
+      this.#hangTimer?.cancel();
       this.#pump();
     });
   }
 
-  #pump(): void {
-    if (this.#running) return;
-    const holder = this.#holder;
-    const index = holder === undefined ? 0 : this.#pending.findIndex((p) => p.id === holder);
-    const next = index < 0 ? undefined : this.#pending[index];
-    if (next === undefined) {
-      if (!this.busy) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  // The holder has nothing queued: what others can have answered without the session, they get.
+  #answerWhileHeld(holder: number): void {
+    const answerable = this.#queue.filter(
+      (e) => e.job.whileHeld !== undefined && e.job.client.id !== holder,
+    );
+    this.#queue = this.#queue.filter((e) => !answerable.includes(e));
+    for (const entry of answerable) {
+      entry.job.whileHeld?.();
+      this.#finish(entry, 'ran');
+    }
+  }
+
+  async #run(entry: Entry): Promise<void> {
+    const { job } = entry;
+    const client = job.client;
+    if (client.phase === 'closed' && job.cancel !== undefined) {
+      this.#finish(entry, 'dropped');
       return;
     }
-    this.#pending.splice(index, 1);
-    this.#running = true;
-    this.#process(next)
-      .then(next.resolve, next.reject)
-      .finally(() => {
-        this.#running = false;
-        this.#pump();
-      });
-  }
-
-  async #process(p: Pending): Promise<number> {
-    const { message, onData } = p;
-    if (message === 'cleanup') {
-      await this.#cleanup(p.id);
-      return 0;
-    }
-    const client = this.#deps.client(p.id);
-    if (client === undefined) throw new Error('Handler disconnected');
-    client.lastActivityAt = this.#deps.clock.now();
-    client.messages += 1;
-    switch (client.phase) {
-      case 'closed':
-        return 0;
-      case 'startup':
-        return this.#startup(client, message, onData);
-      case 'password':
-        return this.#password(client, message, onData);
-      case 'ready':
-        // Terminate: close the connection, as PostgreSQL does; what it left open is cleaned up then.
-        if (messageType(message) === 'X') {
-          this.#deps.disconnect(client.id);
-          return 0;
-        }
-        return this.#send(client, message, onData);
-    }
-  }
-
-  #startup(client: WireClient, message: Uint8Array, onData: OnData): Promise<number> {
-    if (messageType(message) !== 'startup') {
-      this.#deps.disconnect(client.id, '08P01', 'expected a startup message');
-      return Promise.resolve(0);
-    }
-    const params = startupParameters(message);
-    client.user = params['user'];
-    client.applicationName = params['application_name'];
-    if (this.#options.token === undefined) {
-      client.phase = 'ready';
-      return this.#send(client, message, onData);
-    }
-    client.phase = 'password';
-    client.startup = message;
-    onData(cleartextPasswordRequest());
-    return Promise.resolve(9);
-  }
-
-  #password(client: WireClient, message: Uint8Array, onData: OnData): Promise<number> {
-    const given = passwordOf(message);
-    const startup = client.startup;
-    if (given === undefined || startup === undefined || !sameSecret(given, this.#options.token)) {
-      this.#deps.disconnect(
-        client.id,
-        '28P01',
-        `password authentication failed for user "${client.user ?? ''}"`,
-      );
-      return Promise.resolve(0);
-    }
-    client.phase = 'ready';
-    client.startup = undefined;
-    return this.#send(client, startup, onData);
-  }
-
-  async #send(client: WireClient, message: Uint8Array, onData: OnData): Promise<number> {
-    let bytes = 0;
-    const count = (chunk: Uint8Array): void => {
-      bytes += chunk.length;
-      onData(chunk);
+    const now = this.#deps.clock.now();
+    if (this.#holder !== client.id) this.#heldSince = now;
+    if (job.statement !== '') this.#statement = job.statement;
+    client.lastActivityAt = now;
+    this.#watchForHang(entry);
+    let kept = false;
+    const channel: WireChannel = {
+      send: async (message, keep) => {
+        let answer: Uint8Array = new Uint8Array(0);
+        const { outcome, generation } = await this.#deps.execute(
+          message,
+          (chunk) => (answer = chunk),
+          client.generation,
+          keep,
+        );
+        client.generation ??= generation;
+        if (outcome === 'restarted') throw new SessionLostError();
+        kept = keep;
+        return { answer, state: outcome };
+      },
     };
     try {
-      const { outcome, generation } = await this.#deps.execute(message, count, client.generation);
-      client.generation ??= generation;
-      if (outcome === 'restarted') {
-        this.#release(client.id);
-        this.#deps.disconnect(
-          client.id,
-          '57P01',
-          'the embedded database was restarted after a failure; reconnect',
-        );
-        return bytes;
-      }
-      if (outcome === 'idle') this.#release(client.id);
-      else this.#hold(client.id);
+      const state = await job.run(channel);
+      // A job that kept the session and ended idle releases it.
+      if (state === 'idle' && kept) await channel.send(new Uint8Array(0), false);
+      if (state === 'idle') this.#release(client.id);
+      else this.#hold(client, state);
+      this.#finish(entry, 'ran');
     } catch (error) {
       this.#release(client.id);
-      this.#deps.disconnect(client.id, '57P01', `the store failed: ${(error as Error).message}`);
+      const why =
+        error instanceof SessionLostError
+          ? 'the embedded database was restarted after a failure; reconnect'
+          : `terminating connection: ${(error as Error).message}; reconnect`;
+      this.#deps.disconnect(client.id, '57P01', why);
+      this.#finish(entry, 'failed');
     }
-    return bytes;
   }
 
-  #hold(id: number): void {
+  #finish(entry: Entry, outcome: 'ran' | 'dropped' | 'failed'): void {
+    entry.timer?.cancel();
+    entry.done(outcome);
+  }
+
+  // Check for a hang once the job has run for hangTimeoutMs while others wait.
+  #watchForHang(entry: Entry): void {
+    const limit = this.#options.hangTimeoutMs ?? 30_000;
+    this.#hangTimer = this.#deps.clock.setTimer(
+      limit,
+      () => {
+        if (this.#running !== entry) return;
+        if (this.#queue.length > 0) this.#deps.probe?.();
+        this.#watchForHang(entry);
+      },
+      { background: true },
+    );
+  }
+
+  #hold(client: WireClient, state: ProtocolState): void {
+    this.#holderState = state;
     this.#holderIdleSince = this.#deps.clock.now();
-    if (this.#holder === id) return;
+    if (this.#holder === client.id) return;
     this.#holdTimer?.cancel();
-    this.#holder = id;
-    this.#armHoldTimer(id, this.#options.idleTransactionTimeoutMs);
+    this.#holder = client.id;
+    this.#armHoldTimer(client.id, this.#idleLimit(client));
+  }
+
+  #idleLimit(client: WireClient): number {
+    const own = client.idleInTransactionMs ?? 0;
+    const limit = this.#options.idleTransactionTimeoutMs;
+    return own > 0 ? Math.min(own, limit) : limit;
   }
 
   // One timer per hold, re-armed while the holder keeps sending (idle time is what counts).
   #armHoldTimer(id: number, ms: number): void {
-    const limit = this.#options.idleTransactionTimeoutMs;
     this.#holdTimer = this.#deps.clock.setTimer(
       ms,
       () => {
-        if (this.#holder !== id) return;
+        const client = this.#deps.client(id);
+        if (this.#holder !== id || client === undefined) return;
+        const limit = this.#idleLimit(client);
         const idle = this.#deps.clock.now() - this.#holderIdleSince;
-        if (this.#running || idle < limit) {
-          this.#armHoldTimer(id, this.#running ? limit : limit - idle);
+        const busy =
+          this.#running?.job.client.id === id || this.#queue.some((e) => e.job.client.id === id);
+        if (busy || idle < limit) {
+          this.#armHoldTimer(id, busy ? limit : limit - idle);
           return;
         }
         this.#deps.disconnect(
@@ -282,22 +364,18 @@ export class WireScheduler {
     this.#holdTimer?.cancel();
     this.#holdTimer = undefined;
     this.#holder = undefined;
+    this.#holderState = 'idle';
   }
+}
 
-  // Close what a client left open: a sequence (Sync), then a COPY if the Sync was swallowed by
-  // one (CopyFail: only then, PGlite hangs on a CopyFail outside COPY), then a transaction.
-  async #cleanup(id: number): Promise<void> {
-    const send = async (message: Uint8Array): Promise<ExecuteOutcome> =>
-      (await this.#deps.execute(message, () => undefined, undefined)).outcome;
-    try {
-      let outcome = await send(SYNC);
-      if (outcome === 'busy') outcome = await send(COPY_FAIL);
-      if (outcome === 'transaction' || outcome === 'failed') outcome = await send(ROLLBACK);
-    } catch {
-      // The instance failed: the supervisor replaces it, and the session with it.
-    }
-    // Still open: other clients go on; the store's calls wait, time out, and the instance probe
-    // replaces the instance (rare: a COPY that would not end).
-    this.#release(id);
+function holdState(state: ProtocolState): WireSessionHolder['state'] {
+  switch (state) {
+    case 'transaction':
+      return 'idle in transaction';
+    case 'failed':
+      return 'idle in transaction (aborted)';
+    case 'busy':
+    case 'idle':
+      return 'idle in sequence';
   }
 }

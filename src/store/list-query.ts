@@ -76,7 +76,7 @@ export interface WhereUse {
 }
 
 /** What `list` found, and how its `--where` conditions were answered. */
-export interface ListReport {
+export interface ListResult {
   readonly entries: EntrySummary[];
   readonly where: readonly WhereUse[];
 }
@@ -86,7 +86,7 @@ export async function listEntries(
   db: Queryable,
   filter: ListFilter,
   now: Date,
-): Promise<ListReport> {
+): Promise<ListResult> {
   const indexes =
     (filter.where ?? []).length === 0 ? new Set<string>() : await existingValueIndexes(db);
   const { sql, params, where } = buildListQuery(filter, now, indexes);

@@ -4,6 +4,7 @@ import { likePrefix } from './entry-queries.js';
 /** Keys of the documents the store keeps in pgcache_meta. */
 export const META_KEYS = {
   lastMaintenance: 'last-maintenance',
+  maintenanceLedger: 'maintenance-ledger',
   lastStress: 'last-stress',
   breakerPrefix: 'breaker:',
 } as const;

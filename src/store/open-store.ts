@@ -8,15 +8,17 @@ import {
   type SettingValue,
 } from '../config/load-config.js';
 import type { SettingKey } from '../config/settings.js';
+import { CallWatch } from '../control/call-watch.js';
+import {
+  controlSocketPath,
+  removeSocketFile,
+  socketPathTooLong,
+} from '../control/control-socket.js';
+import { StoreOwner, registerStoreOwner } from '../control/store-owner.js';
 import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
 import type { WireDatabase, WireDatabaseOptions } from '../db/wire-database.js';
-import {
-  NotInitialisedError,
-  StoreLockedError,
-  StoreUnavailableError,
-  type LockOwner,
-} from '../errors/index.js';
+import { NotInitialisedError, StoreUnavailableError, type LockOwner } from '../errors/index.js';
 import { MAINTAIN_LOCK_KEY, waitForMaintenanceLock } from '../maintain/maintenance-lock.js';
 import {
   MIGRATIONS,
@@ -30,10 +32,7 @@ import {
   openSupervisedDatabase,
   type SupervisedDatabase,
 } from '../resilience/instance-supervisor.js';
-import { isLoopback, serveUrl } from '../serve/addresses.js';
-import { OwnerClient } from '../serve/owner-client.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
-import { registerOwnedStore, type OwnerApi } from './owned-store.js';
 import { Store } from './store.js';
 import { ensureValueIndexes } from './value-indexes.js';
 
@@ -62,27 +61,30 @@ export interface OpenStoreOptions {
    */
   readonly wrapDatabase?: (database: Database) => Database;
   /**
-   * When a live `serve` owns the data directory, go through its endpoints (`false`: fail with
-   * E_STORE_LOCKED, as `serve` itself does). @default true
+   * Listen on the data directory's control socket (`DATA_DIR/pgcache.sock`, mode 0600, named in
+   * the lock file) while the store is open, so that `pgcache stats`, `get`, `maintain`, `doctor`…
+   * in other processes go through this one instead of failing with E_STORE_LOCKED. `false` keeps
+   * them out. @default true
    */
-  readonly route?: boolean;
+  readonly control?: boolean;
+  /**
+   * How long `close()` lets operations other processes asked for on the control socket finish
+   * before the store closes under them (they are then told to retry). @default 5000
+   */
+  readonly controlCloseGraceMs?: number;
+  /**
+   * Open the store as a client of a running `pgcache serve`'s Postgres wire endpoint instead of
+   * the directory (the load of `stress --processes`): its URL, the token as password, and how
+   * messages name it, e.g. `serve, pid 4242`. No lock, no control socket.
+   */
+  readonly serveEndpoint?: { readonly url: string; readonly via: string };
   /** Problems that do not stop the store (a stale lock cleared, a flush that failed). */
   readonly onWarning?: (message: string) => void;
   /**
-   * Names this store's connections through `serve` (its list of wire clients), e.g. so that a
-   * process can tell its own connections from the others. @default 'pgcache'
+   * Names this process in other processes' figures: the requests on its control socket, the
+   * maintenance ledger. @default 'pgcache'
    */
   readonly applicationName?: string;
-}
-
-/** What to do when `serve` refuses this process for want of its token. */
-export const SERVE_TOKEN_HINT =
-  'Set PGCACHE_TOKEN (or serve.token in pgcache.config.json) to the --token serve was started with.';
-
-/** `serve` (named by `via`) turned this process away: no token given, or a wrong one. */
-export function serveRefused(via: string, token: string | undefined, cause: unknown): Error {
-  const why = token === undefined ? 'requires a token and none was given' : 'refused the token';
-  return new StoreUnavailableError(`${via} ${why}`, { cause, hint: SERVE_TOKEN_HINT });
 }
 
 /** The PGlite files live in this subdirectory of the data directory, beside the lock file. */
@@ -90,7 +92,9 @@ export const PGDATA_DIR_NAME = 'pgdata';
 
 /**
  * Open the cache store: take the data directory's lock, open the database, check (or apply) the
- * migrations and build the resilience path. The caller owns the store and must `close()` it.
+ * migrations, build the resilience path, and listen on the control socket for other pgcache
+ * processes. The caller owns the store and must `close()` it. A directory another live process
+ * owns is refused with E_STORE_LOCKED (commands go through that owner instead: `StoreAccess`).
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const clock = options.clock ?? systemClock;
@@ -100,37 +104,54 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const { database } = backend;
   try {
     await applyMigrationPolicy(database, options.migrations ?? 'apply', clock);
-    // Through serve, the owner's breaker guards the store: this one only guards the route to it.
-    const routed = backend.kind === 'serve';
-    // The owner creates the indexes its configuration declares (a process through serve does not).
-    if (!routed && options.migrations !== 'skip')
+    // The owner creates the indexes its configuration declares (a client of serve does not).
+    if (options.serveEndpoint === undefined && options.migrations !== 'skip')
       await ensureValueIndexes(database, config.indexes);
-    const runner = new ResilientRunner(config, {
-      database: options.wrapDatabase?.(database) ?? database,
-      clock,
-      breakerInitialState: routed ? undefined : await readBreakerDocument(database, 'store'),
-    });
-    const persisted = routed
-      ? undefined
-      : persistBreaker(runner.breaker, database, clock, options.onWarning);
+    const runner = new CallWatch(
+      new ResilientRunner(config, {
+        database: options.wrapDatabase?.(database) ?? database,
+        clock,
+        breakerInitialState: await readBreakerDocument(database, 'store'),
+      }),
+      { clock, operationTimeoutMs: config.operationTimeoutMs },
+    );
+    const persisted = persistBreaker(runner.breaker, database, clock, options.onWarning);
+    // The owner is made with the store; the store's close() asks it to close its socket first.
+    const closing: { owner?: StoreOwner } = {};
     const store = new Store(config, {
       database,
       runner,
       clock,
       lock: backend.kind === 'embedded' ? backend.lock : undefined,
       onWarning: options.onWarning,
-      onClose: () => persisted?.close(),
-      owner: backend.kind === 'serve' ? backend.owner : undefined,
+      beforeClose: async () => closing.owner?.close(options.controlCloseGraceMs ?? 5000),
+      onClose: () => persisted.close(),
+      // A client of serve's endpoint shares serve's session: no advisory lock of its own there.
       maintenanceLock:
-        backend.kind === 'server'
-          ? (deadline) =>
+        backend.kind === 'server' && options.serveEndpoint === undefined
+          ? (deadline, ifIdle) =>
               waitForMaintenanceLock(() => backend.database.trySessionLock(MAINTAIN_LOCK_KEY), {
                 clock,
                 deadline,
+                once: ifIdle,
               })
           : undefined,
     });
-    if (backend.kind === 'embedded') registerOwnedStore(store, backend);
+    const owner = new StoreOwner({
+      store,
+      database,
+      config,
+      clock,
+      watch: runner,
+      self: { pid: host.pid, name: options.applicationName ?? 'pgcache' },
+      ...(backend.kind === 'embedded' ? { lock: backend.lock, instance: backend.database } : {}),
+      onWarning: options.onWarning,
+    });
+    closing.owner = owner;
+    registerStoreOwner(store, owner);
+    if (backend.kind === 'embedded' && backend.control !== undefined) {
+      await listenForOthers(owner, backend.control, options.onWarning);
+    }
     return store;
   } catch (error) {
     await database.close();
@@ -139,24 +160,60 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   }
 }
 
-/** The database a store runs on: its own data directory, a server, or a `serve` process. */
+// A control socket that cannot be opened leaves the store usable, but unreachable: say so, and
+// take the socket out of the lock file so that others fail at once naming this process.
+async function listenForOthers(
+  owner: StoreOwner,
+  path: string,
+  onWarning: ((message: string) => void) | undefined,
+): Promise<void> {
+  try {
+    await owner.listen(path);
+  } catch (error) {
+    owner.withdrawControl();
+    onWarning?.(`other pgcache processes cannot reach this store: ${(error as Error).message}`);
+  }
+}
+
+/** The database a store runs on: its own data directory, or a server (PostgreSQL, or serve's). */
 type Backend =
-  | { readonly kind: 'embedded'; readonly database: SupervisedDatabase; readonly lock: DataDirLock }
-  | { readonly kind: 'server'; readonly database: WireDatabase }
-  | { readonly kind: 'serve'; readonly database: WireDatabase; readonly owner: OwnerApi };
+  | {
+      readonly kind: 'embedded';
+      readonly database: SupervisedDatabase;
+      readonly lock: DataDirLock;
+      /** The control socket to listen on (advertised in the lock), if any. */
+      readonly control: string | undefined;
+    }
+  | { readonly kind: 'server'; readonly database: WireDatabase };
 
 async function openBackend(
   config: PgcacheConfig,
   options: OpenStoreOptions,
   deps: { clock: Clock; host: Host },
 ): Promise<Backend> {
+  const onWarning = options.onWarning === undefined ? {} : { onWarning: options.onWarning };
+  if (options.serveEndpoint !== undefined) {
+    // A client of serve's wire endpoint: serve owns the directory and its session.
+    const { url, via } = options.serveEndpoint;
+    const database = await openWireDatabase({
+      url,
+      poolSize: config.pool.size,
+      via,
+      location: config.dataDir,
+      ...(options.applicationName === undefined
+        ? {}
+        : { applicationName: options.applicationName }),
+      ...onWarning,
+    });
+    return { kind: 'server', database };
+  }
   if (config.databaseUrl !== undefined) {
     // A server needs no lock file: PostgreSQL arbitrates between processes itself.
     const database = await openWireDatabase({
       url: config.databaseUrl,
       poolSize: config.pool.size,
       statementTimeoutMs: config.operationTimeoutMs,
-      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+      ...onWarning,
     });
     return { kind: 'server', database };
   }
@@ -165,16 +222,13 @@ async function openBackend(
       hint: 'Run `pgcache init` to create it, or point --data-dir / PGCACHE_DATA_DIR at an existing store.',
     });
   }
-  let lock: DataDirLock;
-  try {
-    lock = prepareDataDir(config.dataDir, { ...deps, onWarning: options.onWarning });
-  } catch (error) {
-    // A live owner that serves: go through it instead of failing with E_STORE_LOCKED.
-    if (options.route !== false && reachableServe(error, deps.host)) {
-      return openThroughServe(config, error, deps.clock, options);
-    }
-    throw error;
+  const control = options.control === false ? undefined : controlSocketPath(config.dataDir);
+  if (options.control !== false && control === undefined) {
+    options.onWarning?.(
+      `other pgcache processes cannot reach this store while it is open: ${socketPathTooLong(config.dataDir)}`,
+    );
   }
+  const lock = prepareDataDir(config.dataDir, { ...deps, onWarning: options.onWarning, control });
   try {
     // A crashed or hung instance is replaced on the same directory; the lock stays held.
     const database = await openSupervisedDatabase({
@@ -185,68 +239,15 @@ async function openBackend(
           location: config.dataDir,
         }),
     });
-    return { kind: 'embedded', database, lock };
+    return { kind: 'embedded', database, lock, control };
   } catch (error) {
     lock.release();
     throw error;
   }
 }
 
-function reachableServe(error: unknown, host: Host): error is StoreLockedError {
-  return error instanceof StoreLockedError && servesReachably(error.owner, host);
-}
-
-/**
- * True when `owner` is a `serve` this process can go through: it advertises both endpoints, and
- * a loopback one is only reachable from the owner's own host (the lock may sit on a shared file
- * system).
- */
-export function servesReachably(owner: LockOwner, host: Host): boolean {
-  const pg = owner.endpoints?.pg;
-  if (pg === undefined || owner.endpoints?.http === undefined) return false;
-  return owner.host === host.hostname || !isLoopback(pg.host);
-}
-
-async function openThroughServe(
-  config: PgcacheConfig,
-  locked: StoreLockedError,
-  clock: Clock,
-  { onWarning, applicationName }: OpenStoreOptions,
-): Promise<Backend> {
-  const { owner } = locked;
-  const pg = owner.endpoints?.pg;
-  const http = owner.endpoints?.http;
-  if (pg === undefined || http === undefined) throw locked;
-  const via = `serve, pid ${owner.pid}`;
-  const token = config.serve.token;
-  let database: WireDatabase;
-  try {
-    database = await openWireDatabase({
-      url: serveUrl(pg, token),
-      poolSize: config.pool.size,
-      via,
-      location: config.dataDir,
-      ...(onWarning === undefined ? {} : { onWarning }),
-      ...(applicationName === undefined ? {} : { applicationName }),
-    });
-  } catch (error) {
-    // SQLSTATE class 28: invalid authorization (the wire password is serve's token).
-    const sqlState = ((error as Error).cause as { code?: unknown } | undefined)?.code;
-    if (typeof sqlState === 'string' && sqlState.startsWith('28')) {
-      throw serveRefused(via, token, error);
-    }
-    // Its endpoint did not answer: it is starting or stopping. Temporary, like a plain owner.
-    throw new StoreLockedError(
-      `data directory ${config.dataDir} is served by pid ${owner.pid}, whose endpoint ${pg.host}:${pg.port} did not answer`,
-      owner,
-      { hint: 'Retry in a moment; if it keeps failing, check that the serve process is healthy.' },
-    );
-  }
-  return { kind: 'serve', database, owner: new OwnerClient({ url: http.url, token, via }, clock) };
-}
-
-// The drivers load only when used: PGlite for a data directory, `pg` for a server or `serve`
-// (each costs tens of milliseconds of start-up that a short command does not need twice).
+// The driver loads only when used: `pg` for a server (tens of milliseconds of start-up that a
+// command on a data directory does not need).
 async function openWireDatabase(options: WireDatabaseOptions): Promise<WireDatabase> {
   return (await import('../db/wire-database.js')).openWireDatabase(options);
 }
@@ -266,7 +267,13 @@ function resolveLibraryConfig(options: OpenStoreOptions): PgcacheConfig {
 /** Create the data directory (mode 0700) if needed and take its lock. */
 export function prepareDataDir(
   dataDir: string,
-  deps: { clock: Clock; host: Host; onWarning?: ((message: string) => void) | undefined },
+  deps: {
+    clock: Clock;
+    host: Host;
+    onWarning?: ((message: string) => void) | undefined;
+    /** The control socket to advertise in the lock. */
+    control?: string | undefined;
+  },
 ): DataDirLock {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -280,11 +287,23 @@ export function prepareDataDir(
     );
   }
   return acquireDataDirLock(dataDir, deps, {
-    onStaleLock: (owner: LockOwner) =>
+    control: deps.control,
+    onStaleLock: (owner: LockOwner) => {
+      const socket = clearStaleSocket(dataDir, owner) ? ' and its control socket' : '';
       deps.onWarning?.(
-        `cleared a stale lock on ${dataDir} left by pid ${owner.pid} (started ${owner.startedAt}), which is no longer running`,
-      ),
+        `cleared a stale lock${socket} on ${dataDir} left by pid ${owner.pid} (started ${owner.startedAt}), which is no longer running`,
+      );
+    },
   });
+}
+
+/**
+ * Remove the control socket a dead owner of `dataDir` left (named in its stale lock, and only
+ * the directory's own); true when one was removed.
+ */
+export function clearStaleSocket(dataDir: string, owner: LockOwner): boolean {
+  const path = owner.endpoints?.control;
+  return path !== undefined && path === controlSocketPath(dataDir) && removeSocketFile(path);
 }
 
 async function applyMigrationPolicy(

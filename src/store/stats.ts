@@ -24,7 +24,41 @@ export interface LastRun {
   readonly [field: string]: unknown;
 }
 
-/** Everything `pgcache stats` shows (`--json` adds `schemaVersion`). */
+/** The figures of `stats` that are read from the database. */
+export interface StoredFigures {
+  readonly entries: { readonly total: number; readonly byKind: Record<EntryKind, number> };
+  readonly bytes: { readonly total: number; readonly byKind: Record<EntryKind, number> };
+  /** Entries past their expiry and not purged yet. */
+  readonly expired: number;
+  readonly expiredBytes: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly schema: { readonly version: number; readonly latest: number; readonly pending: number };
+  readonly lastMaintenance: LastRun | null;
+  readonly lastStress: LastRun | null;
+  /** The breakers every process persisted. */
+  readonly breakers: readonly BreakerSnapshot[];
+  /** This tool's sessions on a PostgreSQL server, by state. */
+  readonly sessions?: ServerSessionStats | undefined;
+}
+
+/** The figures of `stats` that need no database call (they answer while the session is held). */
+export interface LiveStoreFigures {
+  readonly backend: DatabaseInfo;
+  readonly onDisk: number;
+  readonly wal: number | null;
+  /** The backend's connections, plus `handles`: database handles open in this process. */
+  readonly connections: ConnectionStats & { readonly handles: number };
+  /** The bulkhead: waiting and running calls, outcomes, wait and execution times. */
+  readonly queue: QueueStats;
+  /** This process's live breakers. */
+  readonly breakers: readonly BreakerSnapshot[];
+  readonly retries: RetryStats;
+  /** Restarts of the embedded instance (embedded store only). */
+  readonly instance?: SupervisorStats;
+}
+
+/** Everything `Store.stats()` returns. */
 export interface StoreStats {
   readonly backend: DatabaseInfo;
   readonly entries: { readonly total: number; readonly byKind: Record<EntryKind, number> };
@@ -43,8 +77,8 @@ export interface StoreStats {
   readonly misses: number;
   /**
    * The backend's connections, plus `handles`: database handles open in this process (the
-   * registry); `wire`: the clients of `serve`'s wire endpoint (through `serve`); `sessions`: this
-   * tool's sessions on a PostgreSQL server, by state.
+   * registry); `wire`: the clients of `serve`'s wire endpoint; `sessions`: this tool's sessions
+   * on a PostgreSQL server, by state.
    */
   readonly connections: ConnectionStats & {
     readonly handles: number;
@@ -72,8 +106,10 @@ export interface StatsSources {
   readonly runner: () => RunnerStats;
 }
 
-/** Collect the figures of `stats` (one short read each). */
-export async function gatherStats(sources: StatsSources): Promise<StoreStats> {
+/** Read the figures of `stats` that live in the database (one short read each). */
+export async function readStoredFigures(
+  sources: Pick<StatsSources, 'read' | 'database' | 'now'>,
+): Promise<StoredFigures> {
   const { read, now } = sources;
   const sizes = await read('stats.sizes', (db) => readSizeFigures(db, now));
   const counters = await read('stats.counters', (db) => readCounters(db));
@@ -84,40 +120,85 @@ export async function gatherStats(sources: StatsSources): Promise<StoreStats> {
   const lastStress = await read('stats.meta', (db) =>
     readMeta<Record<string, unknown>>(db, META_KEYS.lastStress),
   );
-  const persisted = await read('stats.breakers', (db) => readBreakerSnapshots(db));
-  const footprint = await sources.database.footprint();
+  const breakers = await read('stats.breakers', (db) => readBreakerSnapshots(db));
   const sessions = await sources.database.sessions?.();
-  const { queue, breakers: live, retries, instance } = sources.runner();
-  const liveNames = new Set(live.map((b) => b.name));
-  const connections = sources.database.connections();
-  const max = sources.maxSizeBytes;
   return {
-    backend: sources.database.describe(),
     entries: sizes.entries,
-    bytes: {
-      total: sizes.bytes.total,
-      byKind: sizes.bytes.byKind,
-      max,
-      usedPercent: Math.round((sizes.bytes.total / max) * 10_000) / 100,
-      onDisk: footprint.onDiskBytes,
-      wal: footprint.walBytes,
-    },
+    bytes: sizes.bytes,
     expired: sizes.expired.entries,
     expiredBytes: sizes.expired.bytes,
     hits: counters['hits'] ?? 0,
     misses: counters['misses'] ?? 0,
-    connections: {
-      ...connections,
-      handles: openHandleCount(),
-      ...(sessions === undefined ? {} : { sessions }),
-    },
     schema: { version: schema.current, latest: schema.latest, pending: schema.pending.length },
     lastMaintenance: toLastRun(lastMaintenance, 'startedAt'),
     lastStress: toLastRun(lastStress, 'finishedAt'),
+    breakers,
+    sessions,
+  };
+}
+
+/** The figures of `stats` that need no database call. */
+export async function readLiveStoreFigures(
+  sources: Pick<StatsSources, 'database' | 'runner'>,
+): Promise<LiveStoreFigures> {
+  const footprint = await sources.database.footprint();
+  const { queue, breakers, retries, instance } = sources.runner();
+  return {
+    backend: sources.database.describe(),
+    onDisk: footprint.onDiskBytes,
+    wal: footprint.walBytes,
+    connections: { ...sources.database.connections(), handles: openHandleCount() },
     queue,
-    breakers: [...live, ...persisted.filter((b) => !liveNames.has(b.name))],
+    breakers,
     retries,
     ...(instance === undefined ? {} : { instance }),
+  };
+}
+
+/** This process's live breakers, then the ones only other processes persisted. */
+export function mergeBreakers(
+  live: readonly BreakerSnapshot[],
+  persisted: readonly BreakerSnapshot[],
+): BreakerSnapshot[] {
+  const names = new Set(live.map((b) => b.name));
+  return [...live, ...persisted.filter((b) => !names.has(b.name))];
+}
+
+/** The share of `max` that `total` bytes use, in percent with two decimals. */
+export function usedPercent(total: number, max: number): number {
+  return Math.round((total / max) * 10_000) / 100;
+}
+
+/** Collect the figures of `stats` (one short read each). */
+export async function gatherStats(sources: StatsSources): Promise<StoreStats> {
+  const stored = await readStoredFigures(sources);
+  const live = await readLiveStoreFigures(sources);
+  const max = sources.maxSizeBytes;
+  return {
+    backend: live.backend,
+    entries: stored.entries,
+    bytes: {
+      ...stored.bytes,
+      max,
+      usedPercent: usedPercent(stored.bytes.total, max),
+      onDisk: live.onDisk,
+      wal: live.wal,
+    },
+    expired: stored.expired,
+    expiredBytes: stored.expiredBytes,
+    hits: stored.hits,
+    misses: stored.misses,
+    connections: {
+      ...live.connections,
+      ...(stored.sessions === undefined ? {} : { sessions: stored.sessions }),
+    },
+    schema: stored.schema,
+    lastMaintenance: stored.lastMaintenance,
+    lastStress: stored.lastStress,
+    queue: live.queue,
+    breakers: mergeBreakers(live.breakers, stored.breakers),
+    retries: live.retries,
+    ...(live.instance === undefined ? {} : { instance: live.instance }),
   };
 }
 

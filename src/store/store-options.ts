@@ -5,7 +5,6 @@ import type { NamespacePolicies } from '../namespaces/namespace-policy.js';
 import type { Deadline } from '../resilience/deadline.js';
 import type { OperationRunner } from '../resilience/operation-runner.js';
 import type { ReleaseLock } from '../maintain/maintenance-lock.js';
-import type { OwnerApi } from './owned-store.js';
 
 /** What callers tune in a store. */
 export interface StoreOptions {
@@ -37,13 +36,14 @@ export interface StoreDeps {
   readonly onWarning?: ((message: string) => void) | undefined;
   /** Called once on close, before the database closes (to end subscriptions, save the breaker). */
   readonly onClose?: (() => void | Promise<void>) | undefined;
+  /** Called once at the start of close(), while the store still takes calls (the control socket). */
+  readonly beforeClose?: (() => Promise<void>) | undefined;
   /**
-   * The process that owns the data directory, when this store reaches it through `serve`: the
-   * figures of `stats` and maintenance runs belong to it, so they are asked of it.
+   * Serialises maintenance runs across processes (a PostgreSQL server's advisory lock): waits
+   * until the deadline, or (`ifIdle`) fails at once with E_MAINTENANCE_RUNNING.
    */
-  readonly owner?: OwnerApi | undefined;
-  /** Serialises maintenance runs across processes (a PostgreSQL server's advisory lock). */
-  readonly maintenanceLock?: ((deadline: Deadline) => Promise<ReleaseLock>) | undefined;
+  readonly maintenanceLock?:
+    ((deadline: Deadline, ifIdle: boolean) => Promise<ReleaseLock>) | undefined;
 }
 
 /** Per-call options. */
@@ -72,4 +72,8 @@ export interface SetOptions extends CallOptions {
 /** Options of {@link Store.maintain}. */
 export interface StoreMaintainOptions extends CallOptions {
   readonly dryRun?: boolean | undefined;
+  /** Fail at once with E_MAINTENANCE_RUNNING when a run is in progress. @default false */
+  readonly ifIdle?: boolean | undefined;
+  /** Who asks, for the maintenance ledger. @default 'this process' */
+  readonly requestedBy?: string | undefined;
 }

@@ -1,6 +1,7 @@
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
+import { MaintenanceQueue } from '../maintain/maintenance-queue.js';
 import {
   MIGRATIONS,
   migrateDown,
@@ -26,10 +27,10 @@ import {
 } from './entry-queries.js';
 import { expiryAt } from './expiry.js';
 import { parseKey } from './keys.js';
-import { listEntries, type ListFilter, type ListReport } from './list-query.js';
-import { META_KEYS, readMeta, writeMeta } from './meta.js';
+import { listEntries, type ListFilter, type ListResult } from './list-query.js';
+import { readMeta, writeMeta } from './meta.js';
 import { gatherStats, type StoreStats } from './stats.js';
-import { StoreMaintenance } from './store-maintenance.js';
+import { maintainStore } from './store-maintenance.js';
 import { STORE_ROUTES as ROUTES } from './store-routes.js';
 import {
   writeEntries,
@@ -57,10 +58,11 @@ export class Store {
   readonly #options: Required<StoreOptions>;
   readonly #deps: StoreDeps;
   readonly #access: AccessRecorder;
-  /** The write rules of a call with nothing to do besides its entries. */
-  readonly #rules: WriteRules;
-  readonly #maintenance: StoreMaintenance;
+  readonly #rules: WriteRules; // of a write with nothing to do besides its entries
+  readonly #maintenance: MaintenanceQueue;
   #closing: Promise<void> | undefined;
+  /** Set by close() once the control socket's callers are answered and buffers flushed. */
+  #refusing = false;
 
   constructor(options: StoreOptions, deps: StoreDeps) {
     this.#options = {
@@ -72,6 +74,7 @@ export class Store {
     };
     this.#deps = deps;
     this.#rules = { namespaces: this.#options.namespaces };
+    this.#maintenance = new MaintenanceQueue(deps.clock);
     this.#access = new AccessRecorder(
       { intervalMs: this.#options.flushIntervalMs, threshold: this.#options.flushThreshold },
       {
@@ -83,18 +86,6 @@ export class Store {
           ),
       },
     );
-    this.#maintenance = new StoreMaintenance(this.#options, {
-      flush: (o) => this.flush(o),
-      deadline: (o) => this.#deadline(o),
-      owner: deps.owner,
-      lock: deps.maintenanceLock,
-      run: (deadline) => (name, fn) => this.#run('write', name, { deadline }, fn),
-      exclusive: (deadline) => (name, fn) => this.#exclusive(name, { deadline }, fn),
-      footprint: () => deps.database.footprint(),
-      reclaimDisk: deps.database.describe().kind === 'embedded',
-      now: () => this.#now(),
-      record: (report, deadline) => this.writeMeta(META_KEYS.lastMaintenance, report, { deadline }),
-    });
   }
 
   /** What the store runs on (embedded directory or server). */
@@ -102,21 +93,15 @@ export class Store {
     return this.#deps.database.describe();
   }
 
-  /**
-   * The live entry under `key` (its value, size and expiry), or `undefined` when absent or
-   * expired. Counts a hit or a miss. With `graceMs`, an entry expired less than that long ago is
-   * returned too (its `expiresAt` tells), and counts as a miss.
-   */
+  /** The live entry under `key`, or `undefined` (`graceMs`: expired that recently too). Counts a hit or a miss. */
   async get(key: string, options: GetOptions = {}): Promise<Entry | undefined> {
     const parsed = parseKey(key);
     const now = this.#deps.clock.now();
-    const since = now - (options.graceMs ?? 0);
-    const read: LiveRead = { key, since: new Date(since).toISOString() };
+    const read: LiveRead = { key, since: new Date(now - (options.graceMs ?? 0)).toISOString() };
     const found = await this.#call(ROUTES.get, options, selectLive, read);
     const live =
       found !== undefined && (found.expiresAt === null || found.expiresAt.getTime() > now);
-    // A hit records the read (access time and count, written in a batch); both count.
-    this.#access.read(key, live, now);
+    this.#access.read(key, live, now); // a hit's access time and count are written in a batch
     return found === undefined ? undefined : toEntry(parsed, found);
   }
 
@@ -125,7 +110,7 @@ export class Store {
     keys: readonly string[],
     options: CallOptions = {},
   ): Promise<(Entry | undefined)[]> {
-    const parsed = keys.map(parseKey);
+    const parsed = keys.map((key) => parseKey(key));
     if (keys.length === 0) return [];
     const now = this.#deps.clock.now();
     const found = await this.#run('read', 'get-many', options, (db) =>
@@ -148,10 +133,7 @@ export class Store {
     return writtenEntry(entry, now, expiresAt);
   }
 
-  /**
-   * Store every item or none: all are validated first, then written in one transaction through
-   * its handle (so no nested transaction can be opened by accident).
-   */
+  /** Store every item or none: all are validated first, then written in one transaction. */
   async setMany(
     items: readonly EntryInput[],
     options: Omit<SetOptions, 'ttlMs'> = {},
@@ -212,7 +194,7 @@ export class Store {
   }
 
   /** {@link list}, and how each `--where` was answered: an index of its path, the GIN index, a scan. */
-  listReport(filter: ListFilter = {}, options: CallOptions = {}): Promise<ListReport> {
+  listReport(filter: ListFilter = {}, options: CallOptions = {}): Promise<ListResult> {
     const now = this.#now();
     return this.#run('read', 'list', options, (db) => listEntries(db, filter, now));
   }
@@ -243,12 +225,6 @@ export class Store {
   async stats(options: CallOptions = {}): Promise<StoreStats> {
     // Best effort: with the breaker open the write fails, and stats must still answer.
     await this.flush(options).catch(() => undefined);
-    const owner = this.#deps.owner;
-    if (owner !== undefined) {
-      const stats = await owner.stats({ deadline: this.#deadline(options) });
-      const via = this.describe().via;
-      return { ...stats, backend: { ...stats.backend, ...(via === undefined ? {} : { via }) } };
-    }
     const now = this.#now();
     return gatherStats({
       read: (name, fn) => this.#run('read', name, options, fn, { bypassBreaker: true }),
@@ -259,9 +235,35 @@ export class Store {
     });
   }
 
-  /** Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run. */
+  /**
+   * Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run.
+   * Runs never overlap: one that finds another in progress waits for it within its deadline
+   * (`ifIdle`: at once), then runs; giving up is E_MAINTENANCE_RUNNING.
+   */
   maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
-    return this.#maintenance.run(options);
+    const deadline = this.#deadline(options);
+    const ifIdle = options.ifIdle === true;
+    const requestedBy = options.requestedBy ?? 'this process';
+    return this.#maintenance.run({ requestedBy, deadline, ifIdle }, async () => {
+      await this.flush({ deadline });
+      const release = await this.#deps.maintenanceLock?.(deadline, ifIdle);
+      try {
+        const dryRun = options.dryRun === true;
+        return await maintainStore(
+          { ...this.#options, dryRun, by: requestedBy },
+          {
+            run: (name, fn) => this.#run('write', name, { deadline }, fn),
+            exclusive: (name, fn) => this.#exclusive(name, { deadline }, fn),
+            footprint: () => this.#deps.database.footprint(),
+            reclaimDisk: this.describe().kind === 'embedded',
+            now: () => this.#now(),
+            deadline,
+          },
+        );
+      } finally {
+        await release?.();
+      }
+    });
   }
 
   /** Read a bookkeeping document (last maintenance, last stress run…). */
@@ -286,6 +288,9 @@ export class Store {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // Callers on the control socket are answered (or told to come back) first.
+      await this.#deps.beforeClose?.();
+      this.#maintenance.close();
       this.#access.stop();
       const deadline = Deadline.after(this.#deps.clock, Math.min(this.#options.timeoutMs, 5000));
       try {
@@ -295,6 +300,7 @@ export class Store {
           `access times and counters were not saved: ${(error as Error).message}`,
         );
       }
+      this.#refusing = true;
       await this.#deps.runner.close(deadline).catch(() => undefined);
       await this.#deps.onClose?.();
       await this.#deps.database.close().catch(() => undefined);
@@ -305,7 +311,7 @@ export class Store {
 
   /**
    * This process's own resilience figures (queue, breakers, retries, instance restarts), without
-   * a database call; `stats()` answers for the owner when the store is reached through `serve`.
+   * a database call.
    */
   runnerStats(): RunnerStats {
     return this.#deps.runner.stats();
@@ -347,7 +353,7 @@ export class Store {
     fn: (db: Database, arg: A) => Promise<T>,
     arg: A,
   ): Promise<T> {
-    if (this.#closing !== undefined) return Promise.reject(closedStoreError(route.name));
+    if (this.#refusing) return Promise.reject(closedStoreError(route.name));
     return this.#deps.runner.call(route, this.#deadline(options), fn, arg);
   }
 
@@ -364,7 +370,7 @@ export class Store {
     fn: (db: Database) => Promise<T>,
     extra: { bypassBreaker?: boolean } = {},
   ): Promise<T> {
-    if (this.#closing !== undefined) return Promise.reject(closedStoreError(name));
+    if (this.#refusing) return Promise.reject(closedStoreError(name));
     return this.#deps.runner.run({ kind, name, deadline: this.#deadline(options), ...extra }, fn);
   }
 
@@ -374,8 +380,8 @@ export class Store {
     fn: (db: Database) => Promise<T>,
     extra: { bypassBreaker?: boolean } = {},
   ): Promise<T> {
-    const deadline = this.#deadline(options);
-    return this.#deps.runner.exclusive({ kind: 'write', name, deadline, ...extra }, fn);
+    const op = { kind: 'write' as const, name, deadline: this.#deadline(options), ...extra };
+    return this.#deps.runner.exclusive(op, fn);
   }
 
   #deadline(options: CallOptions): Deadline {

@@ -27,4 +27,28 @@ describe('pgcache doctor, as a user runs it', () => {
     expect(healthy).toMatchObject({ exitCode: 0, stderr: '', timedOut: false });
     expect(healthy.stdout).toMatch(/11 checks in .*: 11 passed, 0 warnings, 0 failed — healthy$/);
   }, 120_000);
+
+  it('an owner it cannot go through: the checks that need the store are skipped with the reason, and the run is not a pass (exit 1) unless --allow-skips', async () => {
+    const dataDir = copyTemplateDataDir();
+    const { child: holder, pid } = await startHolder(dataDir, { control: false });
+    try {
+      const run = await pgcache(['doctor', '--data-dir', dataDir]);
+      expect(run).toMatchObject({ exitCode: 1, timedOut: false });
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^- open +skipped: owned by pid ${pid} .*, which has no control socket to go through$`,
+          'm',
+        ),
+      );
+      expect(run.stdout).toMatch(
+        /11 checks in .*: 4 passed, 0 warnings, 0 failed, 7 skipped — not everything was checked \(--allow-skips accepts that\)$/,
+      );
+      const allowed = await pgcache(['doctor', '--allow-skips', '--data-dir', dataDir]);
+      expect(allowed.exitCode).toBe(0);
+      expect(allowed.stdout).toMatch(/7 skipped — no failures in what was checked$/);
+    } finally {
+      holder.stdin?.end();
+      await holder;
+    }
+  }, 120_000);
 });

@@ -45,7 +45,7 @@ if (POSTGRES_SKIP_REASON === undefined) {
       expect(maintain.json()).toMatchObject({ reclaimed: 'server', dryRun: false });
     });
 
-    it('serialises maintain with an advisory lock: a run waits while another holds it and gives up at its deadline (75); released, it runs', async () => {
+    it('serialises maintain with an advisory lock: a run waits while another holds it and at its deadline reports it did not start (exit 0, for cron); --if-idle does at once; released, it runs', async () => {
       const holder = new pg.Client({ connectionString: schema.url });
       await holder.connect();
       try {
@@ -53,8 +53,14 @@ if (POSTGRES_SKIP_REASON === undefined) {
           MAINTAIN_LOCK_KEY,
         ]);
         const blocked = await cli('maintain', '--json', '--timeout', '1s');
-        expect(blocked.exitCode).toBe(75);
-        expect(blocked.error()).toMatchObject({ code: 'E_MAINTENANCE_RUNNING' });
+        expect(blocked).toMatchObject({ exitCode: 0, stderr: '' });
+        expect(blocked.json()).toEqual({
+          schemaVersion: 1,
+          skipped: true,
+          reason: expect.stringMatching(/^another `pgcache maintain` is running on this server/),
+        });
+        const idle = await cli('maintain', '--if-idle', '--quiet');
+        expect(idle).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
         await holder.query('SELECT pg_advisory_unlock($1::int, hashtext(current_schema()))', [
           MAINTAIN_LOCK_KEY,
         ]);

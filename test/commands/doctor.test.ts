@@ -25,7 +25,7 @@ const IDS = [
 interface DoctorJson {
   schemaVersion: number;
   checks: { id: string; status: string; detail: string; fix: string; fixed?: string }[];
-  summary: { pass: number; warn: number; fail: number; fixed: number };
+  summary: { pass: number; warn: number; fail: number; skip: number; fixed: number };
 }
 
 describe('pgcache doctor', () => {
@@ -71,7 +71,7 @@ describe('pgcache doctor', () => {
           data: { openMs: expect.any(Number) },
         }),
       ],
-      summary: { pass: 3, warn: 0, fail: 0, fixed: 0 },
+      summary: { pass: 3, warn: 0, fail: 0, skip: 0, fixed: 0 },
       durationMs: expect.any(Number),
     });
   });
@@ -106,7 +106,7 @@ describe('pgcache doctor', () => {
     const run = await runCli(['doctor', 'config', 'data-dir', 'open'], { cwd });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(
-      /^✗ config +maxSizeBytes from .*pgcache.config.json: "lots" is not a size; use bytes or a unit: 512KB, 100MB, 1GiB\n +fix: Set maxSizeBytes to a valid value \(logical size maintain evicts down from\)\.\n! data-dir +skipped: the configuration does not load\n/,
+      /^✗ config +maxSizeBytes from .*pgcache.config.json: "lots" is not a size; use bytes or a unit: 512KB, 100MB, 1GiB\n +fix: Set maxSizeBytes to a valid value \(logical size maintain evicts down from\)\.\n- data-dir +skipped: the configuration does not load\n/,
     );
   });
 

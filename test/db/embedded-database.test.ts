@@ -108,4 +108,23 @@ describe('EmbeddedDatabase', () => {
       sqlState: '42601',
     });
   });
+
+  it("runs PGlite in a thread of its own: the caller's event loop turns while a statement runs", async () => {
+    const handle = await open();
+    let done = false;
+    const sleeping = handle.query('SELECT pg_sleep(0.5)').then(() => (done = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    await sleeping;
+    expect(done).toBe(true);
+  });
+
+  it('abandon() ends a thread stuck in a statement; what was running on it fails as a crash', async () => {
+    const handle = await open();
+    const stuck = handle.query('SELECT pg_sleep(600)').catch((error: unknown) => error);
+    handle.abandon();
+    expect(await stuck).toMatchObject({ code: 'E_INSTANCE_CRASHED' });
+    expect(handle.stopped).toBe(true);
+    await expect(handle.query('SELECT 1')).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
 });

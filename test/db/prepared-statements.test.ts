@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { protocol } from '@electric-sql/pglite';
+import { PGlite, protocol } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.js';
 import { PgliteChannel } from '../../src/db/pglite-channel.js';
@@ -8,34 +8,39 @@ import { copyTemplateDataDir } from '../support/data-dir.js';
 
 const { serialize } = protocol;
 
+const TABLE = `CREATE TABLE prep_t (k text PRIMARY KEY, v jsonb, n int8, at timestamptz, ok boolean)`;
+
 describe('prepared statements in the embedded adapter', () => {
+  // The adapter (PGlite in its database thread), and PGlite itself in this thread on another copy.
   let db: EmbeddedDatabase;
+  let pg: PGlite;
   beforeAll(async () => {
     db = await openEmbeddedDatabase({ pgDataDir: join(copyTemplateDataDir(), 'pgdata') });
-    await db.exec(
-      `CREATE TABLE prep_t (k text PRIMARY KEY, v jsonb, n int8, at timestamptz, ok boolean)`,
-    );
+    await db.exec(TABLE);
+    pg = await PGlite.create({ dataDir: join(copyTemplateDataDir(), 'pgdata') });
+    await pg.exec(TABLE);
   });
   afterAll(async () => {
     await db.close();
+    await pg.close();
   });
 
-  it('returns exactly what PGlite query() returns, types parsed the same way', async () => {
+  it('returns exactly what PGlite query() returns, types parsed the same way (across the thread too)', async () => {
     const at = new Date('2026-11-22T12:00:00.000Z');
-    const insert = await db.query(
-      `INSERT INTO prep_t VALUES ($1, $2::jsonb, $3, $4, $5) RETURNING *`,
-      ['a', JSON.stringify({ x: [1, 'é'] }), 7, at, true],
-    );
-    expect(insert.affectedRows).toBe(1);
+    const row = ['a', JSON.stringify({ x: [1, 'é'] }), 7, at, true];
+    const insertSql = `INSERT INTO prep_t VALUES ($1, $2::jsonb, $3, $4, $5) RETURNING *`;
+    expect((await db.query(insertSql, row)).affectedRows).toBe(1);
+    const statements = new PreparedStatements(PgliteChannel.of(pg), pg);
+    expect(statements.query(insertSql, row, false).affectedRows).toBe(1);
     const sql = `SELECT k, v, n, at, ok FROM prep_t WHERE k = $1 AND at <= $2`;
-    const prepared = await db.query(sql, ['a', new Date('2030-01-01T00:00:00Z')]);
-    // PGlite keeps the adapter's write callback until one of its own protocol calls resets it.
-    await db.pglite.execProtocol(new Uint8Array(0));
-    const plain = await db.pglite.query(sql, ['a', new Date('2030-01-01T00:00:00Z')]);
-    expect(prepared.rows).toEqual(plain.rows);
-    // After a PGlite API call, the adapter still gets its own answers.
-    expect((await db.query(sql, ['a', new Date('2030-01-01T00:00:00Z')])).rows).toEqual(plain.rows);
-    expect(prepared.rows).toEqual([{ k: 'a', v: { x: [1, 'é'] }, n: 7, at, ok: true }]);
+    const params = ['a', new Date('2030-01-01T00:00:00Z')];
+    // PGlite keeps the channel's write callback until one of its own protocol calls resets it.
+    await pg.execProtocol(new Uint8Array(0));
+    const plain = await pg.query(sql, params);
+    // After a PGlite API call, the channel still gets its own answers.
+    expect(statements.query(sql, params, false).rows).toEqual(plain.rows);
+    expect((await db.query(sql, params)).rows).toEqual(plain.rows);
+    expect(plain.rows).toEqual([{ k: 'a', v: { x: [1, 'é'] }, n: 7, at, ok: true }]);
     expect((await db.query(sql, ['missing', at])).rows).toEqual([]);
   });
 
@@ -55,13 +60,14 @@ describe('prepared statements in the embedded adapter', () => {
   });
 
   it('keeps a bounded set of statements, evicting the least recently used', async () => {
-    const small = new PreparedStatements(PgliteChannel.of(db.pglite), db.pglite, 2);
+    const small = new PreparedStatements(PgliteChannel.of(pg), pg, 2);
     for (let i = 0; i < 5; i += 1) {
       expect(small.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1], false).rows).toEqual([
         { n: 1 + i },
       ]);
     }
-    const { rows } = await db.query<{ n: number }>(
+    await pg.execProtocol(new Uint8Array(0));
+    const { rows } = await pg.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE $1`,
       ['SELECT $1::int + %'],
     );

@@ -65,6 +65,27 @@ describe('SessionGate', () => {
   });
 });
 
+describe('SessionGate with a session reset', () => {
+  it('runs the reset once before the first store calls after wire messages, and never otherwise', async () => {
+    const log: string[] = [];
+    const reset = deferred();
+    const gate = new SessionGate(async () => {
+      log.push('reset');
+      await reset.promise;
+    });
+    await gate.runStore(async () => void log.push('store before'));
+    await gate.runWire(async () => ({ value: log.push('wire'), hold: false }));
+    const a = gate.runStore(async () => void log.push('store a'));
+    const b = gate.runStore(async () => void log.push('store b'));
+    await flush();
+    expect(log).toEqual(['store before', 'wire', 'reset']);
+    reset.resolve();
+    await Promise.all([a, b]);
+    await gate.runStore(async () => void log.push('store c'));
+    expect(log).toEqual(['store before', 'wire', 'reset', 'store a', 'store b', 'store c']);
+  });
+});
+
 describe('ProtocolStateTracker', () => {
   const ready = (status: string) => Buffer.from([0x5a, 0, 0, 0, 5, status.charCodeAt(0)]);
   const state = (message: Buffer, ...chunks: Buffer[]) => {

@@ -185,7 +185,7 @@ describe('doctor: data directory, lock and open', () => {
       fix: `Run \`pgcache doctor --fix\` to remove it (or delete ${join(dataDir, LOCK_FILE_NAME)}).`,
     });
     expect(broken.check('open')).toMatchObject({
-      status: 'warn',
+      status: 'skip',
       detail: `skipped: a stale lock of pid ${DEAD_PID} is in the way`,
     });
     expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(true);
@@ -198,7 +198,7 @@ describe('doctor: data directory, lock and open', () => {
     });
     expect(fixed.check('open').status).toBe('pass');
     const again = await runTestDoctor(dataDir, { checks: ['lock'], fix: true });
-    expect(again.report.summary).toEqual({ pass: 1, warn: 0, fail: 0, fixed: 0 });
+    expect(again.report.summary).toEqual({ pass: 1, warn: 0, fail: 0, skip: 0, fixed: 0 });
   });
 
   it('lock: a leftover postmaster.pid alone warns; a lock from another host warns; an unreadable one fails', async () => {
@@ -218,7 +218,7 @@ describe('doctor: data directory, lock and open', () => {
       ]),
     ).toEqual([
       ['warn', expect.stringMatching(/^locked by pid 77 on another host \(elsewhere\) since/)],
-      ['warn', 'skipped: locked by pid 77 on another host (elsewhere)'],
+      ['skip', 'skipped: locked by pid 77 on another host (elsewhere)'],
     ]);
     writeFileSync(join(dataDir, LOCK_FILE_NAME), 'garbage');
     expect(
@@ -229,9 +229,9 @@ describe('doctor: data directory, lock and open', () => {
     });
   });
 
-  it('lock: a live owner in a child process is reported with its pid; the checks that need the store are skipped, never forced', async () => {
+  it('lock: a live owner without a control socket is reported with its pid; the checks that need the store are skipped, never forced', async () => {
     const dataDir = copyTemplateDataDir();
-    const { child: holder, pid } = await startHolder(dataDir, { timeout: 60_000 });
+    const { child: holder, pid } = await startHolder(dataDir, { timeout: 60_000, control: false });
     children.push(holder);
     const run = await runTestDoctor(dataDir, {
       checks: ['lock', 'open', 'integrity', 'connections'],
@@ -240,19 +240,23 @@ describe('doctor: data directory, lock and open', () => {
     expect(run.check('lock')).toMatchObject({
       status: 'pass',
       detail: expect.stringMatching(
-        new RegExp(`^owned by live pid ${pid}, running since \\S+, no endpoints$`),
+        new RegExp(`^owned by live pid ${pid}, running since \\S+; it has no control socket$`),
       ),
       data: { owner: expect.objectContaining({ pid }) },
     });
     for (const id of ['open', 'integrity', 'connections']) {
       expect(run.check(id)).toMatchObject({
-        status: 'warn',
+        status: 'skip',
         skipped: true,
         detail: expect.stringMatching(
-          new RegExp(`^skipped: owned by pid ${pid} \\(running since `),
+          new RegExp(
+            `^skipped: owned by pid ${pid} \\(running since .*\\), which has no control socket`,
+          ),
         ),
         fix: expect.stringMatching(
-          new RegExp(`^Stop pid ${pid} and run .* or keep the store open with \`pgcache serve\``),
+          new RegExp(
+            `^Stop pid ${pid} and run .* or open the store there with its control socket on`,
+          ),
         ),
       });
     }
@@ -273,7 +277,7 @@ describe('doctor: data directory, lock and open', () => {
       },
       {
         id: 'schema',
-        status: 'warn',
+        status: 'skip',
         detail: 'skipped: the store did not open (see the open check)',
       },
     ]);

@@ -60,7 +60,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
     expect(await count(db)).toBe(50);
     expect(h.instances).toHaveLength(2);
     expect(h.instances[1]?.statements).toEqual([COUNT_META]);
-    expect(first.inner.pglite.closed).toBe(true);
+    expect(first.inner.stopped).toBe(true);
     expect(db.stats()).toEqual({
       state: 'open',
       generation: 2,
@@ -158,7 +158,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
     await expect(db.exec('SELECT 1')).rejects.toMatchObject({ code: 'E_CLOSED' });
     expect(await db.probe(100)).toBe('closed');
     expect(db.stats().state).toBe('closed');
-    expect(h.instances.every((i) => i.inner.pglite.closed)).toBe(true);
+    expect(h.instances.every((i) => i.inner.stopped)).toBe(true);
   });
 
   it('closing during a reopen closes the new instance too', async () => {
@@ -168,6 +168,6 @@ describe('SupervisedDatabase on a real PGlite', () => {
     const waiting = db.query('SELECT 1').catch((e: unknown) => e);
     await db.close();
     expect(await waiting).toBeInstanceOf(ClosedError);
-    expect(h.instances.every((i) => i.inner.pglite.closed)).toBe(true);
+    expect(h.instances.every((i) => i.inner.stopped)).toBe(true);
   });
 });

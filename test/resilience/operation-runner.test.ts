@@ -35,6 +35,12 @@ const OPTIONS = {
   breaker: { threshold: 5, halfOpenAfterMs: 30_000 },
 } satisfies RunnerOptions;
 
+/** Let event-loop turns pass until `done()` holds (a bounded number; no time is measured). */
+async function turnsUntil(done: () => boolean, turns = 100_000): Promise<void> {
+  for (let i = 0; i < turns && !done(); i += 1) await new Promise((r) => setImmediate(r));
+  if (!done()) throw new Error(`still not done after ${turns} event-loop turns`);
+}
+
 function gate(): { wait: Promise<void>; open: () => void } {
   let open: () => void = () => undefined;
   const wait = new Promise<void>((resolve) => (open = resolve));
@@ -260,9 +266,12 @@ describe('ResilientRunner against a supervised PGlite', () => {
   it('recovers from a hang: the attempt times out, the probe replaces the instance, the retry succeeds', async () => {
     for (let i = 0; i < 10; i += 1) await write(`h${i}`, i);
     const { hangs } = db.stats();
-    h.current.freeze();
+    const frozen = h.current.freeze();
     const pending = write('after-hang', 1);
+    // Time moves only once the call waits on the frozen instance (its timer is armed by then).
+    await turnsUntil(() => frozen.unanswered === 1);
     await h.clock.tick(1000); // the attempt times out; the probe's SELECT 1 hangs as well
+    await turnsUntil(() => frozen.unanswered === 2);
     await h.clock.tick(1000); // the probe gives up: the instance is replaced
     await pending;
     expect(await keys()).toHaveLength(11);

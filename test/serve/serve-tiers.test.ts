@@ -202,7 +202,7 @@ describe('the write-behind outbox under serve', () => {
     await onShutdown.close();
     expect(origin.stored.get('/react/drained.json')).toBe('"drained"');
     const after = await start({ outboxFlushMs: 0 });
-    expect((await after.stats()).outbox.depth).toBe(0);
+    expect((await after.stats()).outbox?.depth).toBe(0);
     await after.close();
   });
 

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { startServe, type ServeHandle, type ServeOptions } from '../../src/serve/serve.js';
 import { openStore } from '../../src/store/open-store.js';
-import { ownedStoreOf } from '../../src/store/owned-store.js';
+import { storeOwnerOf } from '../../src/control/store-owner.js';
 import type { Store } from '../../src/store/store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { wasmCrash } from '../support/faulty-database.js';
@@ -143,9 +143,9 @@ describe("serve's wire endpoint on the store's one session", () => {
     const before = await client(port);
     await before.query('SELECT 1');
     await store.set('app:before-crash', 3);
-    const owned = ownedStoreOf(store);
+    const instance = storeOwnerOf(store).deps.instance;
     await expect(
-      owned?.database.withInstance('test', () => Promise.reject(wasmCrash())),
+      instance?.withInstance('test', () => Promise.reject(wasmCrash())),
     ).rejects.toMatchObject({
       code: 'E_INSTANCE_CRASHED',
     });
@@ -160,7 +160,7 @@ describe("serve's wire endpoint on the store's one session", () => {
       ).rows,
     ).toEqual([{ n: 1 }]);
     expect((await store.get('app:before-crash'))?.value).toBe(3);
-    expect(owned?.database.generation).toBe(2);
+    expect(instance?.generation).toBe(2);
   });
 });
 
@@ -175,8 +175,8 @@ describe('a long wire transaction', () => {
       await a.until('Z');
       let verdict: string | undefined;
       // The probe's SELECT 1 waits behind the transaction; the client goes on meanwhile.
-      const probing = ownedStoreOf(store)
-        ?.database.probe(100)
+      const probing = storeOwnerOf(store)
+        .deps.instance?.probe(100)
         .then((v) => (verdict = v));
       const select = async (i: number): Promise<void> => {
         a.send(frontend.query(`SELECT ${i}`));
@@ -195,7 +195,7 @@ describe('a long wire transaction', () => {
       expect(a.closed).toBe(false);
       a.send(frontend.query('COMMIT'));
       await a.until('Z');
-      expect(ownedStoreOf(store)?.database.generation).toBe(1);
+      expect(storeOwnerOf(store).deps.instance?.generation).toBe(1);
     } finally {
       a.close();
       await serve.close();

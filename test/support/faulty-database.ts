@@ -62,6 +62,9 @@ export class FaultyDatabase<D extends Database = Database> implements Database {
     return this;
   }
 
+  /** Calls left without an answer since {@link freeze}. */
+  unanswered = 0;
+
   /** From now on never answer anything, like an instance whose mutex is held for ever. */
   freeze(): this {
     this.#frozen = true;
@@ -128,7 +131,10 @@ export class FaultyDatabase<D extends Database = Database> implements Database {
   }
 
   #fault(sql: string, params: readonly unknown[]): Promise<never> | undefined {
-    if (this.#frozen) return new Promise<never>(() => undefined);
+    if (this.#frozen) {
+      this.unanswered += 1;
+      return new Promise<never>(() => undefined);
+    }
     const fault = this.#faults.find((f) => f.remaining > 0 && f.pattern.test(sql));
     if (fault !== undefined && fault.skip > 0) fault.skip -= 1;
     else if (fault !== undefined) {

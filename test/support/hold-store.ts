@@ -14,13 +14,15 @@ export interface Holder {
 
 /**
  * Start support/bin/hold-store.mjs on `dataDir` (stdin piped) and wait for its
- * "ready <pid>" line. `reject` (default false) and `timeout` (default none) go to execa.
+ * "ready <pid>" line. `control: false` opens the store without its control socket; `reject`
+ * (default false) and `timeout` (default none) go to execa.
  */
 export async function startHolder(
   dataDir: string,
-  options: { reject?: boolean; timeout?: number } = {},
+  options: { reject?: boolean; timeout?: number; control?: boolean } = {},
 ): Promise<Holder> {
-  const child = execa('node', [HOLDER, dataDir], {
+  const args = options.control === false ? [HOLDER, dataDir, '--no-control'] : [HOLDER, dataDir];
+  const child = execa('node', args, {
     stdin: 'pipe',
     reject: options.reject ?? false,
     ...(options.timeout === undefined ? {} : { timeout: options.timeout }),

@@ -30,7 +30,7 @@ export class InstanceHarness {
 
   /** Open the next instance (pass as `() => harness.open()`). */
   async open(): Promise<FaultyDatabase<EmbeddedDatabase>> {
-    if (this.instances.some((i) => !i.inner.pglite.closed)) this.overlaps += 1;
+    if (this.instances.some((i) => !i.inner.stopped)) this.overlaps += 1;
     if (this.failOpens > 0) {
       this.failOpens -= 1;
       throw new StoreUnavailableError('scripted: the data directory cannot be opened');

@@ -31,23 +31,43 @@ export const frontend = {
     return Buffer.concat([int32(body.length + 4), body]);
   },
   query: (sql: string): Buffer => typed('Q', cstr(sql)),
-  parse: (sql: string): Buffer => typed('P', Buffer.concat([cstr(''), cstr(sql), int16(0)])),
-  bind: (values: string[]): Buffer =>
+  parse: (sql: string, name = ''): Buffer =>
+    typed('P', Buffer.concat([cstr(name), cstr(sql), int16(0)])),
+  bind: (values: string[], statement = ''): Buffer =>
     typed(
       'B',
       Buffer.concat([
         cstr(''),
-        cstr(''),
+        cstr(statement),
         int16(0),
         int16(values.length),
         ...values.flatMap((v) => [int32(Buffer.byteLength(v)), Buffer.from(v)]),
         int16(0),
       ]),
     ),
+  describe: (name: string, target: 'S' | 'P' = 'S'): Buffer =>
+    typed('D', Buffer.concat([Buffer.from(target), cstr(name)])),
+  close: (name: string, target: 'S' | 'P' = 'S'): Buffer =>
+    typed('C', Buffer.concat([Buffer.from(target), cstr(name)])),
   execute: (): Buffer => typed('E', Buffer.concat([cstr(''), int32(0)])),
   sync: (): Buffer => typed('S', Buffer.alloc(0)),
+  flush: (): Buffer => typed('H', Buffer.alloc(0)),
+  copyData: (text: string): Buffer => typed('d', Buffer.from(text)),
+  copyDone: (): Buffer => typed('c', Buffer.alloc(0)),
+  copyFail: (text: string): Buffer => typed('f', cstr(text)),
   password: (text: string): Buffer => typed('p', cstr(text)),
+  terminate: (): Buffer => typed('X', Buffer.alloc(0)),
 };
+
+/** Send a CancelRequest for (`pid`, `secret`) on a connection of its own; resolves once it is closed. */
+export async function sendCancelRequest(port: number, pid: number, secret: number): Promise<void> {
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(Buffer.concat([int32(16), int32(80_877_102), int32(pid), int32(secret)]));
+  await closed;
+}
 
 /**
  * A Postgres connection driven message by message (no driver), to send what a driver never
@@ -59,6 +79,9 @@ export class RawWireClient {
   #messages: BackendMessage[] = [];
   #waiters: (() => void)[] = [];
   closed = false;
+  /** What BackendKeyData said: the process id and secret to cancel with. */
+  pid = 0;
+  secret = 0;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
@@ -88,7 +111,9 @@ export class RawWireClient {
     await new Promise((resolve) => socket.once('connect', resolve));
     const client = new RawWireClient(socket);
     client.send(frontend.startup({ user: 'raw', database: 'postgres', ...params }));
-    await client.until('Z');
+    const key = (await client.until('Z')).find((m) => m.type === 'K');
+    client.pid = key?.body.readInt32BE(0) ?? 0;
+    client.secret = key?.body.readInt32BE(4) ?? 0;
     return client;
   }
 
@@ -109,6 +134,22 @@ export class RawWireClient {
   close(): void {
     this.#socket.end();
   }
+
+  /** Drop the connection without a word (no Terminate), possibly in the middle of a message. */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  /** Send a query and return its messages up to ReadyForQuery. */
+  async query(sql: string): Promise<BackendMessage[]> {
+    this.send(frontend.query(sql));
+    return this.until('Z');
+  }
+}
+
+/** The transaction status of the last ReadyForQuery in `messages`. */
+export function readyStatus(messages: readonly BackendMessage[]): string | undefined {
+  return messages.findLast((m) => m.type === 'Z')?.body.toString('latin1');
 }
 
 /** The text of the first column of each DataRow in `messages`. */

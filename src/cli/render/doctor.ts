@@ -3,7 +3,7 @@ import type { Check, CheckStatus } from '../../doctor/check.js';
 import type { CheckOutcome, DoctorReport } from '../../doctor/run-doctor.js';
 import { styles, type TerminalFeatures } from '../terminal.js';
 
-const SYMBOL: Record<CheckStatus, string> = { pass: '✓', warn: '!', fail: '✗' };
+const SYMBOL: Record<CheckStatus, string> = { pass: '✓', warn: '!', fail: '✗', skip: '-' };
 const ID_WIDTH = 13;
 const INDENT = ' '.repeat(2 + ID_WIDTH);
 
@@ -13,7 +13,7 @@ const INDENT = ' '.repeat(2 + ID_WIDTH);
  */
 export function renderCheck(outcome: CheckOutcome, term: TerminalFeatures): string {
   const s = styles(term.color);
-  const colour = { pass: s.green, warn: s.yellow, fail: s.red }[outcome.status];
+  const colour = { pass: s.green, warn: s.yellow, fail: s.red, skip: s.yellow }[outcome.status];
   const lines = [
     `${colour(SYMBOL[outcome.status])} ${outcome.id.padEnd(ID_WIDTH - 1)} ${wrap(outcome.detail, term)}`,
   ];
@@ -24,25 +24,38 @@ export function renderCheck(outcome: CheckOutcome, term: TerminalFeatures): stri
   return `${lines.join('\n')}\n`;
 }
 
-/** The closing summary: how many checks passed, warned, failed and were fixed. */
+/**
+ * The closing summary: how many checks passed, warned, failed, were skipped and were fixed. A run
+ * with skipped checks is not healthy: what was not checked did not pass.
+ */
 export function renderDoctorSummary(
   report: DoctorReport,
   options: { failed: boolean },
   term: TerminalFeatures,
 ): string {
   const s = styles(term.color);
-  const { pass, warn, fail, fixed } = report.summary;
+  const { pass, warn, fail, skip, fixed } = report.summary;
   const parts = [
     `${pass} passed`,
     warn === 0 ? '0 warnings' : s.yellow(`${warn} warning${warn === 1 ? '' : 's'}`),
     fail === 0 ? '0 failed' : s.red(`${fail} failed`),
+    ...(skip === 0 ? [] : [s.yellow(`${skip} skipped`)]),
     ...(fixed === 0 ? [] : [`${fixed} fixed`]),
   ];
-  const verdict = options.failed
-    ? s.red(fail === 0 ? 'warnings fail under --strict' : 'problems found')
-    : warn > 0
-      ? s.yellow('no failures')
-      : s.green('healthy');
+  const verdict =
+    fail > 0
+      ? s.red('problems found')
+      : skip > 0
+        ? s.yellow(
+            options.failed
+              ? 'not everything was checked (--allow-skips accepts that)'
+              : 'no failures in what was checked',
+          )
+        : options.failed
+          ? s.red('warnings fail under --strict')
+          : warn > 0
+            ? s.yellow('no failures')
+            : s.green('healthy');
   return `\n${report.checks.length} checks in ${formatDuration(report.durationMs)}: ${parts.join(', ')} — ${verdict}\n`;
 }
 

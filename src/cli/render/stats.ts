@@ -1,47 +1,49 @@
 import { formatBytes, formatDuration, formatRelative } from '../../config/units.js';
+import { describeHolder } from '../../operations/live-figures.js';
+import type { StatsReport } from '../../operations/stats-report.js';
 import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
-import type { StoreStats } from '../../store/stats.js';
 import { renderPairs, renderTable } from './table.js';
+import { renderTierStats } from './tier-stats.js';
 import type { TerminalFeatures } from '../terminal.js';
 
-/** The `stats --json` document body (without schemaVersion). */
-export function statsJson(stats: StoreStats): Record<string, unknown> {
-  return { ...stats };
-}
+const KINDS = ['component', 'block', 'generic'] as const;
 
-/** `stats` as text: tables on a terminal, `key: value` lines when piped. */
-export function renderStats(stats: StoreStats, term: TerminalFeatures, now: number): string {
-  const kinds = ['component', 'block', 'generic'] as const;
+/**
+ * `stats` as text: tables on a terminal, `key: value` lines when piped. Figures that need the
+ * database read `unavailable` while a wire client holds the session, naming it.
+ */
+export function renderStats(stats: StatsReport, term: TerminalFeatures, now: number): string {
+  const missing =
+    stats.unavailable === undefined ? 'n/a' : `unavailable (${stats.unavailable.reason})`;
   const pairs: [string, string][] = [
     [
       'backend',
       `${stats.backend.engine} ${stats.backend.location}${stats.backend.via === undefined ? '' : ` (via ${stats.backend.via})`}`,
     ],
-    ['entries', String(stats.entries.total)],
-    ...kinds.map((k): [string, string] => [`entries.${k}`, String(stats.entries.byKind[k])]),
-    ['bytes', `${stats.bytes.total} (${formatBytes(stats.bytes.total)})`],
-    ...kinds.map((k): [string, string] => [`bytes.${k}`, String(stats.bytes.byKind[k])]),
-    ['max size', `${formatBytes(stats.bytes.max)} (${stats.bytes.usedPercent}% used)`],
+    ...sizeLines(stats, missing),
+    ['max size', `${formatBytes(stats.bytes.max)} (${stats.bytes.usedPercent ?? '?'}% used)`],
     ['on disk', formatBytes(stats.bytes.onDisk)],
     ['wal', stats.bytes.wal === null ? 'n/a (server)' : formatBytes(stats.bytes.wal)],
-    ['expired, not purged', `${stats.expired} (${formatBytes(stats.expiredBytes)})`],
-    ['hits', String(stats.hits)],
-    ['misses', String(stats.misses)],
+    [
+      'expired, not purged',
+      stats.expired === null
+        ? missing
+        : `${stats.expired} (${formatBytes(stats.expiredBytes ?? 0)})`,
+    ],
+    ['hits', stats.hits === null ? missing : String(stats.hits)],
+    ['misses', stats.misses === null ? missing : String(stats.misses)],
     [
       'connections',
-      `open ${stats.connections.open}, active ${stats.connections.active}, idle ${stats.connections.idle}, waiting ${stats.connections.waiting} (handles in this process: ${stats.connections.handles})`,
+      `open ${stats.connections.open}, active ${stats.connections.active}, idle ${stats.connections.idle}, waiting ${stats.connections.waiting} (handles in ${stats.backend.via === undefined ? 'this process' : 'its process'}: ${stats.connections.handles})`,
     ],
     ...connectionDetails(stats, now),
     [
       'schema',
-      `version ${stats.schema.version} of ${stats.schema.latest}, ${stats.schema.pending} pending`,
+      stats.schema === null
+        ? missing
+        : `version ${stats.schema.version} of ${stats.schema.latest}, ${stats.schema.pending} pending`,
     ],
-    [
-      'last maintenance',
-      stats.lastMaintenance === null
-        ? 'never'
-        : `${formatRelative(stats.lastMaintenance.at, now)} (${stats.lastMaintenance.at})`,
-    ],
+    ['last maintenance', lastRun(stats, missing, now)],
     ['queue', queueLine(stats)],
     ...stats.breakers.map((b): [string, string] => [`breaker ${b.name}`, breakerLine(b, now)]),
     ['retries', `${stats.retries.retried} retried, ${stats.retries.exhausted} gave up`],
@@ -56,25 +58,72 @@ export function renderStats(stats: StoreStats, term: TerminalFeatures, now: numb
     [
       'last stress run',
       stats.lastStress === null
-        ? 'never'
+        ? stats.unavailable === undefined
+          ? 'never'
+          : missing
         : `${String(stats.lastStress['verdict'] ?? '?')} ${formatRelative(stats.lastStress.at, now)}`,
     ],
   ];
-  if (!term.interactive) return renderPairs(pairs);
-  const byKind = renderTable(
+  return `${storeFigures(stats, pairs, term)}${tierFigures(stats, missing, now)}`;
+}
+
+// On a terminal the sizes by kind are a table; piped, every figure is a `key: value` line.
+function storeFigures(
+  stats: StatsReport,
+  pairs: readonly [string, string][],
+  term: TerminalFeatures,
+): string {
+  const { entries, bytes } = stats;
+  if (!term.interactive || entries === null || bytes.byKind === null || bytes.total === null) {
+    return renderPairs(pairs);
+  }
+  const byKind = bytes.byKind;
+  const table = renderTable(
     ['kind', 'entries', 'bytes'],
     [
-      ...kinds.map((k) => [k, String(stats.entries.byKind[k]), formatBytes(stats.bytes.byKind[k])]),
-      ['total', String(stats.entries.total), formatBytes(stats.bytes.total)],
+      ...KINDS.map((k) => [k, String(entries.byKind[k]), formatBytes(byKind[k])]),
+      ['total', String(entries.total), formatBytes(bytes.total)],
     ],
     term,
   );
   const rest = pairs.filter(([k]) => !k.startsWith('entries') && !k.startsWith('bytes'));
-  return `${byKind}${renderPairs(rest)}`;
+  return `${table}${renderPairs(rest)}`;
 }
 
-function connectionDetails(stats: StoreStats, now: number): [string, string][] {
-  const { wire, sessions } = stats.connections;
+function sizeLines(stats: StatsReport, missing: string): [string, string][] {
+  const { entries, bytes } = stats;
+  if (entries === null || bytes.byKind === null || bytes.total === null) {
+    return [
+      ['entries', missing],
+      ['bytes', missing],
+    ];
+  }
+  const byKind = bytes.byKind;
+  return [
+    ['entries', String(entries.total)],
+    ...KINDS.map((k): [string, string] => [`entries.${k}`, String(entries.byKind[k])]),
+    ['bytes', `${bytes.total} (${formatBytes(bytes.total)})`],
+    ...KINDS.map((k): [string, string] => [`bytes.${k}`, String(byKind[k])]),
+  ];
+}
+
+function tierFigures(stats: StatsReport, missing: string, now: number): string {
+  const width = 'expired, not purged'.length;
+  const { tiers, origin, outbox, namespaces } = stats;
+  if (tiers === null || origin === null || outbox === null || namespaces === null) {
+    return renderPairs([['tiers', missing]], width);
+  }
+  return renderTierStats({ tiers, origin, outbox }, namespaces, now, width);
+}
+
+function lastRun(stats: StatsReport, missing: string, now: number): string {
+  const last = stats.lastMaintenance;
+  if (last !== null) return `${formatRelative(last.at, now)} (${last.at})`;
+  return stats.unavailable === undefined ? 'never' : missing;
+}
+
+function connectionDetails(stats: StatsReport, now: number): [string, string][] {
+  const { wire, sessions, holder, control } = stats.connections;
   const lines: [string, string][] = [];
   if (sessions !== undefined) {
     const states = Object.entries(sessions.byState).map(([state, n]) => `${state} ${n}`);
@@ -98,10 +147,20 @@ function connectionDetails(stats: StoreStats, now: number): [string, string][] {
       ]);
     }
   }
+  if (holder !== undefined) {
+    lines.push(['session', holder === null ? 'free' : `held by ${describeHolder(holder)}`]);
+  }
+  if (control !== undefined && control.current > 0) {
+    const requests = control.clients.map(
+      (c) =>
+        `${c.self === true ? 'this command' : `pid ${c.pid} (${c.name})`} ${c.operation}${c.self === true ? '' : ` for ${formatDuration(c.runningMs)}`}`,
+    );
+    lines.push(['control socket', `${control.current} in flight: ${requests.join('; ')}`]);
+  }
   return lines;
 }
 
-function queueLine(stats: StoreStats): string {
+function queueLine(stats: StatsReport): string {
   const q = stats.queue;
   const ms = (n: number): string => `${n.toFixed(2)}ms`;
   return (

@@ -5,14 +5,6 @@ import { renderPairs } from './table.js';
 
 const TIER_NAMES = { l1: 'memory', l2: 'store', l3: 'origin' } as const;
 
-/** The `stats --json` fields of the tiers: `tiers`, `origin`, `outbox`, `namespaces`. */
-export function tierStatsJson(
-  stats: TierStats,
-  namespaces: readonly NamespaceReport[],
-): Record<string, unknown> {
-  return { tiers: stats.tiers, origin: stats.origin, outbox: stats.outbox, namespaces };
-}
-
 /** The tiers, the origin, the outbox and namespaces as `key: value` lines for `stats`. */
 export function renderTierStats(
   stats: TierStats,

@@ -1,24 +1,19 @@
-import { readBreakerSnapshots } from '../../store/breaker-persistence.js';
-import { inspect } from '../store-access.js';
+import { breakersProbe } from '../../operations/doctor-probes.js';
 import type { BreakerSnapshot } from '../../resilience/circuit-breaker.js';
 import { formatRelative } from '../../config/units.js';
 import { judge, type Check, type Finding } from '../check.js';
-import { withSessionStore } from '../with-session-store.js';
+import { throughOwner, withSessionStore } from '../with-session-store.js';
 
 /**
- * Breakers persisted as open or half-open, and the failures they counted. Through `serve` they
- * are the owner's: its live breakers and those other processes persisted (its `stats`).
+ * Breakers open or half-open, and the failures they counted: the live ones of whoever owns the
+ * store (this doctor, or the owner it goes through) and those other processes persisted.
  */
 export const breakersCheck: Check = {
   id: 'breakers',
-  title: "circuit breakers persisted by any process (the owner's, through serve)",
+  title: "circuit breakers: the owner's, and those any process persisted",
   run(ctx) {
-    return withSessionStore(ctx, 2, async (store) => {
-      const via = store.describe().via;
-      const snapshots =
-        via === undefined
-          ? await inspect(store, 'doctor.breakers', readBreakerSnapshots)
-          : (await store.stats()).breakers;
+    return withSessionStore(ctx, 2, async () => {
+      const snapshots = (await ctx.probe(breakersProbe, {})).breakers;
       const now = ctx.now();
       const findings = snapshots.flatMap((b): Finding[] => {
         switch (b.state) {
@@ -45,7 +40,7 @@ export const breakersCheck: Check = {
       const facts =
         snapshots.length === 0
           ? 'no breaker state recorded'
-          : `${snapshots.map((b) => describe(b)).join(', ')}${via === undefined ? '' : ` in ${via}`}`;
+          : `${snapshots.map((b) => describe(b)).join(', ')}${await throughOwner(ctx)}`;
       return judge(facts, findings, { breakers: snapshots });
     });
   },

@@ -1,8 +1,9 @@
 import type { LockOwner } from '../../errors/index.js';
-import { inspect } from '../store-access.js';
-import { judge, plural, type Check, type CheckResult } from '../check.js';
+import { describeHolder } from '../../operations/live-figures.js';
+import { judge, plural, type Check, type CheckResult, type Finding } from '../check.js';
 import {
   idleSessionFindings,
+  leftoverFindings,
   probeData,
   probeFacts,
   probeFindings,
@@ -11,29 +12,37 @@ import {
 } from '../connection-findings.js';
 import type { DoctorContext } from '../doctor-context.js';
 import { runLifecycleProbe, storeProbeTarget } from '../lifecycle-probe.js';
-import { readWireClients, serveAccess, serveProbeTarget } from '../serve-probe.js';
+import { ownerClient, ownerProbeTarget, readOwnerConnections } from '../owner-probe.js';
 import { skippedWithout } from '../with-session-store.js';
 
 /**
  * Leaked connections: the lifecycle probe in this process and, on a PostgreSQL server, this
- * tool's sessions left idle or idle in a transaction. Through `serve`, the probe connects to its
- * wire endpoint (never opening the directory) and the owner's wire clients are judged instead.
+ * tool's sessions left idle or idle in a transaction. Through a live owner, the probe reaches
+ * its control socket (never opening the directory), and the owner's wire clients (`serve`'s) are
+ * judged from its memory: they answer while one of them holds the session.
  */
 export const connectionsCheck: Check = {
   id: 'connections',
   title: 'leaked connections: open/close probe, idle server sessions or serve clients',
   async run(ctx) {
-    const owner = ctx.servingOwner();
-    if (owner !== undefined) return connectionsThroughServe(ctx, owner);
     const session = await ctx.session();
     if (session.state === 'unavailable') return skippedWithout(session);
+    const owner = session.access.owner;
+    if (owner !== undefined) return connectionsThroughOwner(ctx, owner);
     const t = ctx.thresholds;
-    const idle = ctx.embedded
-      ? undefined
-      : await inspect(session.store, 'doctor.sessions', async (db) => {
-          const idleForMs = Math.min(t.idleSessionMs, t.idleInTransactionMs);
-          return (await db.sessions?.({ idleForMs }))?.idle ?? [];
-        });
+    const store = session.access.store;
+    const idle =
+      ctx.embedded || store === undefined
+        ? undefined
+        : await store.execute(
+            'read',
+            'doctor.sessions',
+            async (db) => {
+              const idleForMs = Math.min(t.idleSessionMs, t.idleInTransactionMs);
+              return (await db.sessions?.({ idleForMs }))?.idle ?? [];
+            },
+            { bypassBreaker: true },
+          );
     // The probe measures from a clean slate: the doctor's own store is closed first.
     await ctx.closeSession();
     const probe = await runLifecycleProbe(ctx, storeProbeTarget(ctx));
@@ -48,25 +57,39 @@ export const connectionsCheck: Check = {
   },
 };
 
-async function connectionsThroughServe(ctx: DoctorContext, owner: LockOwner): Promise<CheckResult> {
+async function connectionsThroughOwner(ctx: DoctorContext, owner: LockOwner): Promise<CheckResult> {
   await ctx.closeSession();
-  const serve = serveAccess(ctx, owner);
-  const { wire: before } = await readWireClients(ctx, serve);
-  const unchanged = { before, after: before, leftover: [] };
-  const found = wireFindings(ctx, unchanged);
-  // A client holding the session would make every connection of the probe wait for it.
-  if (found.some((f) => f.status === 'fail')) {
-    return judge(`${wireFacts(unchanged)}; probe not run`, found, {
-      serve: { pid: owner.pid, before },
-    });
+  const client = ownerClient(ctx, owner);
+  const { figures: before } = await readOwnerConnections(ctx, client);
+  const wireBefore = before.wire;
+  const held: Finding[] =
+    wireBefore === null ? [] : wireFindings(ctx, { before: wireBefore, after: wireBefore });
+  const data = { owner: { pid: owner.pid, before } };
+  const holding =
+    before.holder === null ? [] : [`session held by ${describeHolder(before.holder)}`];
+  // A client holding the session: say so at once (nothing that needs the database is asked).
+  if (held.some((f) => f.status === 'fail')) {
+    const wire = wireBefore === null ? [] : [wireFacts({ before: wireBefore, after: wireBefore })];
+    return judge([...wire, ...holding, 'probe not run'].join('; '), held, data);
   }
-  const probe = await runLifecycleProbe(ctx, serveProbeTarget(ctx, serve));
-  const { wire: after, leftover } = await readWireClients(ctx, serve);
-  const wire = { before, after, leftover };
-  const facts = probeFacts(probe, 'connect/close cycle', `through ${serve.via}, connects`);
+  const probe = await runLifecycleProbe(ctx, ownerProbeTarget(ctx, client));
+  const { figures: after, leftover } = await readOwnerConnections(ctx, client);
+  const wire =
+    wireBefore === null || after.wire === null
+      ? undefined
+      : { before: wireBefore, after: after.wire };
+  const facts = [
+    ...(wire === undefined ? [] : [wireFacts(wire)]),
+    ...holding,
+    ...probeFacts(probe, 'request cycle', `to ${client.via}'s control socket, answers in`),
+  ];
   return judge(
-    [wireFacts(wire), ...facts].join('; '),
-    [...wireFindings(ctx, wire), ...probeFindings(ctx, probe)],
-    { ...probeData(probe), serve: { pid: owner.pid, ...wire } },
+    facts.join('; '),
+    [
+      ...(wire === undefined ? [] : wireFindings(ctx, wire)),
+      ...leftoverFindings(leftover),
+      ...probeFindings(ctx, probe),
+    ],
+    { ...probeData(probe), owner: { pid: owner.pid, before, after } },
   );
 }

@@ -1,12 +1,12 @@
 import { formatBytes, formatDuration } from '../../config/units.js';
-import { inspect, repair } from '../store-access.js';
-import type { Queryable } from '../../db/database.js';
-import { readSizeFigures } from '../../store/size-query.js';
-import type { Store } from '../../store/store.js';
+import {
+  createIndexesFix,
+  integrityProbe,
+  type IntegrityProbe,
+} from '../../operations/doctor-probes.js';
 import { judge, plural, type Check, type CheckResult, type Finding } from '../check.js';
 import type { DoctorContext } from '../doctor-context.js';
-import { createIndexStatement, entryIndexes } from '../entry-indexes.js';
-import { recountSizes } from '../size-recount.js';
+import { expectedIndexes } from '../entry-indexes.js';
 import { withSessionStore } from '../with-session-store.js';
 
 /** Size accounting matches a recount; no negative size or future creation time; indexes present. */
@@ -15,48 +15,32 @@ export const integrityCheck: Check = {
   title: 'integrity: size accounting, impossible values, indexes',
   fixes: 'creates missing indexes of the entries table',
   run(ctx) {
-    return withSessionStore(ctx, 1, (store) => inspectEntries(ctx, store));
+    return withSessionStore(ctx, 1, async () => {
+      const horizon = new Date(ctx.now() + ctx.thresholds.clockSkewMs).toISOString();
+      const recountEntries = ctx.thresholds.recountEntries;
+      const declared = [...(ctx.config?.indexes ?? [])];
+      const probe = await ctx.probe(integrityProbe, { horizon, recountEntries, declared });
+      return judgeEntries(ctx, probe);
+    });
   },
   async fix(ctx) {
     const session = await ctx.session();
     if (session.state !== 'open') return undefined;
-    const { store } = session;
-    const declared = ctx.config?.indexes ?? [];
-    const { missing } = await inspect(store, 'doctor.indexes', (db) => entryIndexes(db, declared));
-    for (const index of missing) {
-      await repair(store, 'doctor.create-index', (db) => db.exec(createIndexStatement(index)));
-    }
-    return missing.length === 0
-      ? undefined
-      : `created index ${missing.map((i) => i.name).join(', ')}`;
+    const declared = [...(ctx.config?.indexes ?? [])];
+    const { created } = await ctx.probe(createIndexesFix, { declared });
+    return created.length === 0 ? undefined : `created index ${created.join(', ')}`;
   },
 };
 
-interface TableFigures {
-  entries: number;
-  bytes: number;
-  negative: number;
-  future: number;
-  futureKeys: string[];
-  negativeKeys: string[];
-}
-
-async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckResult> {
-  const now = new Date(ctx.now());
-  const horizon = new Date(now.getTime() + ctx.thresholds.clockSkewMs);
-  const read = <T>(fn: (db: Queryable) => Promise<T>): Promise<T> =>
-    inspect(store, 'doctor.integrity', fn);
-  const table = await read((db) => tableFigures(db, horizon));
-  const byKind = await read((db) => readSizeFigures(db, now));
-  const recount = await recountSizes(read, { maxEntries: ctx.thresholds.recountEntries });
-  const declared = ctx.config?.indexes ?? [];
-  const { expected, missing } = await read((db) => entryIndexes(db, declared));
+function judgeEntries(ctx: DoctorContext, probe: IntegrityProbe): CheckResult {
+  const { table, byKind, recount } = probe;
+  const missing = probe.missingIndexes;
   const findings: Finding[] = [];
-  const totalsMatch = byKind.entries.total === table.entries && byKind.bytes.total === table.bytes;
+  const totalsMatch = byKind.entries === table.entries && byKind.bytes === table.bytes;
   if (!totalsMatch) {
     findings.push({
       status: 'fail',
-      detail: `the totals by kind (${plural(byKind.entries.total, 'entry', 'entries')}, ${byKind.bytes.total} B) differ from the table's (${plural(table.entries, 'entry', 'entries')}, ${table.bytes} B)`,
+      detail: `the totals by kind (${plural(byKind.entries, 'entry', 'entries')}, ${byKind.bytes} B) differ from the table's (${plural(table.entries, 'entry', 'entries')}, ${table.bytes} B)`,
       fix: 'Delete the entries whose kind is not component, block or generic; stats and maintain do not count them.',
     });
   }
@@ -82,10 +66,14 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
       fix: 'Check the clock of every machine that writes to this store (NTP), then store those entries again or delete them: LRU eviction trusts these times.',
     });
   }
-  for (const index of missing) {
+  const notes = new Map(
+    expectedIndexes(ctx.config?.indexes ?? []).map((index) => [index.name, index.without]),
+  );
+  for (const name of missing) {
+    const without = notes.get(name);
     findings.push({
       status: 'fail',
-      detail: `index ${index.name} is missing${index.without === undefined ? '' : ` (${index.without})`}`,
+      detail: `index ${name} is missing${without === undefined ? '' : ` (${without})`}`,
       fix: 'Run `pgcache doctor --fix` to create it.',
     });
   }
@@ -94,7 +82,7 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
       ? `${recount.checked} of ${table.entries} sizes recounted`
       : `the first ${recount.checked} of ${table.entries} sizes (by key) recounted`;
   const totals = totalsMatch ? 'totals by kind match' : 'totals by kind differ';
-  const facts = `${plural(table.entries, 'entry', 'entries')}, ${formatBytes(table.bytes)}; ${totals}; ${recounted}; ${expected.length - missing.length} of ${expected.length} indexes present`;
+  const facts = `${plural(table.entries, 'entry', 'entries')}, ${formatBytes(table.bytes)}; ${totals}; ${recounted}; ${probe.expectedIndexes - missing.length} of ${probe.expectedIndexes} indexes present`;
   return judge(facts, findings, {
     entries: table.entries,
     bytes: table.bytes,
@@ -102,39 +90,6 @@ async function inspectEntries(ctx: DoctorContext, store: Store): Promise<CheckRe
     sizeMismatches: recount.examples,
     negative: table.negative,
     future: table.future,
-    missingIndexes: missing.map((i) => i.name),
+    missingIndexes: missing,
   });
-}
-
-async function tableFigures(db: Queryable, horizon: Date): Promise<TableFigures> {
-  const { rows } = await db.query<{
-    entries: number;
-    bytes: number | string;
-    negative: number;
-    future: number;
-  }>(
-    `SELECT count(*)::integer AS entries, coalesce(sum(size_bytes), 0)::bigint AS bytes,
-            (count(*) FILTER (WHERE size_bytes < 0))::integer AS negative,
-            (count(*) FILTER (WHERE created_at > $1))::integer AS future
-       FROM pgcache_entries`,
-    [horizon],
-  );
-  const row = rows[0];
-  const keys = async (where: string, params: unknown[]): Promise<string[]> =>
-    (
-      await db.query<{ key: string }>(
-        `SELECT key FROM pgcache_entries WHERE ${where} ORDER BY key LIMIT 3`,
-        params,
-      )
-    ).rows.map((r) => r.key);
-  const negative = Number(row?.negative ?? 0);
-  const future = Number(row?.future ?? 0);
-  return {
-    entries: Number(row?.entries ?? 0),
-    bytes: Number(row?.bytes ?? 0),
-    negative,
-    future,
-    negativeKeys: negative > 0 ? await keys('size_bytes < 0', []) : [],
-    futureKeys: future > 0 ? await keys('created_at > $1', [horizon]) : [],
-  };
 }

@@ -1,5 +1,4 @@
-import { META_KEYS, readMeta } from '../../store/meta.js';
-import { inspect } from '../store-access.js';
+import { lastStressProbe } from '../../operations/doctor-probes.js';
 import { formatRelative } from '../../config/units.js';
 import { pass, problem, type Check } from '../check.js';
 import { withSessionStore } from '../with-session-store.js';
@@ -9,11 +8,9 @@ export const lastStressCheck: Check = {
   id: 'last-stress',
   title: 'the verdict of the last stress run',
   run(ctx) {
-    return withSessionStore(ctx, 2, async (store) => {
-      const doc = await inspect(store, 'doctor.last-stress', (db) =>
-        readMeta<Record<string, unknown>>(db, META_KEYS.lastStress),
-      );
-      if (doc === undefined) return pass('no stress run recorded');
+    return withSessionStore(ctx, 2, async () => {
+      const doc = (await ctx.probe(lastStressProbe, {})).lastStress;
+      if (doc === null) return pass('no stress run recorded');
       const at = [doc['finishedAt'], doc['at'], doc['startedAt']].find(
         (v): v is string => typeof v === 'string',
       );

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { LOCK_FILE_NAME, acquireDataDirLock } from '../../db/data-dir-lock.js';
 import { redactUrl } from '../../config/redact-url.js';
 import type { LockOwner } from '../../errors/index.js';
-import { PGDATA_DIR_NAME, servesReachably } from '../../store/open-store.js';
+import { controlSocketPath } from '../../control/control-socket.js';
+import { PGDATA_DIR_NAME, clearStaleSocket } from '../../store/open-store.js';
 import { pass, problem, skipped, type Check, type CheckResult } from '../check.js';
 import type { DoctorContext } from '../doctor-context.js';
 
@@ -41,8 +42,10 @@ export const lockCheck: Check = {
     // it while removing postmaster.pid makes sure no process opens the store meanwhile.
     const done: string[] = [];
     const lock = acquireDataDirLock(dataDir, ctx.deps, {
-      onStaleLock: (owner) =>
-        done.push(`removed the stale lock of pid ${owner.pid} (started ${owner.startedAt})`),
+      onStaleLock: (owner) => {
+        done.push(`removed the stale lock of pid ${owner.pid} (started ${owner.startedAt})`);
+        if (clearStaleSocket(dataDir, owner)) done.push('removed its control socket');
+      },
     });
     try {
       if (leftoverPid(dataDir)) {
@@ -71,7 +74,8 @@ function judgeLock(ctx: DoctorContext, dataDir: string): CheckResult {
           )
         : pass('no lock: no process owns the data directory');
     case 'live': {
-      const through = servesReachably(lock.owner, ctx.deps.host) ? '; doctor goes through it' : '';
+      const reachable = lock.owner.endpoints?.control === controlSocketPath(dataDir);
+      const through = reachable ? '; doctor goes through it' : '; it has no control socket';
       return pass(`owned by live pid ${describeOwner(lock.owner)}${through}`, {
         owner: lock.owner,
       });
@@ -106,7 +110,8 @@ function describeOwner(owner: LockOwner): string {
     http?.url,
     socket,
   ].filter((e) => e !== undefined);
-  return `${owner.pid}, running since ${owner.startedAt}${endpoints.length > 0 ? `, serving ${endpoints.join(', ')}` : ', no endpoints'}`;
+  const serving = endpoints.length > 0 ? `, serving ${endpoints.join(', ')}` : '';
+  return `${owner.pid}, running since ${owner.startedAt}${serving}`;
 }
 
 function leftoverPid(dataDir: string): boolean {

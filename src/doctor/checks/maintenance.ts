@@ -1,10 +1,11 @@
 import { formatBytes, formatDuration, formatRelative } from '../../config/units.js';
-import { inspect, repair } from '../store-access.js';
 import { isPgcacheError } from '../../errors/index.js';
-import { purgeExpired } from '../../maintain/purge-expired.js';
-import type { Store } from '../../store/store.js';
+import {
+  maintenanceProbe,
+  purgeExpiredFix,
+  type MaintenanceProbe,
+} from '../../operations/doctor-probes.js';
 import { judge, plural, type Check, type CheckResult, type Finding } from '../check.js';
-import { readRowCounts } from '../dead-rows.js';
 import type { DoctorContext } from '../doctor-context.js';
 import { withSessionStore } from '../with-session-store.js';
 
@@ -14,29 +15,23 @@ export const maintenanceCheck: Check = {
   title: 'maintenance: expired backlog, max size, dead rows, WAL, last run',
   fixes: 'purges expired entries',
   run(ctx) {
-    return withSessionStore(ctx, 2, (store) => inspectMaintenance(ctx, store));
+    return withSessionStore(ctx, 2, async () =>
+      judgeMaintenance(ctx, await ctx.probe(maintenanceProbe, { analyze: ctx.embedded })),
+    );
   },
   async fix(ctx) {
     const session = await ctx.session();
     if (session.state !== 'open') return undefined;
-    const purged = await purgeExpired(
-      (name, fn) => repair(session.store, name, fn),
-      new Date(ctx.now()),
-      500,
-      () => undefined,
-    );
+    const purged = await ctx.probe(purgeExpiredFix, {});
     return purged.entries === 0
       ? undefined
       : `purged ${plural(purged.entries, 'expired entry', 'expired entries')} (${formatBytes(purged.bytes)})`;
   },
 };
 
-async function inspectMaintenance(ctx: DoctorContext, store: Store): Promise<CheckResult> {
+function judgeMaintenance(ctx: DoctorContext, stats: MaintenanceProbe): CheckResult {
   const t = ctx.thresholds;
-  const stats = await store.stats();
-  const rows = await inspect(store, 'doctor.dead-rows', (db) =>
-    readRowCounts(db, { analyze: ctx.embedded }),
-  );
+  const { rows } = stats;
   const findings: Finding[] = [];
   const maintain =
     'Run `pgcache maintain` (it purges, evicts down to the low-water mark, then runs VACUUM and CHECKPOINT).';
@@ -68,7 +63,7 @@ async function inspectMaintenance(ctx: DoctorContext, store: Store): Promise<Che
       fix: maintain,
     });
   }
-  const last = await lastRun(ctx, store, stats.lastMaintenance?.at);
+  const last = lastRun(ctx, stats.lastMaintenance?.at, stats.createdAt);
   if (last.finding !== undefined) findings.push(last.finding);
   const facts = [
     `${formatBytes(stats.bytes.total)} of ${formatBytes(stats.bytes.max)} (${stats.bytes.usedPercent}%)`,
@@ -88,14 +83,13 @@ async function inspectMaintenance(ctx: DoctorContext, store: Store): Promise<Che
 }
 
 // "Too long ago" counts from the last run, or from the store's creation when it never ran.
-async function lastRun(
+function lastRun(
   ctx: DoctorContext,
-  store: Store,
   at: string | undefined,
-): Promise<{ text: string; finding?: Finding }> {
+  createdAt: string | null,
+): { text: string; finding?: Finding } {
   const now = ctx.now();
-  // The store's creation is read only for a store that was never maintained.
-  const since = at ?? (await store.migrationStatus()).applied[0]?.appliedAt;
+  const since = at ?? createdAt ?? undefined;
   const text =
     at === undefined
       ? `never maintained${since === undefined ? '' : ` (store created ${formatRelative(since, now)})`}`

@@ -2,8 +2,8 @@ import { formatDuration } from '../../config/units.js';
 import { pass, problem, skipped, type Check } from '../check.js';
 
 /**
- * The store opens within the open budget; reports how long it took. Through `serve`, opening is
- * connecting to its wire endpoint.
+ * The store opens within the open budget; reports how long it took. Through its owner, opening is
+ * the owner's first answer on its control socket.
  */
 export const openCheck: Check = {
   id: 'open',
@@ -11,16 +11,17 @@ export const openCheck: Check = {
   async run(ctx) {
     const session = await ctx.session();
     if (session.state === 'unavailable') {
-      return session.status === 'warn'
+      return session.status === 'skip'
         ? skipped(session.reason, session.fix)
         : problem('fail', session.reason, session.fix);
     }
-    const { engine, location, via } = session.store.describe();
+    const { store, via } = session.access;
     const took = formatDuration(session.openMs);
+    const location = ctx.config?.dataDir ?? '';
     const detail =
-      via === undefined
-        ? `opened ${engine} ${location} in ${took}`
-        : `opened ${location} through ${via} (its wire endpoint, ${engine}) in ${took}`;
+      store === undefined
+        ? `reached ${location} through ${via ?? 'its owner'} (its control socket) in ${took}`
+        : `opened ${store.describe().engine} ${store.describe().location} in ${took}`;
     const data = { openMs: session.openMs, ...(via === undefined ? {} : { via }) };
     return session.openMs > ctx.thresholds.openWarnMs
       ? problem(
@@ -28,7 +29,7 @@ export const openCheck: Check = {
           `${detail}, slower than ${formatDuration(ctx.thresholds.openWarnMs)}`,
           via === undefined
             ? 'A slow open is often a loaded machine; run `pgcache maintain` to checkpoint a long WAL, which is replayed on every open.'
-            : 'serve answered slowly: it is busy, or a wire client holds its session (see the connections check).',
+            : 'The owner answered slowly: it is busy, or a wire client holds its session (see the connections check).',
           data,
         )
       : pass(detail, data);

@@ -7,7 +7,7 @@ export const schemaCheck: Check = {
   title: 'schema: no pending migration, no checksum drift',
   fixes: 'applies pending migrations (only with --fix --migrate)',
   run(ctx) {
-    return withSessionStore(ctx, 0, (_store, status) => {
+    return withSessionStore(ctx, 0, (status) => {
       const findings: Finding[] = [
         ...status.drifted.map((d): Finding => ({
           status: 'fail',
@@ -41,12 +41,14 @@ export const schemaCheck: Check = {
   async fix(ctx) {
     if (!ctx.migrate) return undefined;
     const session = await ctx.session();
-    if (session.state !== 'open') return undefined;
-    const status = await session.store.migrationStatus();
+    // Never under a live owner: its code runs on the schema it opened.
+    const store = session.state === 'open' ? session.access.store : undefined;
+    if (store === undefined) return undefined;
+    const status = await store.migrationStatus();
     if (status.pending.length === 0 || status.drifted.length > 0 || status.unknown.length > 0) {
       return undefined;
     }
-    const applied = await session.store.migrateUp();
+    const applied = await store.migrateUp();
     return `applied migration(s) ${applied.map((m) => `${m.version} ${m.name}`).join(', ')}`;
   },
 };

@@ -11,6 +11,7 @@ import { ProcessDriver } from './process-driver.js';
 import { RemoteSource, type RemoteDriver } from './remote-source.js';
 import { startStressServe, type ServeSettings, type StressServe } from './stress-serve.js';
 import type { StressWorkers } from './worker-protocol.js';
+import { openThroughServe } from './through-serve.js';
 
 /** What opening a run's load needs. */
 export interface LoadDeps {
@@ -47,7 +48,9 @@ export async function openStressLoad(plan: StressPlan, deps: LoadDeps): Promise<
   const fresh = config.databaseUrl === undefined && !storeExists(config.dataDir);
   const base = new InProcessSource({
     config,
-    openStore: deps.openStore,
+    // Beside serve (--processes, --http), this process is one of its clients too.
+    openStore:
+      load.kind === 'in-process' ? deps.openStore : openThroughServe(deps.openStore, deps.host),
     clock: deps.clock,
     host: deps.host,
     onWarning: deps.onWarning,

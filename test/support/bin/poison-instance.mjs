@@ -15,7 +15,7 @@ await db.query('INSERT INTO poison_t VALUES (1) ON CONFLICT DO NOTHING');
 say({ event: 'acknowledged', key: 1 });
 const poisoned = await db.query('SELECT poison_rec(1) AS r').then(
   (r) => ({ rows: r.rows.length }),
-  (e) => ({ error: e.code }),
+  (e) => ({ error: e.code, ...(e.sqlState === undefined ? {} : { sqlState: e.sqlState }) }),
 );
 say({ event: 'poisoned', ...poisoned });
 const after = [];
