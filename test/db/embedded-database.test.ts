@@ -50,6 +50,40 @@ describe('EmbeddedDatabase', () => {
     expect(insert).toEqual({ rows: [], affectedRows: 2 });
   });
 
+  it('runs decoded statements in the order they were made, whichever way they cross to the thread', async () => {
+    const handle = await open();
+    const fields = (f: readonly (string | null)[]) => [...f];
+    const count = `SELECT count(*)::text FROM pgcache_counters`;
+    // A message and the lane in one tick: the lane's statement must not overtake the insert.
+    const inserted = handle.query(`INSERT INTO pgcache_counters (name, value) VALUES ('a', 1)`);
+    await expect(handle.queryDecoded(count, [], fields)).resolves.toMatchObject({ rows: [['1']] });
+    await inserted;
+    // Too large for the lane, both ways: they go by message.
+    const big = 'y'.repeat(5_000_000);
+    const echoed = await handle.queryDecoded(`SELECT $1::text, $2::bool`, [big, true], fields);
+    expect(echoed.rows[0]?.[0]).toHaveLength(5_000_000);
+    expect(echoed.rows[0]?.[1]).toBe('t');
+    await expect(handle.queryDecoded('SELEC 1', [], fields)).rejects.toMatchObject({
+      sqlState: '42601',
+    });
+    // A statement made while a transaction holds the session waits for it to end.
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const rolledBack = handle.transaction(async (tx) => {
+      await tx.query(`INSERT INTO pgcache_counters (name, value) VALUES ('b', 2)`);
+      holding();
+      await released;
+      throw new Error('roll back');
+    });
+    await held;
+    const outside = handle.queryDecoded(count, [], fields);
+    release();
+    await expect(rolledBack).rejects.toThrow('roll back');
+    await expect(outside).resolves.toMatchObject({ rows: [['1']] });
+  });
+
   it('a file where the PGlite directory belongs is E_STORE_UNAVAILABLE with a hint, not a raw error', async () => {
     const pgDataDir = join(emptyDir(), 'pgdata');
     writeFileSync(pgDataDir, 'not a directory');
