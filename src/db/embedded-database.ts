@@ -12,6 +12,7 @@ import type {
 import { DatabaseThread } from './database-thread.js';
 import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
+import { Answer } from './pglite-channel.js';
 import { PGLITE_VERSION } from './pglite-version.js';
 import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
@@ -43,6 +44,14 @@ export interface ExecProtocolOptions {
 // Marks the async context of a transaction callback, so that a call on the outer handle from
 // inside it fails at once instead of waiting for ever for the transaction to end.
 const transactionScope = new TransactionScope<EmbeddedDatabase>();
+
+// A statement's rows as its decoder builds them from the raw answer the thread sent back: the
+// values are decoded once, here, from their text.
+function decodeAnswer<R>(bytes: Uint8Array, decode: RowDecoder<R>): QueryResult<R> {
+  const rows: R[] = [];
+  const affectedRows = new Answer(bytes).decodeRows([], decode, rows);
+  return { rows, affectedRows };
+}
 
 /**
  * Open (or create) a PGlite data directory, in a thread of its own. The caller owns the result
@@ -132,7 +141,12 @@ export class EmbeddedDatabase implements Database {
     params: readonly unknown[],
     decode: RowDecoder<R>,
   ): Promise<QueryResult<R>> {
-    return this.#store('query', () => this.#thread.decoded(sql, params, decode));
+    return this.#store('query', async () =>
+      decodeAnswer(
+        await this.#thread.call<Uint8Array>({ op: 'decoded', sql, params: [...params] }),
+        decode,
+      ),
+    );
   }
 
   exec(sql: string): Promise<void> {
@@ -174,8 +188,13 @@ export class EmbeddedDatabase implements Database {
           this.#inTransaction(
             this.#thread.call<QueryResult<R>>({ op: 'query', sql, params: [...params], tx: id }),
           ),
-        queryDecoded: <R>(sql: string, params: readonly unknown[], decode: RowDecoder<R>) =>
-          this.#inTransaction(this.#thread.decoded(sql, params, decode, id)),
+        queryDecoded: async <R>(sql: string, params: readonly unknown[], decode: RowDecoder<R>) =>
+          decodeAnswer(
+            await this.#inTransaction(
+              this.#thread.call<Uint8Array>({ op: 'decoded', sql, params: [...params], tx: id }),
+            ),
+            decode,
+          ),
         exec: (sql: string) =>
           this.#inTransaction(this.#thread.call<void>({ op: 'exec', sql, tx: id })),
       };

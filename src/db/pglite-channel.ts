@@ -138,11 +138,6 @@ export class Answer {
     this.#length = bytes.byteLength;
   }
 
-  /** The answer's bytes (a view). */
-  get bytes(): Uint8Array {
-    return this.#bytes.subarray(0, this.#length);
-  }
-
   /** A copy of the answer's bytes, to hand to another thread. */
   copy(): Uint8Array {
     return new Uint8Array(this.#bytes.subarray(0, this.#length));

@@ -3,7 +3,6 @@ import { PGlite, protocol } from '@electric-sql/pglite';
 import { PgliteChannel } from './pglite-channel.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { SessionTurns } from './session-turns.js';
-import { AnswerKind, LaneBuffer, LaneState } from './thread-lane.js';
 import {
   errorToThread,
   type ThreadAnswer,
@@ -21,71 +20,20 @@ export interface HostPort {
 }
 
 /**
- * Serve one PGlite instance to the main thread (see src/db/thread-protocol.ts), by message and
- * through the fast lane (src/db/thread-lane.ts). Requests start in the order of their ids, as the
- * main thread made them, whichever way they came. Every statement goes through one synchronous
- * {@link PgliteChannel}; what must not interleave is a transaction, which holds the session from
- * `begin` to `end`: requests of no transaction that arrive meanwhile wait their turn, in order.
+ * Serve one PGlite instance to the main thread (see src/db/thread-protocol.ts). Every statement
+ * goes through one synchronous {@link PgliteChannel} and runs before the next request is read;
+ * what must not interleave is a transaction, which holds the session from `begin` to `end`:
+ * requests of no transaction that arrive meanwhile wait their turn, in arrival order.
  */
-export function hostPGlite(port: HostPort, lane: SharedArrayBuffer): void {
+export function hostPGlite(port: HostPort): void {
   const host = new PGliteHost();
-  port.on('message', (request) => answerByMessage(port, host, request));
-  void serveLane(new LaneBuffer(lane), host, port);
-}
-
-function answerByMessage(port: HostPort, host: PGliteHost, request: ThreadEnvelope): void {
-  host
-    .inOrder(request.id, () => host.handle(request))
-    .then(
+  port.on('message', (request) => {
+    host.handle(request).then(
       ({ value, transfer }) => port.postMessage({ id: request.id, ok: true, value }, transfer),
       (error: unknown) =>
         port.postMessage({ id: request.id, ok: false, error: errorToThread(error) }),
     );
-}
-
-// How long the database thread waits for the next lane request, blocked, before it waits without
-// blocking its event loop: spinning first, then asleep (a message for it wakes it at once).
-const REQUEST_SPIN_MS = 0.02;
-const REQUEST_BLOCK_MS = 1;
-
-const NOTHING = new Uint8Array(0);
-
-/**
- * Answer the lane's requests until the main thread is gone. A request that cannot run at once
- * (not its turn yet, or the session held by a transaction) must not hold the lane, which the
- * statements that free the session may need: it is answered `later`, by message, as is an
- * answer too large for the lane.
- */
-async function serveLane(lane: LaneBuffer, host: PGliteHost, port: HostPort): Promise<void> {
-  for (;;) {
-    let state = lane.current;
-    if (state === LaneState.answer) state = lane.wait(state, REQUEST_SPIN_MS, REQUEST_BLOCK_MS);
-    if (state === LaneState.idle) state = lane.wait(state, REQUEST_SPIN_MS, REQUEST_BLOCK_MS);
-    if (state === LaneState.gone) return;
-    if (state !== LaneState.request) {
-      await lane.until(state);
-      continue;
-    }
-    const { id, sql, params, tx } = lane.readRequest();
-    const txId = tx < 0 ? undefined : tx;
-    let answer: Uint8Array | undefined;
-    try {
-      answer = host.decodedNow(id, sql, params, txId);
-    } catch (error) {
-      lane.sendAnswer(AnswerKind.error, Buffer.from(JSON.stringify(errorToThread(error))));
-      continue;
-    }
-    if (answer !== undefined && answer.length <= lane.bytes.length) {
-      lane.sendAnswer(AnswerKind.bytes, answer);
-    } else if (answer !== undefined) {
-      const copy = new Uint8Array(answer);
-      port.postMessage({ id, ok: true, value: copy }, [copy.buffer]);
-      lane.sendAnswer(AnswerKind.later, NOTHING);
-    } else {
-      lane.sendAnswer(AnswerKind.later, NOTHING);
-      answerByMessage(port, host, { op: 'decoded', id, sql, params: [...params], tx: txId });
-    }
-  }
+  });
 }
 
 interface Opened {
@@ -99,40 +47,6 @@ class PGliteHost {
   readonly #turns = new SessionTurns();
   /** The transaction holding the session, if any. */
   #transaction: number | undefined;
-  /** The id of the next request to start, and the requests that came before their turn. */
-  #next = 1;
-  readonly #early = new Map<number, () => void>();
-
-  /** Start `run` when every request of a lower id has started. */
-  async inOrder<T>(id: number, run: () => Promise<T>): Promise<T> {
-    if (id !== this.#next) await new Promise<void>((resolve) => this.#early.set(id, resolve));
-    this.#next = id + 1;
-    const wake = this.#early.get(this.#next);
-    this.#early.delete(this.#next);
-    wake?.();
-    return run();
-  }
-
-  /**
-   * Run a statement of the lane at once when it is its turn and the session is free for it, and
-   * return its answer's bytes (a view, valid until the next statement); undefined when it must
-   * wait (see {@link inOrder}).
-   */
-  decodedNow(
-    id: number,
-    sql: string,
-    params: readonly (string | null)[],
-    tx: number | undefined,
-  ): Uint8Array | undefined {
-    const opened = this.#opened;
-    const free = tx === undefined ? this.#turns.free : tx === this.#transaction;
-    if (id !== this.#next || opened === undefined || !free) return undefined;
-    this.#next = id + 1;
-    const wake = this.#early.get(this.#next);
-    this.#early.delete(this.#next);
-    wake?.();
-    return opened.statements.view(sql, params, tx !== undefined);
-  }
 
   async handle(request: ThreadRequest): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
     switch (request.op) {

@@ -76,11 +76,6 @@ export class PreparedStatements {
     return this.#run(sql, params, inTransaction).answer.copy();
   }
 
-  /** The same as {@link raw} without the copy: a view, valid until the next statement. */
-  view(sql: string, params: readonly unknown[], inTransaction: boolean): Uint8Array {
-    return this.#run(sql, params, inTransaction).answer.bytes;
-  }
-
   #run(
     sql: string,
     params: readonly unknown[],

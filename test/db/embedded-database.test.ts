@@ -50,15 +50,15 @@ describe('EmbeddedDatabase', () => {
     expect(insert).toEqual({ rows: [], affectedRows: 2 });
   });
 
-  it('runs decoded statements in the order they were made, whichever way they cross to the thread', async () => {
+  it('runs decoded statements in the order they were made, of any size, and after a transaction that holds the session', async () => {
     const handle = await open();
     const fields = (f: readonly (string | null)[]) => [...f];
     const count = `SELECT count(*)::text FROM pgcache_counters`;
-    // A message and the lane in one tick: the lane's statement must not overtake the insert.
+    // Made in one tick: the decoded statement must not overtake the insert.
     const inserted = handle.query(`INSERT INTO pgcache_counters (name, value) VALUES ('a', 1)`);
     await expect(handle.queryDecoded(count, [], fields)).resolves.toMatchObject({ rows: [['1']] });
     await inserted;
-    // Too large for the lane, both ways: they go by message.
+    // Answers and parameters of megabytes, and a parameter that is not text.
     const big = 'y'.repeat(5_000_000);
     const echoed = await handle.queryDecoded(`SELECT $1::text, $2::bool`, [big, true], fields);
     expect(echoed.rows[0]?.[0]).toHaveLength(5_000_000);
