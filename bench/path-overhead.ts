@@ -1,20 +1,29 @@
 // Where the time of one pgcache get and one set goes at concurrency 1: from the floor (a named
-// prepared statement on a two-column table, PGlite in this thread) up to store.get/store.set, one
-// layer at a time (the store's PGlite runs in its database thread, on a copy of the same rows),
-// measured in one run with interleaved rounds.
+// prepared statement on a two-column table, through PGlite's own API, in this thread) up to
+// store.get/store.set, one layer at a time, measured in one run with interleaved rounds.
 //   npx tsx bench/path-overhead.ts [--duration 400] [--rounds 7]
+// The floor and the channel's steps run on copies of the store's rows, each on a PGlite instance
+// of its own in this thread (PGlite's API and the channel must not share one); the store's PGlite
+// runs in its database thread.
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
 import { assertValidConfig, loadConfig } from '../src/config/load-config.js';
-import type { Queryable } from '../src/db/database.js';
+import type { Database } from '../src/db/database.js';
 import { openEmbeddedDatabase } from '../src/db/embedded-database.js';
+import { PgliteChannel } from '../src/db/pglite-channel.js';
+import { PreparedStatements } from '../src/db/prepared-statements.js';
 import { Deadline } from '../src/resilience/deadline.js';
 import { openSupervisedDatabase } from '../src/resilience/instance-supervisor.js';
 import { ResilientRunner } from '../src/resilience/operation-runner.js';
 import { encodeEntry } from '../src/store/entry-codec.js';
-import { selectLiveEntry, upsertEntry } from '../src/store/entry-queries.js';
+import {
+  expiryMinute,
+  selectLive,
+  upsertEntry,
+  type LiveRead,
+} from '../src/store/entry-queries.js';
 import { openStore } from '../src/store/open-store.js';
 import { Store } from '../src/store/store.js';
 import type { CaseDriver } from './case.js';
@@ -32,144 +41,170 @@ const { values: args } = parseArgs({
 const DURATION_MS = Number(args.duration);
 const ROUNDS = Number(args.rounds);
 const space = keySpace(1000, 1024, 8);
-
 const dirs = await benchDataDir();
 const config = assertValidConfig(loadConfig({ cwd: '/', readConfigFile: false }));
+
+// The store's rows, and two copies of them for PGlite in this thread.
 const storeDir = dirs.copy();
 const seed = await openStore({ dataDir: storeDir });
 await seed.setMany(space.keys.map((key, i) => ({ key, value: space.values[i] })));
 await seed.close();
-const rawDir = `${storeDir}-raw`;
-cpSync(storeDir, rawDir, { recursive: true });
+const copyOf = (suffix: string): string => {
+  cpSync(storeDir, `${storeDir}-${suffix}`, { recursive: true });
+  return join(`${storeDir}-${suffix}`, 'pgdata');
+};
+const KV_TABLE = `CREATE TABLE bench_kv (key text PRIMARY KEY, value jsonb NOT NULL);
+  INSERT INTO bench_kv SELECT key, value FROM pgcache_entries`;
+
+// The floor: raw PGlite through its own API.
+const floorPg = await openRawPGlite(copyOf('floor'));
+await floorPg.exec(KV_TABLE);
+const kvGet = await prepareStatement(
+  floorPg,
+  'kv_get',
+  'SELECT value FROM bench_kv WHERE key = $1',
+);
+const kvSet = await prepareStatement(
+  floorPg,
+  'kv_set',
+  'INSERT INTO bench_kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+);
+
+// The synchronous channel the store's database thread uses, here in this thread.
+const channelPg = await openRawPGlite(copyOf('channel'));
+await channelPg.exec(KV_TABLE);
+const statements = new PreparedStatements(PgliteChannel.of(channelPg), channelPg);
+
+// The store and every layer under it, its PGlite in its database thread.
 const embedded = await openEmbeddedDatabase({ pgDataDir: join(storeDir, 'pgdata') });
-const pg = await openRawPGlite(join(rawDir, 'pgdata'));
 const supervised = await openSupervisedDatabase({
   clock: systemClock,
   open: () => Promise.resolve(embedded),
 });
 const runner = new ResilientRunner(config, { database: supervised, clock: systemClock });
 const store = new Store(config, { database: supervised, runner, clock: systemClock });
-const viaRunner = <T>(kind: 'read' | 'write', fn: (db: Queryable) => Promise<T>) =>
-  runner.run({ kind, name: kind, deadline: Deadline.after(systemClock, 30_000) }, fn);
 
-// The store's own statements and parameters, captured from the functions that send them.
-const captured = { sql: '', params: [] as readonly unknown[] };
-const capture: Queryable = {
-  query: (sql, params = []) => {
-    Object.assign(captured, { sql, params });
-    return Promise.resolve({ rows: [{} as never], affectedRows: 1 });
-  },
-  exec: () => Promise.resolve(),
-};
-const now = new Date();
-await selectLiveEntry(capture, 'k:x', now);
+// The store's own statements, captured from the functions that send them.
+const captured = { sql: '' };
+const capture = {
+  query: (sql: string) => ((captured.sql = sql), Promise.resolve({ rows: [], affectedRows: 1 })),
+  queryDecoded: (sql: string) => (
+    (captured.sql = sql),
+    Promise.resolve({ rows: [], affectedRows: 1 })
+  ),
+} as unknown as Database;
+await selectLive(capture, { key: 'k:x', since: new Date().toISOString() });
 const SELECT = captured.sql;
-const encoded = space.keys.map((key, i) => encodeEntry(key, space.values[i], config.maxEntryBytes));
-const upsertParams = new Map<string, readonly unknown[]>();
-for (const entry of encoded) {
-  await upsertEntry(capture, entry, now, new Date(now.getTime() + config.defaultTtlMs));
-  upsertParams.set(entry.parsed.key, captured.params);
-}
+const encoded = new Map(
+  space.keys.map((key, i) => [key, encodeEntry(key, space.values[i], config.maxEntryBytes)]),
+);
+await upsertEntry(capture, encoded.get(space.keys[0] as string)!, '', null);
 const UPSERT = captured.sql;
-const asText = (params: readonly unknown[]) =>
-  params.map((p) => (p === null ? null : p instanceof Date ? p.toISOString() : String(p)));
-const paramsOf = (key: string) => upsertParams.get(key) ?? [];
-
-await pg.exec(`
-  CREATE TABLE bench_kv (key text PRIMARY KEY, value jsonb NOT NULL);
-  INSERT INTO bench_kv SELECT key, value FROM pgcache_entries;
-  CREATE TABLE bench_entries_pk (LIKE pgcache_entries INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (key));
-  INSERT INTO bench_entries_pk SELECT * FROM pgcache_entries;`);
-const kvGet = await prepareStatement(pg, 'kv_get', 'SELECT value FROM bench_kv WHERE key = $1');
-const kvSet = await prepareStatement(
-  pg,
-  'kv_set',
-  'INSERT INTO bench_kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
-);
-const entryGet = await prepareStatement(pg, 'entry_get', SELECT);
-const entrySetPk = await prepareStatement(
-  pg,
-  'entry_set_pk',
-  UPSERT.replace('pgcache_entries', 'bench_entries_pk'),
-);
-const entrySet = await prepareStatement(pg, 'entry_set', UPSERT);
+const upsertParams = (key: string): unknown[] => {
+  const e = encoded.get(key)!;
+  const now = new Date();
+  const expires = new Date(now.getTime() + config.defaultTtlMs);
+  const at = now.toISOString();
+  const p = e.parsed;
+  const size = e.sizeBytes;
+  return [
+    key,
+    p.kind,
+    p.namespace,
+    e.framework,
+    e.category,
+    e.json,
+    size,
+    at,
+    expires.toISOString(),
+    expiryMinute(expires),
+  ];
+};
+const decodeValue = (fields: readonly (string | null)[]): unknown =>
+  JSON.parse(fields[0] ?? 'null');
+const noRows = (): never => {
+  throw new Error('no rows expected');
+};
+const live = (key: string): LiveRead => ({ key, since: new Date().toISOString() });
+const GET_ROUTE = { kind: 'read', name: 'get' } as const;
+const SET_ROUTE = { kind: 'write', name: 'set' } as const;
+const deadline = (): Deadline => Deadline.after(systemClock, 30_000);
+const KV_GET = 'SELECT value FROM bench_kv WHERE key = $1';
+const KV_SET =
+  'INSERT INTO bench_kv (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value';
 
 type Step = {
   operation: Operation;
   name: string;
-  run: (key: string, value: unknown) => Promise<unknown>;
+  run: (key: string, value: unknown) => Promise<unknown> | unknown;
 };
 const steps: Step[] = [
   {
     operation: 'get',
-    name: 'floor: prepared SELECT value, 2-column table',
+    name: 'floor: PGlite execProtocol, 2-column table',
     run: async (k) => JSON.parse(firstRow(await kvGet([k]))?.[0] ?? 'null'),
   },
   {
     operation: 'get',
-    name: "prepared: the store's SELECT (12 columns, expiry)",
-    run: async (k) =>
-      JSON.parse(firstRow(await entryGet([k, new Date().toISOString()]))?.[11] ?? 'null'),
+    name: 'the same SELECT on the synchronous channel',
+    run: (k) => statements.decoded(KV_GET, [k], decodeValue, false).rows[0],
   },
   {
     operation: 'get',
-    name: 'PGlite query(): unnamed statement, typed rows',
-    run: (k) => pg.query(SELECT, [k, new Date()]),
+    name: "the store's SELECT (value, size, expiry; live)",
+    run: (k) => statements.decoded(SELECT, [k, new Date().toISOString()], decodeValue, false),
   },
   {
     operation: 'get',
-    name: 'EmbeddedDatabase.query() adapter',
-    run: (k) => embedded.query(SELECT, [k, new Date()]),
+    name: 'EmbeddedDatabase adapter (PGlite in its thread)',
+    run: (k) => selectLive(embedded, live(k)),
+  },
+  { operation: 'get', name: 'supervised instance', run: (k) => selectLive(supervised, live(k)) },
+  {
+    operation: 'get',
+    name: 'resilience path (runner.call)',
+    run: (k) => runner.call(GET_ROUTE, deadline(), selectLive, live(k)),
   },
   {
     operation: 'get',
-    name: 'supervised instance',
-    run: (k) => supervised.query(SELECT, [k, new Date()]),
-  },
-  {
-    operation: 'get',
-    name: 'resilience path (runner.run)',
-    run: (k) => viaRunner('read', (db) => selectLiveEntry(db, k, new Date())),
-  },
-  {
-    operation: 'get',
-    name: 'store.get() (+ access log and its flushes)',
+    name: 'store.get() (+ key parse, access log, its flushes)',
     run: (k) => store.get(k),
   },
   {
     operation: 'set',
-    name: 'floor: prepared upsert, 2-column table',
+    name: 'floor: PGlite execProtocol, 2-column table',
     run: (k, v) => kvSet([k, JSON.stringify(v)]),
   },
   {
     operation: 'set',
-    name: "prepared: the store's upsert, primary key only",
-    run: (k) => entrySetPk(asText(paramsOf(k))),
+    name: 'the same upsert on the synchronous channel',
+    run: (k, v) => statements.decoded(KV_SET, [k, JSON.stringify(v)], noRows, false),
   },
   {
     operation: 'set',
-    name: '+ the 4 b-tree and GIN indexes of pgcache_entries',
-    run: (k) => entrySet(asText(paramsOf(k))),
+    name: "the store's upsert (10 columns, access record)",
+    run: (k) => statements.decoded(UPSERT, upsertParams(k), noRows, false),
   },
   {
     operation: 'set',
-    name: 'PGlite query(): unnamed statement, typed rows',
-    run: (k) => pg.query(UPSERT, [...paramsOf(k)]),
-  },
-  {
-    operation: 'set',
-    name: 'EmbeddedDatabase.query() adapter',
-    run: (k) => embedded.query(UPSERT, paramsOf(k)),
+    name: 'EmbeddedDatabase adapter',
+    run: (k) => embedded.queryDecoded(UPSERT, upsertParams(k), noRows),
   },
   {
     operation: 'set',
     name: 'supervised instance',
-    run: (k) => supervised.query(UPSERT, paramsOf(k)),
+    run: (k) => supervised.queryDecoded(UPSERT, upsertParams(k), noRows),
   },
   {
     operation: 'set',
-    name: 'resilience path (runner.run)',
-    run: (k) => viaRunner('write', (db) => db.query(UPSERT, paramsOf(k))),
+    name: 'resilience path (runner.call)',
+    run: (k) =>
+      runner.call(
+        SET_ROUTE,
+        deadline(),
+        (db, p: unknown[]) => db.queryDecoded(UPSERT, p, noRows),
+        upsertParams(k),
+      ),
   },
   {
     operation: 'set',
@@ -178,8 +213,8 @@ const steps: Step[] = [
   },
 ];
 const driverOf = (step: Step): CaseDriver => ({
-  get: (k) => step.run(k, undefined),
-  set: step.run,
+  get: async (k) => step.run(k, undefined),
+  set: async (k, v) => step.run(k, v),
   // Access times buffered by store.get() are written within its own measurement.
   settle: () => store.flush(),
   close: () => Promise.resolve(),
@@ -188,8 +223,7 @@ const driverOf = (step: Step): CaseDriver => ({
 const samples = steps.map((): number[] => []);
 for (const step of steps) await measure(driverOf(step), space, step.operation, 1, DURATION_MS / 2);
 for (let round = 0; round < ROUNDS; round += 1) {
-  // Each round starts one step later: the table bloats as the run goes on (no VACUUM here), and
-  // that must not weigh on the steps that come last.
+  // Each round starts one step later, so that no step always runs first or last.
   for (let n = 0; n < steps.length; n += 1) {
     const i = (n + round) % steps.length;
     const step = steps[i] as Step;
@@ -221,5 +255,6 @@ for (const operation of ['get', 'set'] as const) {
   }
 }
 await store.close();
-await pg.close();
+await floorPg.close();
+await channelPg.close();
 dirs.cleanup();

@@ -7,7 +7,7 @@ import type { TargetResult, WorkloadGroup } from './summary.js';
 
 /** Everything one run measured, as `--json` prints it. */
 export interface BenchDocument {
-  readonly schemaVersion: 1;
+  readonly schemaVersion: 2;
   readonly date: string;
   readonly command: string;
   readonly machine: {
@@ -21,8 +21,9 @@ export interface BenchDocument {
   readonly settings: {
     readonly rounds: number;
     readonly durationMs: number;
+    /** Keys of each value size. */
     readonly keys: number;
-    readonly valueBytes: number;
+    readonly valueSizes: readonly number[];
     readonly startupRuns: number;
   };
   readonly workload: readonly WorkloadGroup[];
@@ -45,7 +46,7 @@ export function renderReport(doc: BenchDocument, boxes: boolean): string {
   const header = [
     `pgcache bench, ${doc.date}: ${doc.command}`,
     `machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.versions.join(', ')}; load average ${m.loadAverage.start.toFixed(2)} at start, ${m.loadAverage.end.toFixed(2)} at end`,
-    `workload: ${s.keys.toLocaleString('en-US')} keys, ${s.valueBytes} B JSON values, seeded key order; ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} of ${s.durationMs} ms per case and group; figures are medians of the rounds`,
+    `workload: ${s.keys.toLocaleString('en-US')} keys of each value size (${s.valueSizes.map(formatBytes).join(' and ')} JSON values), seeded key order; mix = 9 gets then 1 set; ${s.rounds} interleaved round${s.rounds === 1 ? '' : 's'} of ${s.durationMs} ms per case and group; figures are medians of the rounds`,
   ];
   const workload = renderLines(
     ['', '>ops/s', '>p50', '>p99', '>× fastest', '>× floor', 'floor'],
@@ -77,7 +78,10 @@ export function renderReport(doc: BenchDocument, boxes: boolean): string {
 
 function workloadLines(group: WorkloadGroup): Line[] {
   return [
-    { kind: 'title', text: `${group.operation}, concurrency ${group.concurrency}` },
+    {
+      kind: 'title',
+      text: `${group.operation === 'mix' ? 'mix 90/10' : group.operation} ${formatBytes(group.valueBytes)}, concurrency ${group.concurrency}`,
+    },
     ...group.results.map((r): Line =>
       r.status === 'n/a'
         ? { kind: 'na', name: r.case, text: `n/a: ${r.reason}` }
@@ -148,6 +152,11 @@ export function formatNs(ns: number): string {
   if (ns < 1e3) return `${ns.toFixed(0)} ns`;
   if (ns < 1e6) return `${(ns / 1e3).toFixed(ns < 1e4 ? 2 : ns < 1e5 ? 1 : 0)} µs`;
   return `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : ns < 1e8 ? 1 : 0)} ms`;
+}
+
+/** 1024 → `1 KiB`, 16384 → `16 KiB`. */
+function formatBytes(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
 }
 
 /** A time ratio: two decimals below 10, one below 100, none above. */

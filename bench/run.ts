@@ -1,13 +1,27 @@
 // npm run bench [-- --json] [-- --quick] [-- --rounds 5 --duration 400] [-- --skip-startup]
 // Every case of bench/cases/ on the same workload in one run, rounds interleaved so that the
 // noise of a shared machine hits every case alike; then the CLI's start-up; then the targets.
+// PostgreSQL figures use PGCACHE_TEST_DATABASE_URL, or a throwaway cluster started here when
+// PostgreSQL's server binaries are installed.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { terminalFeatures } from '../src/cli/terminal.js';
 import { PGLITE_VERSION } from '../src/db/pglite-version.js';
-import { isUnavailable, type BenchCase, type CaseDriver, type CaseEnv } from './case.js';
+import {
+  findPostgresBinDir,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../test/support/postgres-cluster.js';
+import {
+  isUnavailable,
+  unavailable,
+  type BenchCase,
+  type CaseDriver,
+  type CaseEnv,
+  type Unavailable,
+} from './case.js';
 import { CASES } from './cases/index.js';
 import { openPostgresFixture } from './postgres-fixture.js';
 import { renderReport, type BenchDocument } from './render.js';
@@ -16,6 +30,7 @@ import {
   evaluateTargets,
   summariseGroup,
   type CaseOutcome,
+  type GroupSpec,
   type WorkloadGroup,
 } from './summary.js';
 import { benchDataDir } from './support.js';
@@ -31,10 +46,18 @@ import {
 
 const KEYS = 1000;
 const VALUE_BYTES = 1024;
+const LARGE_VALUE_BYTES = 16 * 1024;
 const SEED = 8;
-const GROUPS = (['get', 'set'] as const).flatMap((operation: Operation) =>
-  [1, 10, 100].map((concurrency) => ({ operation, concurrency })),
-);
+/** Every group: 1 KiB gets and sets at three concurrencies, 16 KiB ones, and a 90/10 mix. */
+const GROUPS: readonly GroupSpec[] = [
+  ...(['get', 'set'] as const).flatMap((operation: Operation) =>
+    [1, 10, 100].map((concurrency) => ({ operation, concurrency, valueBytes: VALUE_BYTES })),
+  ),
+  { operation: 'get', concurrency: 1, valueBytes: LARGE_VALUE_BYTES },
+  { operation: 'set', concurrency: 1, valueBytes: LARGE_VALUE_BYTES },
+  { operation: 'mix', concurrency: 1, valueBytes: VALUE_BYTES },
+  { operation: 'mix', concurrency: 10, valueBytes: VALUE_BYTES },
+];
 
 const argv = process.argv.slice(2);
 const { values: flags } = parseArgs({
@@ -51,7 +74,7 @@ const settings = {
   rounds: positiveInteger(flags.rounds, flags.quick ? 3 : 5, '--rounds'),
   durationMs: positiveInteger(flags.duration, flags.quick ? 100 : 400, '--duration'),
   keys: KEYS,
-  valueBytes: VALUE_BYTES,
+  valueSizes: [VALUE_BYTES, LARGE_VALUE_BYTES],
   startupRuns: flags['skip-startup'] ? 0 : flags.quick ? 3 : 5,
 };
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -70,13 +93,16 @@ const caseEnv: CaseEnv = {
   log,
 };
 try {
-  const space = keySpace(KEYS, VALUE_BYTES, SEED);
-  const opened = await openCases(CASES, space);
-  const workload = await runWorkload(opened, space);
+  const spaces = new Map([
+    [VALUE_BYTES, keySpace(KEYS, VALUE_BYTES, SEED)],
+    [LARGE_VALUE_BYTES, keySpace(KEYS, LARGE_VALUE_BYTES, SEED, 'bench:large-')],
+  ]);
+  const opened = await openCases(CASES, [...spaces.values()]);
+  const workload = await runWorkload(opened, spaces);
   for (const { driver } of opened) await driver?.close();
   const startup = settings.startupRuns > 0 ? await runStartup() : [];
   const doc: BenchDocument = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     date: new Date().toISOString(),
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
     machine: {
@@ -105,7 +131,10 @@ try {
 type OpenedCase = CaseOutcome & { driver: CaseDriver | undefined };
 
 /** Open (set up) and seed every case; one that cannot run keeps its reason. */
-async function openCases(cases: readonly BenchCase[], space: KeySpace): Promise<OpenedCase[]> {
+async function openCases(
+  cases: readonly BenchCase[],
+  spaces: readonly KeySpace[],
+): Promise<OpenedCase[]> {
   const opened: OpenedCase[] = [];
   for (const c of cases) {
     const started = performance.now();
@@ -120,7 +149,7 @@ async function openCases(cases: readonly BenchCase[], space: KeySpace): Promise<
       });
       continue;
     }
-    await seed(driver, space, c.name);
+    for (const space of spaces) await seed(driver, space, c.name);
     log(`${c.name}: opened and seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     opened.push({ name: c.name, floor: c.floor, driver });
   }
@@ -130,15 +159,16 @@ async function openCases(cases: readonly BenchCase[], space: KeySpace): Promise<
 /** A warm-up pass, then `rounds` rounds; each round runs every group on every case. */
 async function runWorkload(
   opened: readonly OpenedCase[],
-  space: KeySpace,
+  spaces: ReadonlyMap<number, KeySpace>,
 ): Promise<WorkloadGroup[]> {
+  const spaceOf = (group: GroupSpec): KeySpace => spaces.get(group.valueBytes) as KeySpace;
   const running = opened.filter((o) => o.driver !== undefined);
   const samples = GROUPS.map(() => new Map(running.map((o): [string, Sample[]] => [o.name, []])));
   for (const group of GROUPS) {
     for (const o of running) {
       await measure(
         o.driver as CaseDriver,
-        space,
+        spaceOf(group),
         group.operation,
         group.concurrency,
         settings.durationMs / 2,
@@ -153,7 +183,7 @@ async function runWorkload(
       for (const o of order) {
         const sample = await measure(
           o.driver as CaseDriver,
-          space,
+          spaceOf(group),
           group.operation,
           group.concurrency,
           settings.durationMs,
@@ -170,7 +200,7 @@ async function runWorkload(
 async function runStartup() {
   const key = 'bench:startup';
   const value = jsonValue(0, VALUE_BYTES);
-  const url = process.env['PGCACHE_TEST_DATABASE_URL'];
+  const server = await postgresServer();
   let fixture: ReturnType<typeof openPostgresFixture> | undefined;
   const env: StartupEnv = {
     key,
@@ -181,10 +211,8 @@ async function runStartup() {
       return dataDir;
     },
     postgres: async () => {
-      if (url === undefined) {
-        return { unavailable: 'set PGCACHE_TEST_DATABASE_URL to a PostgreSQL server' };
-      }
-      fixture ??= openPostgresFixture(url, key, value);
+      if ('unavailable' in server) return server;
+      fixture ??= openPostgresFixture(server.url, key, value);
       return fixture;
     },
   };
@@ -193,7 +221,25 @@ async function runStartup() {
     return await timeStartup(STARTUP_COMMANDS, env, settings.startupRuns, scratchRoot);
   } finally {
     await (await fixture)?.drop();
+    if ('stop' in server) await server.stop();
   }
+}
+
+/**
+ * The PostgreSQL server of the start-up figures: PGCACHE_TEST_DATABASE_URL, else a throwaway
+ * cluster of the installed server binaries (stopped and removed at the end), else none.
+ */
+async function postgresServer(): Promise<PostgresCluster | { url: string } | Unavailable> {
+  const url = process.env['PGCACHE_TEST_DATABASE_URL'];
+  if (url !== undefined && url !== '') return { url };
+  const binDir = findPostgresBinDir();
+  if (binDir === undefined) {
+    return unavailable(
+      'no PostgreSQL server binaries (initdb, pg_ctl) to start one; set PGCACHE_TEST_DATABASE_URL',
+    );
+  }
+  log(`starting a throwaway PostgreSQL cluster (${binDir})`);
+  return startPostgresCluster(binDir);
 }
 
 function positiveInteger(text: string | undefined, fallback: number, flag: string): number {

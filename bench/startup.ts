@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { openStore } from '../src/store/open-store.js';
+import { PGDATA_DIR_NAME, openStore } from '../src/store/open-store.js';
 import { unavailable, isUnavailable, type Unavailable } from './case.js';
 import { median } from './support.js';
 
@@ -84,6 +84,20 @@ export const STARTUP_COMMANDS: readonly StartupCommand[] = [
     }),
   },
   {
+    name: 'PGlite open + SELECT + close',
+    description:
+      'reference: PGlite itself opens that directory, reads the row, closes (no pgcache)',
+    prepare: async (env) => ({
+      file: process.execPath,
+      args: [
+        '--input-type=module',
+        '-e',
+        pgliteGetScript(join(await env.dataDir(), PGDATA_DIR_NAME), env.key),
+      ],
+      check: printsValue(env.value),
+    }),
+  },
+  {
     name: 'pgcache get KEY (through serve)',
     description: 'a running `pgcache serve` owns the directory; get goes over its wire endpoint',
     prepare: async (env) => {
@@ -145,6 +159,16 @@ export const STARTUP_COMMANDS: readonly StartupCommand[] = [
     },
   },
 ];
+
+/** A Node script reading `key` from the PGlite directory `pgData` with PGlite alone. */
+function pgliteGetScript(pgData: string, key: string): string {
+  const pglite = import.meta.resolve('@electric-sql/pglite');
+  return `const { PGlite } = await import(${JSON.stringify(pglite)});
+const pg = await PGlite.create({ dataDir: ${JSON.stringify(pgData)} });
+const { rows } = await pg.query('SELECT value FROM pgcache_entries WHERE key = $1', [${JSON.stringify(key)}]);
+process.stdout.write(JSON.stringify(rows[0]?.value) + '\\n');
+await pg.close();`;
+}
 
 /** Wall times of one command, or why it did not run. */
 export type StartupResult =

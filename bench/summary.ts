@@ -22,10 +22,15 @@ export type CaseResult =
     }
   | { readonly case: string; readonly status: 'n/a'; readonly reason: string };
 
-/** One row group of the table. */
-export interface WorkloadGroup {
+/** What one row group of the table runs: an operation at a concurrency on values of a size. */
+export interface GroupSpec {
   readonly operation: Operation;
   readonly concurrency: number;
+  readonly valueBytes: number;
+}
+
+/** One row group of the table. */
+export interface WorkloadGroup extends GroupSpec {
   readonly results: readonly CaseResult[];
 }
 
@@ -46,7 +51,7 @@ export interface CaseOutcome {
 
 /** Medians and ratios of every case in one group. */
 export function summariseGroup(
-  group: { operation: Operation; concurrency: number },
+  group: GroupSpec,
   cases: readonly CaseOutcome[],
   samples: ReadonlyMap<string, readonly Sample[]>,
 ): WorkloadGroup {
@@ -88,7 +93,7 @@ export function evaluateTargets(
 ): TargetResult[] {
   const find = (operation: Operation, name: string) =>
     workload
-      .find((g) => g.operation === operation && g.concurrency === 1)
+      .find((g) => g.operation === operation && g.concurrency === 1 && g.valueBytes === 1024)
       ?.results.find((r) => r.case === name);
   return [...ratioTargets(find), serveTarget(startup)];
 }

@@ -5,7 +5,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LRUCache } from 'lru-cache';
-import { SUMMARY_COLUMNS } from '../src/store/entry-queries.js';
+import { STORED_COLUMNS } from '../src/store/entry-queries.js';
 import { openStore } from '../src/store/open-store.js';
 import { openTieredCache } from '../src/tiers/open-tiered-cache.js';
 import { benchDataDir, median, openRawPGlite } from './support.js';
@@ -25,7 +25,7 @@ const DB_OPS = Number(args['db-ops']);
 const ROUNDS = Number(args.rounds);
 const KEYS = 1000;
 const key = (i: number): string => `bench:${i % KEYS}`;
-const SELECT = `SELECT ${SUMMARY_COLUMNS}, value FROM pgcache_entries WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2)`;
+const SELECT = `SELECT ${STORED_COLUMNS} FROM pgcache_entries WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2)`;
 
 const dirs = await benchDataDir();
 const seedDir = dirs.copy();

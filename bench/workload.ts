@@ -1,13 +1,14 @@
-// The workload every case runs: single-key get and set of 1 KB JSON values over a fixed key
-// space, keys chosen by a seeded generator (the same sequence for every case), at a given
-// concurrency for a fixed time, latency of each operation recorded in nanoseconds.
+// The workload every case runs: single-key get, set, or a 90/10 mix of them, of JSON values of a
+// fixed size over a fixed key space, keys chosen by a seeded generator (the same sequence for
+// every case), at a given concurrency for a fixed time, latency of each operation recorded in
+// nanoseconds.
 import { isDeepStrictEqual } from 'node:util';
 import { createHistogram } from 'node:perf_hooks';
 import type { CaseDriver } from './case.js';
 import { seededRandom } from '../src/stress/load/random.js';
 
-/** The operations measured. */
-export type Operation = 'get' | 'set';
+/** The operations measured: `mix` is 9 gets then 1 set, over and over. */
+export type Operation = 'get' | 'set' | 'mix';
 
 /** The fixed key space and its values. */
 export interface KeySpace {
@@ -26,8 +27,13 @@ export interface Sample {
 }
 
 /** Build `count` keys with a ~`valueBytes` JSON value each and a seeded key order. */
-export function keySpace(count: number, valueBytes: number, seed: number): KeySpace {
-  const keys = Array.from({ length: count }, (_, i) => `bench:item-${i}`);
+export function keySpace(
+  count: number,
+  valueBytes: number,
+  seed: number,
+  prefix = 'bench:item-',
+): KeySpace {
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
   const values = keys.map((_, i) => jsonValue(i, valueBytes));
   const random = seededRandom(seed);
   const order = Uint16Array.from({ length: 1 << 16 }, () => Math.floor(random() * count));
@@ -111,6 +117,13 @@ function operationOf(
       return (i) => {
         const k = order[i & mask] as number;
         return driver.set(keys[k] as string, values[k]);
+      };
+    case 'mix':
+      return (i) => {
+        const k = order[i & mask] as number;
+        return i % 10 === 9
+          ? driver.set(keys[k] as string, values[k])
+          : driver.get(keys[k] as string);
       };
   }
 }

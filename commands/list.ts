@@ -5,7 +5,7 @@ import { integerArg, type GlobalFlags } from '../src/cli/flags.js';
 import { jsonDocument } from '../src/cli/json-output.js';
 import { renderTable } from '../src/cli/render/table.js';
 import { terminalFeatures } from '../src/cli/terminal.js';
-import { runOperation } from '../src/cli/with-store.js';
+import { runOperation, warn } from '../src/cli/with-store.js';
 import { namespaceArg } from '../src/cli/tier-flags.js';
 import { listOperation } from '../src/operations/list-entries.js';
 import { ENTRY_KINDS, type EntryKind } from '../src/store/keys.js';
@@ -67,6 +67,12 @@ export function listCommand(ctx: CliContext): Command {
         return;
       }
       const { entries } = report;
+      for (const { field } of (report.where ?? []).filter((w) => w.index === null)) {
+        warn(
+          ctx,
+          `--where ${field} has no index: every entry was scanned (declare "${field}" in indexes to index it)`,
+        );
+      }
       const term = terminalFeatures(ctx.stdout, ctx.env);
       const now = ctx.clock.now();
       const rows = entries.map((e) => [

@@ -21,7 +21,7 @@ export type {
   CallOptions,
   StoreMaintainOptions,
 } from './store/store-options.js';
-export type { Entry, EntrySummary, EntryInput } from './store/entry.js';
+export type { Entry, EntrySummary, EntryInput, WrittenEntry } from './store/entry.js';
 export type { EntryKind, ParsedKey } from './store/keys.js';
 export { parseKey } from './store/keys.js';
 export type { ListFilter, WhereCondition } from './store/list-query.js';

@@ -6,6 +6,7 @@ import { keyvCase } from './keyv.js';
 import { mapCase } from './map.js';
 import { pgcacheL1Case } from './pgcache-l1.js';
 import { pgcacheStoreCase } from './pgcache-store.js';
+import { pgliteChannelCase } from './pglite-channel.js';
 import { pglitePreparedCase } from './pglite-prepared.js';
 
 /** Every workload case, in the order the table shows them. */
@@ -14,6 +15,7 @@ export const CASES: readonly BenchCase[] = [
   pgcacheL1Case,
   keyvCase,
   pglitePreparedCase,
+  pgliteChannelCase,
   betterSqliteCase,
   mapCase,
 ];

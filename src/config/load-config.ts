@@ -12,6 +12,7 @@ import {
   type TierConfig,
 } from './tier-config.js';
 import { formatDuration, parseBytes, parseDuration } from './units.js';
+import { indexPaths, parseIndexPaths } from '../store/value-indexes.js';
 
 /** A setting's value: text, a number, or an object for map settings (`namespaces`, `origin.headers`). */
 export type SettingValue = string | number | Readonly<Record<string, unknown>>;
@@ -38,6 +39,8 @@ export interface PgcacheConfig extends TierConfig {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly defaultTtlMs: number;
+  /** JSON paths with an index of their own (`*`: the GIN index over every value). */
+  readonly indexes: readonly string[];
   readonly maxEntryBytes: number;
   readonly maxSizeBytes: number;
   readonly lowWaterPercent: number;
@@ -163,6 +166,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     databaseUrl: value<string | undefined>('databaseUrl'),
     defaultTtlMs: value('defaultTtlMs'),
+    indexes: indexPaths(value<string | undefined>('indexes')),
     maxEntryBytes: value('maxEntryBytes'),
     maxSizeBytes: value('maxSizeBytes'),
     lowWaterPercent: value('lowWaterPercent'),
@@ -281,6 +285,7 @@ function readValue(spec: SettingSpec, raw: unknown, origin: string): SettingValu
 function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
   const tier = parseTierKind(kind, raw);
   if (tier !== undefined) return tier;
+  if (kind === 'paths') return parseIndexPaths(raw);
   const numeric =
     kind === 'duration' || kind === 'bytes' || kind === 'integer' || kind === 'percent';
   if (typeof raw === 'number') {
@@ -310,7 +315,7 @@ function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
       return raw;
     case 'path':
     case 'string':
-    default: // the tier kinds were read above
+    default: // the tier kinds and paths were read above
       return raw;
   }
 }

@@ -10,7 +10,8 @@ export type SettingKind =
   | 'strategy'
   | 'origin-url'
   | 'headers'
-  | 'namespaces';
+  | 'namespaces'
+  | 'paths';
 
 /** One configurable value: where it can come from and what it defaults to. */
 export interface SettingSpec {
@@ -79,6 +80,13 @@ export const SETTINGS = [
     min: 1,
     max: 100,
     description: 'maintain evicts down to this share of maxSizeBytes',
+  },
+  {
+    key: 'indexes',
+    env: 'PGCACHE_INDEXES',
+    kind: 'paths',
+    description:
+      'JSON paths `list --where` is indexed on, e.g. ["session", "user.id"] ("*": every path, one GIN index; each index slows writes)',
   },
   {
     key: 'timeoutMs',

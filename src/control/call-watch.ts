@@ -3,7 +3,12 @@ import type { Database } from '../db/database.js';
 import type { StuckCall } from '../operations/live-figures.js';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { Deadline } from '../resilience/deadline.js';
-import type { Operation, OperationRunner, RunnerStats } from '../resilience/operation-runner.js';
+import type {
+  Operation,
+  OperationRunner,
+  Route,
+  RunnerStats,
+} from '../resilience/operation-runner.js';
 
 /**
  * Wraps a store's runner to remember when each call started, so that health can say a call has
@@ -39,6 +44,16 @@ export class CallWatch implements OperationRunner {
     return call;
   }
 
+  call<A, T>(
+    route: Route,
+    deadline: Deadline,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
+  ): Promise<T> {
+    this.#count(route.name);
+    return this.#watch(route.name, this.#inner.call(route, deadline, fn, arg));
+  }
+
   exclusive<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T> {
     this.#count(op.name);
     return this.#inner.exclusive(op, fn);
@@ -51,6 +66,17 @@ export class CallWatch implements OperationRunner {
 
   #count(name: string): void {
     this.#calls.set(name, (this.#calls.get(name) ?? 0) + 1);
+  }
+
+  // Remember `call` as running until it settles (no closure: the hot path's calls come here).
+  async #watch<T>(name: string, call: Promise<T>): Promise<T> {
+    const id = this.#nextId++;
+    this.#running.set(id, { name, startedAt: this.#clock.now() });
+    try {
+      return await call;
+    } finally {
+      this.#running.delete(id);
+    }
   }
 
   stats(): RunnerStats {

@@ -5,12 +5,27 @@ export interface QueryResult<R> {
   readonly affectedRows: number;
 }
 
+/**
+ * Builds a row from its fields as the server sent them, as text (`null` for NULL). The array is
+ * reused for the next row: copy what is kept. One function per statement, made once.
+ */
+export type RowDecoder<R> = (fields: readonly (string | null)[]) => R;
+
 /** Something statements can be sent to: a database handle or an open transaction. */
 export interface Queryable {
   /** Run one parameterised statement (`$1`, `$2`…). Pass JSON as a string with `$n::jsonb`. */
   query<R = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
+  ): Promise<QueryResult<R>>;
+  /**
+   * Run one parameterised statement whose rows `decode` builds from their text fields: each value
+   * is decoded once, by the caller, into what it needs (the store's hot paths).
+   */
+  queryDecoded<R>(
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R>,
   ): Promise<QueryResult<R>>;
   /** Run one or more statements without parameters. */
   exec(sql: string): Promise<void>;

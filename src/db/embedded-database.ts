@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
 import { ClosedError, NestedTransactionError, StoreUnavailableError } from '../errors/index.js';
 import type {
@@ -7,15 +6,18 @@ import type {
   DatabaseInfo,
   DiskFootprint,
   QueryResult,
+  RowDecoder,
   Transaction,
 } from './database.js';
 import { DatabaseThread } from './database-thread.js';
 import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
+import { Answer } from './pglite-channel.js';
 import { PGLITE_VERSION } from './pglite-version.js';
 import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
 import { translateDriverError } from './sql-errors.js';
+import { TransactionScope } from './transaction-scope.js';
 
 /** Options for {@link openEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {
@@ -40,8 +42,16 @@ export interface ExecProtocolOptions {
 }
 
 // Marks the async context of a transaction callback, so that a call on the outer handle from
-// inside it fails at once instead of waiting for ever on PGlite's mutex.
-const transactionScope = new AsyncLocalStorage<EmbeddedDatabase>();
+// inside it fails at once instead of waiting for ever for the transaction to end.
+const transactionScope = new TransactionScope<EmbeddedDatabase>();
+
+// A statement's rows as its decoder builds them from the raw answer the thread sent back: the
+// values are decoded once, here, from their text.
+function decodeAnswer<R>(bytes: Uint8Array, decode: RowDecoder<R>): QueryResult<R> {
+  const rows: R[] = [];
+  const affectedRows = new Answer(bytes).decodeRows([], decode, rows);
+  return { rows, affectedRows };
+}
 
 /**
  * Open (or create) a PGlite data directory, in a thread of its own. The caller owns the result
@@ -126,6 +136,19 @@ export class EmbeddedDatabase implements Database {
     );
   }
 
+  queryDecoded<R>(
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R>,
+  ): Promise<QueryResult<R>> {
+    return this.#store('query', async () =>
+      decodeAnswer(
+        await this.#thread.call<Uint8Array>({ op: 'decoded', sql, params: [...params] }),
+        decode,
+      ),
+    );
+  }
+
   exec(sql: string): Promise<void> {
     return this.#store('exec', () => this.#thread.call<void>({ op: 'exec', sql }));
   }
@@ -164,6 +187,13 @@ export class EmbeddedDatabase implements Database {
         query: <R>(sql: string, params: readonly unknown[] = []) =>
           this.#inTransaction(
             this.#thread.call<QueryResult<R>>({ op: 'query', sql, params: [...params], tx: id }),
+          ),
+        queryDecoded: async <R>(sql: string, params: readonly unknown[], decode: RowDecoder<R>) =>
+          decodeAnswer(
+            await this.#inTransaction(
+              this.#thread.call<Uint8Array>({ op: 'decoded', sql, params: [...params], tx: id }),
+            ),
+            decode,
           ),
         exec: (sql: string) =>
           this.#inTransaction(this.#thread.call<void>({ op: 'exec', sql, tx: id })),
@@ -255,7 +285,7 @@ export class EmbeddedDatabase implements Database {
 
   #track<T>(operation: string, run: () => Promise<T>): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(this.#closedError(operation));
-    if (transactionScope.getStore() === this) {
+    if (transactionScope.inside(this)) {
       return Promise.reject(
         new NestedTransactionError(
           `${operation} on the outer handle inside a transaction callback would wait for ever`,

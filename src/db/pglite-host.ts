@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import { PGlite, protocol } from '@electric-sql/pglite';
+import { PgliteChannel } from './pglite-channel.js';
 import { PreparedStatements } from './prepared-statements.js';
+import { SessionTurns } from './session-turns.js';
 import {
   errorToThread,
   type ThreadAnswer,
@@ -9,25 +11,19 @@ import {
   type ThreadRequest,
 } from './thread-protocol.js';
 
+const { serialize } = protocol;
+
 /** The side of a message port the database thread talks through (`parentPort`). */
 export interface HostPort {
   on(event: 'message', listener: (message: ThreadEnvelope) => void): unknown;
   postMessage(message: ThreadAnswer, transfer?: ArrayBuffer[]): void;
 }
 
-interface OpenTransaction {
-  readonly tx: PGliteTransaction;
-  readonly end: (commit: boolean) => void;
-  readonly ended: Promise<void>;
-}
-
-// What a rolled-back transaction callback throws, so that PGlite rolls back; never reported.
-const ROLLED_BACK = Symbol('rolled back');
-
 /**
- * Serve one PGlite instance to the main thread (see src/db/thread-protocol.ts). Requests run
- * concurrently, as calls on one PGlite instance do: its own locks order them, and a transaction
- * keeps the others out until its `end`.
+ * Serve one PGlite instance to the main thread (see src/db/thread-protocol.ts). Every statement
+ * goes through one synchronous {@link PgliteChannel} and runs before the next request is read;
+ * what must not interleave is a transaction, which holds the session from `begin` to `end`:
+ * requests of no transaction that arrive meanwhile wait their turn, in arrival order.
  */
 export function hostPGlite(port: HostPort): void {
   const host = new PGliteHost();
@@ -40,34 +36,52 @@ export function hostPGlite(port: HostPort): void {
   });
 }
 
+interface Opened {
+  readonly pglite: PGlite;
+  readonly channel: PgliteChannel;
+  readonly statements: PreparedStatements;
+}
+
 class PGliteHost {
-  #pglite: PGlite | undefined;
-  #statements: PreparedStatements | undefined;
-  readonly #transactions = new Map<number, OpenTransaction>();
+  #opened: Opened | undefined;
+  readonly #turns = new SessionTurns();
+  /** The transaction holding the session, if any. */
+  #transaction: number | undefined;
 
   async handle(request: ThreadRequest): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
     switch (request.op) {
       case 'open':
         await this.#open(request.options);
         return { value: undefined };
-      case 'query':
-        return { value: await this.#query(request.sql, request.params, request.tx) };
-      case 'exec':
-        await this.#exec(request.sql, request.tx);
+      case 'query': {
+        const { sql, params, tx } = request;
+        return {
+          value: await this.#run(tx, (o) => o.statements.query(sql, params, tx !== undefined)),
+        };
+      }
+      case 'decoded': {
+        const { sql, params, tx } = request;
+        const answer = await this.#run(tx, (o) => o.statements.raw(sql, params, tx !== undefined));
+        return { value: answer, transfer: [answer.buffer as ArrayBuffer] };
+      }
+      case 'exec': {
+        const { sql, tx } = request;
+        await this.#run(tx, (o) => void o.channel.roundTrip(serialize.query(sql)));
         return { value: undefined };
+      }
       case 'begin':
         await this.#begin(request.tx);
         return { value: undefined };
       case 'end':
-        await this.#end(request.tx, request.commit);
+        this.#end(request.tx, request.commit);
         return { value: undefined };
       case 'protocol': {
-        const pglite = this.#instance();
-        const answer = await pglite.runExclusive(() => pglite.execProtocolRaw(request.message));
+        // Wire messages never meet a store transaction: the main thread's session gate keeps them apart.
+        const answer = this.#instance().channel.relay(request.message);
         return { value: answer, transfer: [answer.buffer as ArrayBuffer] };
       }
       case 'close':
-        await this.#instance().close();
+        await this.#instance().pglite.close();
         return { value: undefined };
     }
   }
@@ -84,60 +98,50 @@ class PGliteHost {
         'min_wal_size=32MB',
       ],
     });
-    this.#pglite = pglite;
-    this.#statements = new PreparedStatements(pglite);
+    const channel = PgliteChannel.of(pglite);
+    this.#opened = { pglite, channel, statements: new PreparedStatements(channel, pglite) };
   }
 
-  #instance(): PGlite {
-    if (this.#pglite === undefined) throw new Error('the database thread has no open instance');
-    return this.#pglite;
+  #instance(): Opened {
+    if (this.#opened === undefined) throw new Error('the database thread has no open instance');
+    return this.#opened;
   }
 
-  async #query(sql: string, params: unknown[], tx: number | undefined): Promise<unknown> {
-    const statements = this.#statements;
-    if (statements === undefined) throw new Error('the database thread has no open instance');
-    if (tx === undefined) return statements.query(sql, params);
-    this.#transaction(tx);
-    return statements.queryInTransaction(sql, params);
+  // Run a statement of transaction `tx` at once, or one of no transaction in its turn.
+  async #run<T>(tx: number | undefined, statement: (opened: Opened) => T): Promise<T> {
+    const opened = this.#instance();
+    if (tx !== undefined) {
+      if (tx !== this.#transaction) throw new Error(`transaction ${tx} is not open`);
+      return statement(opened);
+    }
+    if (this.#turns.free) return statement(opened);
+    await this.#turns.take();
+    try {
+      return statement(opened);
+    } finally {
+      this.#turns.release();
+    }
   }
 
-  async #exec(sql: string, tx: number | undefined): Promise<void> {
-    if (tx === undefined) await this.#instance().exec(sql);
-    else await this.#transaction(tx).tx.exec(sql);
+  async #begin(tx: number): Promise<void> {
+    const { channel } = this.#instance();
+    await this.#turns.take();
+    try {
+      channel.roundTrip(serialize.query('BEGIN'));
+    } catch (error) {
+      this.#turns.release();
+      throw error;
+    }
+    this.#transaction = tx;
   }
 
-  // Open a transaction and keep its callback waiting until `end` says how it ends.
-  #begin(tx: number): Promise<void> {
-    return new Promise<void>((started, failed) => {
-      let end!: (commit: boolean) => void;
-      const decided = new Promise<boolean>((resolve) => (end = resolve));
-      const ended = this.#instance()
-        .transaction(async (pgTx) => {
-          this.#transactions.set(tx, { tx: pgTx, end, ended });
-          started();
-          if (!(await decided)) throw ROLLED_BACK;
-        })
-        .then(
-          () => undefined,
-          (error: unknown) => {
-            if (error !== ROLLED_BACK) throw error;
-          },
-        )
-        .finally(() => this.#transactions.delete(tx));
-      // A BEGIN that fails never starts the callback.
-      ended.catch(failed);
-    });
-  }
-
-  async #end(tx: number, commit: boolean): Promise<void> {
-    const open = this.#transaction(tx);
-    open.end(commit);
-    await open.ended;
-  }
-
-  #transaction(tx: number): OpenTransaction {
-    const open = this.#transactions.get(tx);
-    if (open === undefined) throw new Error(`transaction ${tx} is not open`);
-    return open;
+  #end(tx: number, commit: boolean): void {
+    if (tx !== this.#transaction) throw new Error(`transaction ${tx} is not open`);
+    this.#transaction = undefined;
+    try {
+      this.#instance().channel.roundTrip(serialize.query(commit ? 'COMMIT' : 'ROLLBACK'));
+    } finally {
+      this.#turns.release();
+    }
   }
 }

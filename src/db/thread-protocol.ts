@@ -18,6 +18,13 @@ export interface ThreadOpenOptions {
 export type ThreadRequest =
   | { readonly op: 'open'; readonly options: ThreadOpenOptions }
   | { readonly op: 'query'; readonly sql: string; readonly params: unknown[]; readonly tx?: number }
+  /** Answered with the answer's raw bytes, decoded by the caller (`queryDecoded`). */
+  | {
+      readonly op: 'decoded';
+      readonly sql: string;
+      readonly params: unknown[];
+      readonly tx?: number;
+    }
   | { readonly op: 'exec'; readonly sql: string; readonly tx?: number }
   | { readonly op: 'begin'; readonly tx: number }
   | { readonly op: 'end'; readonly tx: number; readonly commit: boolean }

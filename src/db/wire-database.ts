@@ -11,13 +11,14 @@ import type {
   DatabaseInfo,
   DiskFootprint,
   QueryResult,
+  RowDecoder,
   ServerSessionStats,
   Transaction,
 } from './database.js';
 import { registerHandle } from './handle-registry.js';
 import { redactUrl } from '../config/redact-url.js';
 import { translateDriverError } from './sql-errors.js';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { TransactionScope } from './transaction-scope.js';
 
 /** Options of {@link openWireDatabase}. */
 export interface WireDatabaseOptions {
@@ -48,7 +49,24 @@ const types = {
       : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
-const transactionScope = new AsyncLocalStorage<WireDatabase>();
+// Every field as the server sent it, as text: a RowDecoder decodes what it needs, once.
+const TEXT_FIELDS = {
+  getTypeParser: (() => (value: string) => value) as unknown as typeof pg.types.getTypeParser,
+};
+
+/** The query config of a decoded statement: rows as arrays of text fields. */
+function decodedQuery(sql: string, params: readonly unknown[]): pg.QueryArrayConfig {
+  return { text: sql, values: params as unknown[], rowMode: 'array', types: TEXT_FIELDS };
+}
+
+function decodeAll<R>(result: pg.QueryArrayResult, decode: RowDecoder<R>): QueryResult<R> {
+  return {
+    rows: result.rows.map((fields) => decode(fields as (string | null)[])),
+    affectedRows: result.rowCount ?? 0,
+  };
+}
+
+const transactionScope = new TransactionScope<WireDatabase>();
 
 /**
  * Connect to a PostgreSQL server (or a `pgcache serve` endpoint) with a `pg` pool and check that
@@ -128,6 +146,16 @@ export class WireDatabase implements Database {
     });
   }
 
+  queryDecoded<R>(
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R>,
+  ): Promise<QueryResult<R>> {
+    return this.#guard('query', async () =>
+      decodeAll(await this.#pool.query(decodedQuery(sql, params)), decode),
+    );
+  }
+
   exec(sql: string): Promise<void> {
     return this.#guard('exec', async () => {
       await this.#pool.query(sql);
@@ -149,6 +177,16 @@ export class WireDatabase implements Database {
                 throw translateDriverError(error, 'transaction');
               });
             return { rows: result.rows as R[], affectedRows: result.rowCount ?? 0 };
+          },
+          queryDecoded: async <R>(
+            sql: string,
+            params: readonly unknown[],
+            decode: RowDecoder<R>,
+          ) => {
+            const result = await client.query(decodedQuery(sql, params)).catch((error: unknown) => {
+              throw translateDriverError(error, 'transaction');
+            });
+            return decodeAll(result, decode);
           },
           exec: async (sql: string) => {
             await client.query(sql).catch((error: unknown) => {
@@ -276,7 +314,7 @@ export class WireDatabase implements Database {
         hint: 'Open the store again; a handle cannot be used after close().',
       });
     }
-    if (transactionScope.getStore() === this) {
+    if (transactionScope.inside(this)) {
       throw new NestedTransactionError(
         `${operation} on the outer handle inside a transaction callback`,
         {

@@ -34,21 +34,27 @@ const STEPS = {
  */
 function candidates(target: LruTarget): { where: string; params: unknown[] } {
   return target.namespace === undefined
-    ? { where: LIVE_AT('$1'), params: [target.liveAt] }
-    : { where: `namespace = $2 AND ${LIVE_AT('$1')}`, params: [target.liveAt, target.namespace] };
+    ? { where: LIVE_AT('$1', 'e.'), params: [target.liveAt] }
+    : {
+        where: `e.namespace = $2 AND ${LIVE_AT('$1', 'e.')}`,
+        params: [target.liveAt, target.namespace],
+      };
 }
 
-const ORDER = 'ORDER BY accessed_at, key';
+// The access records in LRU order (their index), each joined with its entry.
+const CANDIDATES = 'pgcache_access a JOIN pgcache_entries e ON e.key = a.key';
+const ORDER = 'ORDER BY a.accessed_at, a.key';
 
 const EVICT = countedRemoval(
-  `DELETE FROM pgcache_entries WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))
-   RETURNING size_bytes`,
+  'key IN (SELECT jsonb_array_elements_text($1::jsonb))',
+  'size_bytes',
   'evicted',
 );
 
 /**
  * Delete least-recently-used candidates until `needBytes` are freed and `needEntries` removed, in
- * batches of `batchSize` so that no statement runs long. Uses the index on `accessed_at`.
+ * batches of `batchSize` so that no statement runs long. Walks the index on the access records'
+ * `accessed_at`.
  */
 export async function evictLru(
   run: RunStep,
@@ -65,7 +71,7 @@ export async function evictLru(
     shouldStop();
     const { rows } = await run(steps.candidates, (db) =>
       db.query<{ key: string; size_bytes: number }>(
-        `SELECT key, size_bytes FROM pgcache_entries WHERE ${where} ${ORDER}
+        `SELECT e.key, e.size_bytes FROM ${CANDIDATES} WHERE ${where} ${ORDER}
           LIMIT $${params.length + 1}`,
         [...params, batchSize],
       ),
@@ -99,10 +105,10 @@ export async function countLru(run: RunStep, target: LruTarget): Promise<StepRes
   const { rows } = await run(steps.count, (db) =>
     db.query<{ entries: number; bytes: number | string }>(
       `SELECT count(*)::integer AS entries, coalesce(sum(size_bytes), 0)::bigint AS bytes FROM (
-         SELECT size_bytes,
-                sum(size_bytes) OVER (${ORDER}) - size_bytes AS bytes_before,
+         SELECT e.size_bytes,
+                sum(e.size_bytes) OVER (${ORDER}) - e.size_bytes AS bytes_before,
                 row_number() OVER (${ORDER}) - 1 AS entries_before
-           FROM pgcache_entries WHERE ${where}) ranked
+           FROM ${CANDIDATES} WHERE ${where}) ranked
         WHERE bytes_before < $${n + 1} OR entries_before < $${n + 2}`,
       [...params, target.needBytes, needEntries],
     ),

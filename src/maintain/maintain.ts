@@ -105,7 +105,9 @@ export async function runMaintenance(
     reclaimed = deps.reclaimDisk ? 'vacuum+checkpoint' : 'server';
     if (deps.reclaimDisk) {
       deps.shouldStop();
-      await deps.exclusive('maintain.vacuum', (db) => db.exec('VACUUM pgcache_entries'));
+      await deps.exclusive('maintain.vacuum', (db) =>
+        db.exec('VACUUM pgcache_entries, pgcache_access'),
+      );
       await deps.exclusive('maintain.checkpoint', (db) => db.exec('CHECKPOINT'));
     }
   }

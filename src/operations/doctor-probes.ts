@@ -1,6 +1,6 @@
 import type { Database, Queryable, WireStats } from '../db/database.js';
 import { readRowCounts, type RowCounts } from '../doctor/dead-rows.js';
-import { createIndexStatement, missingEntryIndexes } from '../doctor/entry-indexes.js';
+import { createIndexStatement, entryIndexes } from '../doctor/entry-indexes.js';
 import { recountSizes, type RecountReport } from '../doctor/size-recount.js';
 import { purgeExpired } from '../maintain/purge-expired.js';
 import type { BreakerSnapshot } from '../resilience/circuit-breaker.js';
@@ -54,6 +54,8 @@ export interface IntegrityProbe {
   readonly table: TableFigures;
   readonly byKind: { readonly entries: number; readonly bytes: number };
   readonly recount: RecountReport;
+  /** How many indexes the store should have: its schema's and the declared paths'. */
+  readonly expectedIndexes: number;
   readonly missingIndexes: readonly string[];
 }
 
@@ -95,7 +97,7 @@ export const connectionsProbe: Operation<Record<string, never>, ConnectionsProbe
 
 /** Totals, a recount of sizes, impossible values and the indexes of the entries table. */
 export const integrityProbe: Operation<
-  { horizon: string; recountEntries: number },
+  { horizon: string; recountEntries: number; declared: string[] },
   IntegrityProbe
 > = {
   name: 'doctor-integrity',
@@ -104,29 +106,34 @@ export const integrityProbe: Operation<
     return {
       horizon: input.string('horizon'),
       recountEntries: input.optionalNumber('recountEntries') ?? 10_000,
+      declared: input.value('declared') === undefined ? [] : input.strings('declared'),
     };
   },
-  async run(ctx, { horizon, recountEntries }) {
+  async run(ctx, { horizon, recountEntries, declared }) {
     const read = <T>(fn: (db: Queryable) => Promise<T>): Promise<T> => inspect(ctx, fn);
     const table = await read((db) => tableFigures(db, new Date(horizon)));
     const sizes = await read((db) => readSizeFigures(db, new Date(ctx.clock.now())));
     const recount = await recountSizes(read, { maxEntries: recountEntries });
-    const missing = await read(missingEntryIndexes);
+    const { expected, missing } = await read((db) => entryIndexes(db, declared));
     return {
       table,
       byKind: { entries: sizes.entries.total, bytes: sizes.bytes.total },
       recount,
+      expectedIndexes: expected.length,
       missingIndexes: missing.map((i) => i.name),
     };
   },
 };
 
-/** Create the indexes of the entries table that are missing; resolves to their names. */
-export const createIndexesFix: Operation<Record<string, never>, { created: string[] }> = {
+/** Create the indexes of the store that are missing; resolves to their names. */
+export const createIndexesFix: Operation<{ declared: string[] }, { created: string[] }> = {
   name: 'doctor-fix-indexes',
-  parseInput: noInput,
-  async run(ctx) {
-    const missing = await inspect(ctx, missingEntryIndexes);
+  parseInput(raw) {
+    const input = new InputReader('doctor-fix-indexes', raw);
+    return { declared: input.value('declared') === undefined ? [] : input.strings('declared') };
+  },
+  async run(ctx, { declared }) {
+    const { missing } = await inspect(ctx, (db) => entryIndexes(db, declared));
     for (const index of missing) await repair(ctx, (db) => db.exec(createIndexStatement(index)));
     return { created: missing.map((i) => i.name) };
   },

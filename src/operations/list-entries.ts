@@ -1,5 +1,5 @@
 import { ENTRY_KINDS } from '../store/keys.js';
-import { countListMatches, type ListFilter } from '../store/list-query.js';
+import { countListMatches, type ListFilter, type WhereUse } from '../store/list-query.js';
 import { entryJson, type EntryJson } from './entry-json.js';
 import { InputReader } from './input.js';
 import type { Operation } from './operation.js';
@@ -11,6 +11,8 @@ export interface ListReport {
   readonly truncated: boolean;
   /** How many entries match, whatever the limit. */
   readonly total: number;
+  /** With `--where`: how each condition was answered, by an index (its name) or a scan (`null`). */
+  readonly where?: readonly WhereUse[];
 }
 
 /** `list`: entry summaries matching a filter, ordered by key. */
@@ -36,7 +38,7 @@ export const listOperation: Operation<ListFilter, ListReport> = {
     // Reads buffered by a long-lived owner count: its access times and counts are written first
     // (best effort: with the breaker open the write fails, and the list still answers).
     await ctx.store.flush({ deadline: ctx.deadline }).catch(() => undefined);
-    const entries = await ctx.store.list(filter, { deadline: ctx.deadline });
+    const { entries, where } = await ctx.store.listReport(filter, { deadline: ctx.deadline });
     // Fewer than the limit: that is all of them. As many: count what matches (one more read).
     const limit = filter.limit ?? 100;
     const total =
@@ -48,6 +50,7 @@ export const listOperation: Operation<ListFilter, ListReport> = {
             (db) => countListMatches(db, filter, new Date(ctx.clock.now())),
             { deadline: ctx.deadline },
           );
-    return { entries: entries.map(entryJson), truncated: total > entries.length, total };
+    const how = where.length === 0 ? {} : { where };
+    return { entries: entries.map(entryJson), truncated: total > entries.length, total, ...how };
   },
 };

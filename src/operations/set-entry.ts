@@ -2,7 +2,7 @@ import type { EntryInput } from '../store/entry.js';
 import type { StrategyName } from '../tiers/strategy-name.js';
 import type { TieredCache } from '../tiers/tiered-cache.js';
 import type { Deadline } from '../resilience/deadline.js';
-import { entryJson, type EntryJson } from './entry-json.js';
+import { writtenJson, type WrittenJson } from './entry-json.js';
 import { InputReader } from './input.js';
 import type { Operation } from './operation.js';
 import { parseTierSettings, withRequestTiers, type TierSettings } from './request-tiers.js';
@@ -16,7 +16,7 @@ export interface SetInput {
 }
 
 /** What was stored, and how (the HTTP API's `PUT /v1/entries/KEY` answer). */
-export interface SetReport extends EntryJson {
+export interface SetReport extends WrittenJson {
   readonly strategy: StrategyName;
 }
 
@@ -27,8 +27,8 @@ export async function writeEntry(
   value: unknown,
   options: { ttlMs?: number | undefined; deadline: Deadline },
 ): Promise<SetReport> {
-  const summary = await cache.set(key, value, options);
-  return { ...entryJson(summary), strategy: cache.strategy.name };
+  const written = await cache.set(key, value, options);
+  return { ...writtenJson(written), strategy: cache.strategy.name };
 }
 
 /** The `set --json` document. */

@@ -1,9 +1,9 @@
-import PQueue from 'p-queue';
 import type { Clock, Timer } from '../clock.js';
 import { formatDuration } from '../config/units.js';
 import { QueueFullError, QueueTimeoutError } from '../errors/index.js';
 import type { Deadline } from './deadline.js';
 import { LatencyStats, type LatencySummary } from './latency-stats.js';
+import { Lane, type Waiter } from './lane.js';
 import { LoopTurns } from './loop-turns.js';
 
 /** Which queue an operation waits in: reads never wait behind writes. */
@@ -76,20 +76,26 @@ function checkInteger(name: string, value: number, min: number): number {
 }
 
 /**
- * The bulkhead in front of the store, on p-queue: separate read and write queues with their own
- * concurrency, a bound on waiting calls ({@link QueueFullError} at once), and a queue-wait limit
+ * The bulkhead in front of the store: separate read and write lanes with their own concurrency,
+ * a bound on waiting calls ({@link QueueFullError} at once), and a queue-wait limit
  * ({@link QueueTimeoutError}, or `DeadlineExceededError` stage `queue` when the caller's deadline
- * is the tighter limit). A call that gives up waiting is removed from its queue and never runs.
+ * is the tighter limit). A call that gives up waiting is removed from its lane and never runs.
+ *
+ * A call that finds a free slot and nobody waiting starts at once; {@link enter} and
+ * {@link leave} let the runner take such a slot without a promise or a closure of the
+ * bulkhead's own, with exactly the limits and order of {@link run}.
  */
 export class Bulkhead {
-  readonly #queues: Readonly<Record<BulkheadLane, PQueue>>;
+  readonly #lanes: Readonly<Record<BulkheadLane, Lane>>;
   readonly #maxLength: number;
   readonly #waitTimeoutMs: number;
   readonly #clock: Clock;
-  readonly #waiting = new Map<AbortController, Timer | undefined>();
+  readonly #waiting = new Set<Waiting>();
   readonly #waitStats = new LatencyStats();
   readonly #execStats = new LatencyStats();
   readonly #turns: LoopTurns;
+  /** Woken whenever a call finishes, a waiting call leaves, or the bulkhead resumes. */
+  #listeners: (() => void)[] = [];
   #completed = 0;
   #failed = 0;
   #rejected = 0;
@@ -98,14 +104,10 @@ export class Bulkhead {
 
   constructor(options: BulkheadOptions, deps: BulkheadDeps) {
     const concurrency = (name: string, value: number): number => checkInteger(name, value, 1);
-    this.#queues = {
-      read: new PQueue({
-        concurrency: concurrency('readConcurrency', options.readConcurrency ?? 10),
-      }),
-      write: new PQueue({
-        concurrency: concurrency('writeConcurrency', options.writeConcurrency ?? 5),
-      }),
-      exclusive: new PQueue({ concurrency: 1 }),
+    this.#lanes = {
+      read: new Lane('read', concurrency('readConcurrency', options.readConcurrency ?? 10)),
+      write: new Lane('write', concurrency('writeConcurrency', options.writeConcurrency ?? 5)),
+      exclusive: new Lane('exclusive', 1),
     };
     this.#maxLength = checkInteger('maxLength', options.maxLength ?? 500, 0);
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 2000;
@@ -116,32 +118,50 @@ export class Bulkhead {
     this.#turns = new LoopTurns(options.loopTurnEveryMs ?? 10);
   }
 
-  /** Run `fn` in the `kind` queue once a slot is free, within the queue-wait limit. */
+  /** Run `fn` in the `kind` lane once a slot is free, within the queue-wait limit. */
   run<T>(
     kind: OperationKind,
     deadline: Deadline,
     fn: () => Promise<T>,
     options: RunOptions = {},
   ): Promise<T> {
-    return this.#enqueue(kind, deadline, fn, options.priority ?? 0);
+    return this.#enqueue(this.#lanes[kind], deadline, fn, options.priority ?? 0);
+  }
+
+  /**
+   * Take a slot of the `kind` lane at once, when one is free, nobody waits and the event loop
+   * had its turn lately: true when taken. The caller runs its call and then calls
+   * {@link leave} with the time {@link enter} was called (the clock's `now()`).
+   */
+  enter(kind: OperationKind): boolean {
+    const lane = this.#lanes[kind];
+    if (!lane.free || this.#turns.due) return false;
+    lane.enter();
+    this.#waitStats.record(0);
+    return true;
+  }
+
+  /** Give back a slot taken by {@link enter}: `ok` when the call resolved. */
+  leave(kind: OperationKind, startedAt: number, ok: boolean): void {
+    if (ok) this.#completed += 1;
+    else this.#failed += 1;
+    this.#execStats.record(this.#clock.now() - startedAt);
+    this.#lanes[kind].leave();
+    this.#changed();
   }
 
   /**
    * Run `fn` alone (for `VACUUM`, `CHECKPOINT`): hold every other call back, wait for the running
-   * ones to finish, run `fn`, let the others go. Exclusive calls wait in their own queue, one at a
+   * ones to finish, run `fn`, let the others go. Exclusive calls wait in their own lane, one at a
    * time. Never call it from inside a running call: it would wait for itself until the deadline.
    */
   exclusive<T>(deadline: Deadline, fn: () => Promise<T>): Promise<T> {
-    return this.#enqueue('exclusive', deadline, async () => {
+    return this.#enqueue(this.#lanes.exclusive, deadline, async () => {
       this.#exclusiveHolds += 1;
       this.#applyPause();
       try {
-        const { read, write } = this.#queues;
-        const quiet = await this.#until(
-          () => read.pending === 0 && write.pending === 0,
-          () => Promise.all([read.onPendingZero(), write.onPendingZero()]),
-          deadline,
-        );
+        const { read, write } = this.#lanes;
+        const quiet = await this.#until(() => read.active === 0 && write.active === 0, deadline);
         if (!quiet) throw deadline.exceeded('queue', 'waiting for running calls to finish');
         return await fn();
       } finally {
@@ -170,33 +190,31 @@ export class Bulkhead {
 
   /** Wait until no call runs or waits; false when `deadline` came first (or while paused). */
   drain(deadline: Deadline): Promise<boolean> {
-    const queues = LANES.map((lane) => this.#queues[lane]);
-    return this.#until(
-      () => queues.every((q) => q.size === 0 && q.pending === 0),
-      () => Promise.all(queues.map((q) => q.onIdle())),
-      deadline,
-    );
+    const lanes = LANES.map((name) => this.#lanes[name]);
+    return this.#until(() => lanes.every((l) => l.waiting === 0 && l.active === 0), deadline);
   }
 
   /** Reject every waiting call with `reason` (they never run); returns how many there were. */
   rejectWaiting(reason: Error): number {
     const waiting = [...this.#waiting];
+    for (const lane of LANES) this.#lanes[lane].clear();
     this.#waiting.clear();
-    for (const [controller, timer] of waiting) {
-      timer?.cancel();
+    for (const call of waiting) {
+      call.timer?.cancel();
       this.#rejected += 1;
-      controller.abort(reason);
+      call.reject(reason);
     }
+    this.#changed();
     return waiting.length;
   }
 
   /** Calls waiting and running, outcomes so far, and wait and run times. */
   stats(): QueueStats {
-    const lane = (q: PQueue): LaneStats => ({ pending: q.size, active: q.pending });
+    const lane = (l: Lane): LaneStats => ({ pending: l.waiting, active: l.active });
     const byKind = {
-      read: lane(this.#queues.read),
-      write: lane(this.#queues.write),
-      exclusive: lane(this.#queues.exclusive),
+      read: lane(this.#lanes.read),
+      write: lane(this.#lanes.write),
+      exclusive: lane(this.#lanes.exclusive),
     };
     const sum = (key: keyof LaneStats): number =>
       LANES.reduce((total, name) => total + byKind[name][key], 0);
@@ -212,97 +230,104 @@ export class Bulkhead {
     };
   }
 
-  #enqueue<T>(
-    lane: BulkheadLane,
-    deadline: Deadline,
-    fn: () => Promise<T>,
-    priority = 0,
-  ): Promise<T> {
-    const queue = this.#queues[lane];
-    const mustWait = queue.size > 0 || queue.isPaused || queue.pending >= queue.concurrency;
-    if (mustWait && queue.size >= this.#maxLength) {
+  #enqueue<T>(lane: Lane, deadline: Deadline, fn: () => Promise<T>, priority = 0): Promise<T> {
+    const mustWait = !lane.free;
+    if (mustWait && lane.waiting >= this.#maxLength) {
       this.#rejected += 1;
       return Promise.reject(
         new QueueFullError(
-          `the ${lane} queue is full: ${queue.size} calls are waiting (queue.maxLength ${this.#maxLength})`,
+          `the ${lane.name} queue is full: ${lane.waiting} calls are waiting (queue.maxLength ${this.#maxLength})`,
           { hint: 'The store is overloaded; retry in a moment or lower the load.' },
         ),
       );
     }
-    const remaining = deadline.remaining();
-    if (remaining <= 0) {
+    if (deadline.remaining() <= 0) {
       this.#rejected += 1;
       return Promise.reject(deadline.exceeded('queue'));
     }
-    // A free slot and nobody waiting: the call starts at once, so it needs no wait timer and no
-    // abort signal (the common case, kept cheap).
-    const controller = mustWait ? new AbortController() : undefined;
-    if (controller !== undefined)
-      this.#waiting.set(controller, this.#waitTimer(lane, deadline, controller));
     const enqueuedAt = this.#clock.now();
-    return queue.add(
-      async () => {
-        if (controller !== undefined) {
-          this.#waiting.get(controller)?.cancel();
-          this.#waiting.delete(controller);
-        }
-        const turn = this.#turns.maybeTurn();
-        if (turn !== undefined) await turn;
-        const startedAt = this.#clock.now();
-        this.#waitStats.record(startedAt - enqueuedAt);
-        try {
-          const value = await fn();
-          this.#completed += 1;
-          return value;
-        } catch (error) {
-          this.#failed += 1;
-          throw error;
-        } finally {
-          this.#execStats.record(this.#clock.now() - startedAt);
-        }
-      },
-      controller === undefined ? { priority } : { signal: controller.signal, priority },
-    );
+    if (!mustWait) {
+      lane.enter();
+      return this.#start(lane, fn, enqueuedAt);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const call: Waiting = {
+        priority,
+        timer: undefined,
+        start: () => {
+          call.timer?.cancel();
+          this.#waiting.delete(call);
+          this.#start(lane, fn, enqueuedAt).then(resolve, reject);
+        },
+        reject,
+      };
+      this.#waiting.add(call);
+      lane.wait(call);
+      call.timer = this.#waitTimer(lane, deadline, call);
+    });
   }
 
-  #waitTimer(
-    lane: BulkheadLane,
-    deadline: Deadline,
-    controller: AbortController,
-  ): Timer | undefined {
+  // Run `fn` in a slot of `lane` already counted as active.
+  async #start<T>(lane: Lane, fn: () => Promise<T>, enqueuedAt: number): Promise<T> {
+    let ok = false;
+    let startedAt = enqueuedAt;
+    try {
+      const turn = this.#turns.maybeTurn();
+      if (turn !== undefined) await turn;
+      startedAt = this.#clock.now();
+      this.#waitStats.record(startedAt - enqueuedAt);
+      const value = await fn();
+      ok = true;
+      return value;
+    } finally {
+      if (ok) this.#completed += 1;
+      else this.#failed += 1;
+      this.#execStats.record(this.#clock.now() - startedAt);
+      lane.leave();
+      this.#changed();
+    }
+  }
+
+  #waitTimer(lane: Lane, deadline: Deadline, call: Waiting): Timer | undefined {
     const remaining = deadline.remaining();
     const limit = Math.min(remaining, this.#waitTimeoutMs);
     if (!Number.isFinite(limit)) return undefined;
     const deadlineBinds = remaining <= this.#waitTimeoutMs;
     return this.#clock.setTimer(limit, () => {
-      if (!this.#waiting.delete(controller)) return;
+      if (!this.#waiting.delete(call)) return;
+      lane.remove(call);
       this.#rejected += 1;
-      controller.abort(
+      call.reject(
         deadlineBinds
           ? deadline.exceeded('queue')
           : new QueueTimeoutError(
-              `waited ${formatDuration(this.#waitTimeoutMs)} in the ${lane} queue without a free slot`,
+              `waited ${formatDuration(this.#waitTimeoutMs)} in the ${lane.name} queue without a free slot`,
               { hint: 'The store is busy; retry in a moment, or raise queue.waitTimeoutMs.' },
             ),
       );
+      this.#changed();
     });
   }
 
   #applyPause(): void {
     const hold = this.#paused || this.#exclusiveHolds > 0;
-    for (const lane of LANES) {
-      const stop = lane === 'exclusive' ? this.#paused : hold;
-      if (stop) this.#queues[lane].pause();
-      else this.#queues[lane].start();
+    for (const name of LANES) {
+      const lane = this.#lanes[name];
+      lane.paused = name === 'exclusive' ? this.#paused : hold;
     }
+    for (const name of LANES) this.#lanes[name].pump();
+    this.#changed();
   }
 
-  // Wait until `done()` holds, re-checking each time `wake()` settles; false at the deadline.
-  async #until(
-    done: () => boolean,
-    wake: () => Promise<unknown>,
-    deadline: Deadline,
-  ): Promise<boolean> {
+  #changed(): void {
+    if (this.#listeners.length === 0) return;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const wake of listeners) wake();
+  }
+
+  // Wait until `done()` holds, re-checking after every change; false at the deadline.
+  async #until(done: () => boolean, deadline: Deadline): Promise<boolean> {
     if (done()) return true;
     const remaining = deadline.remaining();
     if (remaining <= 0) return false;
@@ -312,12 +337,17 @@ export class Bulkhead {
     });
     try {
       while (!done()) {
-        const woke = await Promise.race([wake().then(() => true as const), expired]);
-        if (!woke) return false;
+        const changed = new Promise<true>((resolve) => this.#listeners.push(() => resolve(true)));
+        if (!(await Promise.race([changed, expired]))) return false;
       }
       return true;
     } finally {
       timer?.cancel();
     }
   }
+}
+
+/** A call waiting in a lane, with its queue-wait timer. */
+interface Waiting extends Waiter {
+  timer: Timer | undefined;
 }

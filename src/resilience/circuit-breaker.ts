@@ -77,6 +77,8 @@ export class CircuitBreaker {
   readonly #counter: ConsecutiveBreaker;
   readonly #policy: CircuitBreakerPolicy;
   readonly #listeners = new Set<{ listener: (snapshot: BreakerSnapshot) => void }>();
+  readonly #isFailure: (error: unknown) => boolean;
+  #closed: boolean;
   #openedAt: number | null = null;
   #halfOpenAt: number | null = null;
   // cockatiel starts the trial call before it records the half-open state; this covers the gap.
@@ -100,11 +102,13 @@ export class CircuitBreaker {
     const restored = readDocument(deps.initialState);
     this.#counter = new ConsecutiveBreaker(this.#threshold);
     const isFailure = options.isFailure ?? countsAsBreakerFailure;
+    this.#isFailure = isFailure;
     this.#policy = circuitBreaker(handleWhen(isFailure), {
       halfOpenAfter: this.#halfOpenAfterMs,
       breaker: this.#counter,
       initialState: restored?.cockatiel,
     });
+    this.#closed = this.#policy.state === CircuitState.Closed;
     if (restored !== undefined && this.#policy.state === CircuitState.Open) {
       this.#openedAt = restored.openedAt ?? this.#cockatielOpenedAt();
       this.#halfOpenAt = restored.halfOpenAt ?? this.#openedAt + this.#halfOpenAfterMs;
@@ -130,6 +134,35 @@ export class CircuitBreaker {
       case CircuitState.HalfOpen:
         return { kind: 'half-open', openedAt, halfOpenAt: this.#halfOpenAt ?? this.#clock.now() };
     }
+  }
+
+  /**
+   * True while the breaker lets every call through: a field read, for the runner's fast path,
+   * which then runs calls itself and reports each outcome with {@link succeeded} or
+   * {@link failed} (what {@link execute} would record in the closed state).
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A call that ran while {@link closed} succeeded: the count of consecutive failures restarts. */
+  succeeded(): void {
+    this.#counter.success();
+  }
+
+  /**
+   * A call that ran while {@link closed} failed with `error`: when the error counts and the
+   * breaker is still closed, count it as {@link execute} would (opening the breaker at the
+   * threshold). Resolves once it is counted.
+   */
+  failed(error: unknown): Promise<void> {
+    if (!this.#closed || !this.#isFailure(error)) return Promise.resolve();
+    return this.#policy
+      .execute(() => Promise.reject(error))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   /** Run `fn` through the breaker; while open, reject at once with {@link CircuitOpenError}. */
@@ -183,6 +216,7 @@ export class CircuitBreaker {
 
   #changed(state: CircuitState): void {
     this.#trialStarted = state === CircuitState.HalfOpen;
+    this.#closed = state === CircuitState.Closed;
     switch (state) {
       case CircuitState.Closed:
         // cockatiel closes after a trial call that failed with an error we do not count, without

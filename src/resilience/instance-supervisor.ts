@@ -5,6 +5,7 @@ import type {
   DatabaseInfo,
   DiskFootprint,
   QueryResult,
+  RowDecoder,
   Transaction,
 } from '../db/database.js';
 import { isPoisonError, translateDriverError } from '../db/sql-errors.js';
@@ -133,6 +134,14 @@ export class SupervisedDatabase implements ProbeableDatabase {
     return this.#call('query', (db) => db.query<R>(sql, params));
   }
 
+  queryDecoded<R>(
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R>,
+  ): Promise<QueryResult<R>> {
+    return this.#call('query', (db) => db.queryDecoded(sql, params, decode));
+  }
+
   exec(sql: string): Promise<void> {
     return this.#call('exec', (db) => db.exec(sql));
   }
@@ -200,20 +209,14 @@ export class SupervisedDatabase implements ProbeableDatabase {
     };
   }
 
-  async #call<T>(
+  #call<T>(
     operation: string,
     run: (db: ReplaceableDatabase, generation: number) => Promise<T>,
   ): Promise<T> {
     // The open instance is taken without an extra await: this is every call's hot path.
     const state = this.#state;
-    const instance = state.kind === 'open' ? state.instance : await this.#acquire(operation);
-    try {
-      return await this.#track(instance, () => run(instance.db, instance.generation));
-    } catch (error) {
-      if (!isPoisonError(error)) throw error;
-      this.#replace(instance, 'crashed');
-      throw translateDriverError(error, operation);
-    }
+    if (state.kind === 'open') return this.#track(operation, state.instance, run);
+    return this.#acquire(operation).then((instance) => this.#track(operation, instance, run));
   }
 
   async #acquire(operation: string): Promise<Instance> {
@@ -236,23 +239,30 @@ export class SupervisedDatabase implements ProbeableDatabase {
     }
   }
 
-  // Run a call on `instance`, failing it at once if the instance is discarded meanwhile.
-  #track<T>(instance: Instance, run: () => Promise<T>): Promise<T> {
+  // Run a call on `instance`, failing it at once if the instance is discarded meanwhile; a poison
+  // error (the instance crashed) discards it.
+  #track<T>(
+    operation: string,
+    instance: Instance,
+    run: (db: ReplaceableDatabase, generation: number) => Promise<T>,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       instance.inFlight.add(reject);
-      const settle = (): boolean => instance.inFlight.delete(reject);
       let running: Promise<T>;
       try {
-        running = run();
+        running = run(instance.db, instance.generation);
       } catch (error) {
         running = Promise.reject(error);
       }
       running.then(
         (value) => {
-          if (settle()) resolve(value);
+          if (instance.inFlight.delete(reject)) resolve(value);
         },
         (error: unknown) => {
-          if (settle()) reject(error);
+          if (!instance.inFlight.delete(reject)) return;
+          if (!isPoisonError(error)) return reject(error);
+          this.#replace(instance, 'crashed');
+          reject(translateDriverError(error, operation));
         },
       );
     });

@@ -15,6 +15,11 @@ export class LoopTurns {
     this.#everyMs = everyMs;
   }
 
+  /** True when the last turn is `everyMs` old: the next call should let the loop turn first. */
+  get due(): boolean {
+    return performance.now() - this.#last >= this.#everyMs;
+  }
+
   /** Resolve at once, or after one turn of the loop when the last turn is `everyMs` old. */
   maybeTurn(): Promise<void> | undefined {
     if (performance.now() - this.#last < this.#everyMs) return undefined;

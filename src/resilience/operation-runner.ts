@@ -12,14 +12,15 @@ import { SupervisedDatabase, isProbeable, type SupervisorStats } from './instanc
 import { OperationTimeout } from './operation-timeout.js';
 import { Retry, type RetryOptions, type RetryStats } from './retry.js';
 
-/** One storage operation as the runner sees it. */
-export interface Operation {
+/**
+ * What the runner needs to know about a kind of operation, apart from its deadline: made once
+ * per operation (`get`, `set`…) and reused by every call, so that a call allocates no options.
+ */
+export interface Route {
   /** Which queue it waits in. */
   readonly kind: OperationKind;
   /** Names it in error messages, e.g. `get` or `set`. */
   readonly name: string;
-  /** When it must be finished by; every stage stops there. */
-  readonly deadline: Deadline;
   /** Higher starts first among waiting operations of the same kind. @default 0 */
   readonly priority?: number;
   /**
@@ -28,6 +29,12 @@ export interface Operation {
    * @default false
    */
   readonly bypassBreaker?: boolean;
+}
+
+/** One storage operation as the runner sees it. */
+export interface Operation extends Route {
+  /** When it must be finished by; every stage stops there. */
+  readonly deadline: Deadline;
 }
 
 /** Figures of a runner for `stats`. */
@@ -43,6 +50,16 @@ export interface RunnerStats {
 export interface OperationRunner {
   /** deadline → queue → breaker → retry → timeout → `fn(db)`. `fn` may run more than once. */
   run<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T>;
+  /**
+   * The same as {@link run} for `fn(db, arg)`: with a route made once and a function that takes
+   * its argument, a call needs no closure and no options object.
+   */
+  call<A, T>(
+    route: Route,
+    deadline: Deadline,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
+  ): Promise<T>;
   /** Hold every other operation back, wait for running ones, run `fn` alone (VACUUM), resume. */
   exclusive<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T>;
   stats(): RunnerStats;
@@ -77,6 +94,20 @@ export interface RunnerDeps {
   readonly breakerInitialState?: unknown;
 }
 
+// run(op, fn) as call(op, deadline, callWithDatabase, fn): the function is its own argument.
+function callWithDatabase<T>(db: Database, fn: (db: Database) => Promise<T>): Promise<T> {
+  return fn(db);
+}
+
+// `fn(db, arg)` as a promise, even when it throws before returning one.
+function invoke<A, T>(db: Database, fn: (db: Database, arg: A) => Promise<T>, arg: A): Promise<T> {
+  try {
+    return fn(db, arg);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 const attemptTimedOut = (error: unknown): boolean =>
   error instanceof OperationTimeoutError ||
   (error instanceof DeadlineExceededError && error.stage === 'attempt');
@@ -93,10 +124,12 @@ export class ResilientRunner implements OperationRunner {
   readonly #bulkhead: Bulkhead;
   readonly #retry: Retry;
   readonly #timeout: OperationTimeout;
+  readonly #clock: Clock;
   #closing: Promise<void> | undefined;
 
   constructor(options: RunnerOptions, deps: RunnerDeps) {
     const { clock } = deps;
+    this.#clock = clock;
     this.#database = deps.database;
     this.#bulkhead = new Bulkhead(options.queue ?? {}, { clock });
     this.breaker = new CircuitBreaker(options.breaker ?? {}, {
@@ -108,10 +141,24 @@ export class ResilientRunner implements OperationRunner {
   }
 
   run<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T> {
-    if (this.#closing !== undefined) return Promise.reject(closedError(op));
-    return this.#bulkhead.run(op.kind, op.deadline, () => this.#guarded(op, fn, undefined), {
-      priority: op.priority ?? 0,
-    });
+    return this.call(op, op.deadline, callWithDatabase, fn);
+  }
+
+  call<A, T>(
+    route: Route,
+    deadline: Deadline,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
+  ): Promise<T> {
+    if (this.#closing !== undefined) return Promise.reject(closedError(route));
+    // A free slot and nobody waiting: no queue at all (the same limits and order as queueing).
+    if (this.#bulkhead.enter(route.kind)) return this.#direct(route, deadline, fn, arg);
+    return this.#bulkhead.run(
+      route.kind,
+      deadline,
+      () => this.#guarded(route, deadline, fn, arg, undefined),
+      route,
+    );
   }
 
   /**
@@ -120,7 +167,9 @@ export class ResilientRunner implements OperationRunner {
    */
   exclusive<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(closedError(op));
-    return this.#bulkhead.exclusive(op.deadline, () => this.#guarded(op, fn, Infinity));
+    return this.#bulkhead.exclusive(op.deadline, () =>
+      this.#guarded(op, op.deadline, callWithDatabase, fn, Infinity),
+    );
   }
 
   stats(): RunnerStats {
@@ -155,26 +204,87 @@ export class ResilientRunner implements OperationRunner {
     return this.#closing;
   }
 
-  #guarded<T>(
-    op: Operation,
-    fn: (db: Database) => Promise<T>,
-    timeoutMs: number | undefined,
+  // A call in a slot taken with bulkhead.enter(): give the slot back when it settles.
+  async #direct<A, T>(
+    route: Route,
+    deadline: Deadline,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
   ): Promise<T> {
-    const attempts = (): Promise<T> =>
-      this.#retry.execute(op.deadline, () => this.#attempt(op, fn, timeoutMs));
-    return op.bypassBreaker === true ? attempts() : this.breaker.execute(attempts);
+    const startedAt = this.#clock.now();
+    let ok = false;
+    try {
+      const value = await this.#guarded(route, deadline, fn, arg, undefined);
+      ok = true;
+      return value;
+    } finally {
+      this.#bulkhead.leave(route.kind, startedAt, ok);
+    }
   }
 
-  async #attempt<T>(
-    op: Operation,
-    fn: (db: Database) => Promise<T>,
+  // breaker → retry → timeout → fn. With the breaker closed (a field read) the first attempt runs
+  // straight away and the outcome is reported to the breaker afterwards; otherwise cockatiel
+  // decides whether the call may run at all.
+  async #guarded<A, T>(
+    route: Route,
+    deadline: Deadline,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
+    timeoutMs: number | undefined,
+  ): Promise<T> {
+    const breaker = route.bypassBreaker === true ? undefined : this.breaker;
+    if (breaker !== undefined && !breaker.closed) {
+      return breaker.execute(() =>
+        this.#retry.execute(deadline, () => this.#attempt(route, deadline, fn, arg, timeoutMs)),
+      );
+    }
+    let value: T;
+    try {
+      value = await this.#attempt(route, deadline, fn, arg, timeoutMs);
+    } catch (error) {
+      value = await this.#recover(breaker, error, route, deadline, fn, arg, timeoutMs);
+    }
+    breaker?.succeeded();
+    return value;
+  }
+
+  // The first attempt failed: retry while it may, and report a final failure to the breaker.
+  async #recover<A, T>(
+    breaker: CircuitBreaker | undefined,
+    error: unknown,
+    route: Route,
+    deadline: Deadline,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
     timeoutMs: number | undefined,
   ): Promise<T> {
     try {
-      const options = timeoutMs === undefined ? { name: op.name } : { name: op.name, timeoutMs };
-      return await this.#timeout.run(op.deadline, () => fn(this.#database), options);
+      return await this.#retry.retryAfter(error, 1, deadline, () =>
+        this.#attempt(route, deadline, fn, arg, timeoutMs),
+      );
+    } catch (final) {
+      await breaker?.failed(final);
+      throw final;
+    }
+  }
+
+  async #attempt<A, T>(
+    route: Route,
+    deadline: Deadline,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
+    timeoutMs: number | undefined,
+  ): Promise<T> {
+    try {
+      if (deadline.remaining() <= 0) throw deadline.exceeded('attempt');
+      return await this.#timeout.race(
+        deadline,
+        invoke(this.#database, fn, arg),
+        route.name,
+        timeoutMs,
+      );
     } catch (error) {
-      if (attemptTimedOut(error)) await this.#probe(op.deadline);
+      if (attemptTimedOut(error)) await this.#probe(deadline);
       throw error;
     }
   }
@@ -191,8 +301,8 @@ export class ResilientRunner implements OperationRunner {
   }
 }
 
-function closedError(op: Operation): ClosedError {
-  return new ClosedError(`${op.name}: the store is closing`, {
+function closedError(route: Route): ClosedError {
+  return new ClosedError(`${route.name}: the store is closing`, {
     hint: 'Open the store again; it does not accept operations after close().',
   });
 }

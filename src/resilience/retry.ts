@@ -84,24 +84,44 @@ export class Retry {
     attempt: (n: number) => Promise<T>,
     onRetry?: (event: RetryEvent) => void,
   ): Promise<T> {
-    for (let n = 1; ; n += 1) {
+    try {
+      return await attempt(1);
+    } catch (error) {
+      return this.retryAfter(error, 1, deadline, attempt, onRetry);
+    }
+  }
+
+  /**
+   * Go on after attempt `n` failed with `error`: back off and try again while the error is
+   * transient, attempts remain and the backoff ends before the deadline; otherwise throw. The
+   * runner makes the first attempt itself and calls this only when it failed.
+   */
+  async retryAfter<T>(
+    error: unknown,
+    n: number,
+    deadline: Deadline,
+    attempt: (n: number) => Promise<T>,
+    onRetry?: (event: RetryEvent) => void,
+  ): Promise<T> {
+    for (let failed = n, last = error; ; failed += 1) {
+      if (!isTransient(last)) throw last;
+      if (failed >= this.#attempts) {
+        this.#exhausted += 1;
+        throw last;
+      }
+      const delayMs = this.delayMs(failed - 1);
+      if (delayMs >= deadline.remaining()) {
+        this.#stoppedByDeadline += 1;
+        const why = last instanceof Error ? last.message : String(last);
+        throw deadline.exceeded('backoff', `attempt ${failed} failed: ${why}`);
+      }
+      this.#retried += 1;
+      onRetry?.({ attempt: failed, delayMs, error: last });
+      if (delayMs > 0) await sleep(this.#clock, delayMs);
       try {
-        return await attempt(n);
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-        if (n >= this.#attempts) {
-          this.#exhausted += 1;
-          throw error;
-        }
-        const delayMs = this.delayMs(n - 1);
-        if (delayMs >= deadline.remaining()) {
-          this.#stoppedByDeadline += 1;
-          const why = error instanceof Error ? error.message : String(error);
-          throw deadline.exceeded('backoff', `attempt ${n} failed: ${why}`);
-        }
-        this.#retried += 1;
-        onRetry?.({ attempt: n, delayMs, error });
-        if (delayMs > 0) await sleep(this.#clock, delayMs);
+        return await attempt(failed + 1);
+      } catch (next) {
+        last = next;
       }
     }
   }

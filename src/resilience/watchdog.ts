@@ -1,8 +1,10 @@
 import type { Clock, Timer } from '../clock.js';
 
-interface Watch {
+/** Something to expire at a time: `expire()` is called at `at` unless it is removed first. */
+export interface Watch {
+  /** Epoch milliseconds. */
   readonly at: number;
-  readonly onExpire: () => void;
+  expire(): void;
 }
 
 /**
@@ -22,10 +24,20 @@ export class Watchdog {
 
   /** Call `onExpire` at `at` (epoch ms) unless the returned function is called first. */
   watch(at: number, onExpire: () => void): () => void {
-    const entry: Watch = { at, onExpire };
+    const entry: Watch = { at, expire: onExpire };
+    this.add(entry);
+    return () => this.delete(entry);
+  }
+
+  /** Expire `entry` at its time unless {@link delete} comes first (no closure needed). */
+  add(entry: Watch): void {
     this.#watches.add(entry);
-    if (at < this.#armedAt) this.#arm(at);
-    return () => void this.#watches.delete(entry);
+    if (entry.at < this.#armedAt) this.#arm(entry.at);
+  }
+
+  /** Forget `entry`. */
+  delete(entry: Watch): void {
+    this.#watches.delete(entry);
   }
 
   /** Forget every watch and cancel the timer. */
@@ -50,7 +62,7 @@ export class Watchdog {
     for (const entry of [...this.#watches]) {
       if (entry.at <= now) {
         this.#watches.delete(entry);
-        entry.onExpire();
+        entry.expire();
       } else if (entry.at < next) next = entry.at;
     }
     if (next !== Number.POSITIVE_INFINITY) this.#arm(next);

@@ -3,8 +3,15 @@ import { recordAccess } from './entry-queries.js';
 
 /** What {@link AccessLog.take} hands over to be written. */
 export interface AccessBatch {
-  readonly touches: readonly { key: string; at: Date; count: number }[];
+  /** Entries read: when last (epoch ms) and how many times. */
+  readonly touches: readonly { key: string; at: number; count: number }[];
   readonly counters: Readonly<Record<string, number>>;
+}
+
+/** One entry's reads since the last take. */
+interface Touch {
+  at: number;
+  count: number;
 }
 
 /**
@@ -12,20 +19,38 @@ export interface AccessBatch {
  * times, access counts and the hit/miss counters reach the store on the next flush.
  */
 export class AccessLog {
-  readonly #touches = new Map<string, { at: Date; count: number }>();
+  readonly #touches = new Map<string, Touch>();
   readonly #counters = new Map<string, number>();
+  // The two counters every read moves, kept apart from the map.
+  #hits = 0;
+  #misses = 0;
 
   /** Entries touched plus counters changed since the last take. */
   get size(): number {
-    return this.#touches.size + this.#counters.size;
+    return (
+      this.#touches.size +
+      this.#counters.size +
+      (this.#hits > 0 ? 1 : 0) +
+      (this.#misses > 0 ? 1 : 0)
+    );
   }
 
-  /** Record a read of `key` at `at`. */
-  touch(key: string, at: Date): void {
+  /** Record a read of `key` at `at` (epoch ms): a hit touches the entry, a miss only counts. */
+  read(key: string, hit: boolean, at: number): void {
+    if (!hit) {
+      this.#misses += 1;
+      return;
+    }
+    this.#hits += 1;
+    this.touch(key, at, 1);
+  }
+
+  /** Record `count` reads of `key`, the last at `at` (epoch ms). */
+  touch(key: string, at: number, count = 1): void {
     const seen = this.#touches.get(key);
-    if (seen === undefined) this.#touches.set(key, { at, count: 1 });
+    if (seen === undefined) this.#touches.set(key, { at, count });
     else {
-      seen.count += 1;
+      seen.count += count;
       if (at > seen.at) seen.at = at;
     }
   }
@@ -37,6 +62,10 @@ export class AccessLog {
 
   /** Take everything recorded so far, leaving the log empty. */
   take(): AccessBatch {
+    if (this.#hits > 0) this.count('hits', this.#hits);
+    if (this.#misses > 0) this.count('misses', this.#misses);
+    this.#hits = 0;
+    this.#misses = 0;
     const batch: AccessBatch = {
       touches: [...this.#touches].map(([key, t]) => ({ key, at: t.at, count: t.count })),
       counters: Object.fromEntries(this.#counters),
@@ -48,9 +77,7 @@ export class AccessLog {
 
   /** Put back a batch whose write failed, so that the next flush carries it. */
   restore(batch: AccessBatch): void {
-    for (const t of batch.touches) {
-      for (let i = 0; i < t.count; i += 1) this.touch(t.key, t.at);
-    }
+    for (const t of batch.touches) this.touch(t.key, t.at, t.count);
     for (const [name, n] of Object.entries(batch.counters)) this.count(name, n);
   }
 }

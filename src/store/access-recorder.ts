@@ -37,9 +37,10 @@ export class AccessRecorder {
     this.#deps = deps;
   }
 
-  /** Record a read of `key` at `at`. */
-  touch(key: string, at: Date): void {
-    this.#log.touch(key, at);
+  /** Record a read of `key` at `at` (epoch ms), a hit or a miss, and write soon. */
+  read(key: string, hit: boolean, at: number): void {
+    this.#log.read(key, hit, at);
+    this.schedule();
   }
 
   /** Add `n` to the persisted counter `name`. */

@@ -1,7 +1,20 @@
 import type { EntryKind } from './keys.js';
 
-/** Everything the store knows about one entry, without its value. */
-export interface EntrySummary {
+/** What a read returns: the value, and what a reader needs to use it (its size and expiry). */
+export interface Entry {
+  readonly key: string;
+  readonly kind: EntryKind;
+  readonly namespace: string | null;
+  readonly framework: string | null;
+  readonly value: unknown;
+  /** UTF-8 length of the entry's compact JSON, computed by the store. */
+  readonly sizeBytes: number;
+  /** When it stops being served; `null` for never. */
+  readonly expiresAt: Date | null;
+}
+
+/** What a write returns: the entry as written (all of it known before the write). */
+export interface WrittenEntry {
   readonly key: string;
   readonly kind: EntryKind;
   readonly namespace: string | null;
@@ -9,17 +22,16 @@ export interface EntrySummary {
   readonly category: string | null;
   /** UTF-8 length of the entry's compact JSON, computed by the store. */
   readonly sizeBytes: number;
-  readonly createdAt: Date;
   readonly updatedAt: Date;
-  readonly accessedAt: Date;
-  readonly accessCount: number;
   /** When it stops being served; `null` for never. */
   readonly expiresAt: Date | null;
 }
 
-/** One entry with its JSON value. */
-export interface Entry extends EntrySummary {
-  readonly value: unknown;
+/** Everything the store knows about one entry, without its value (what `list` shows). */
+export interface EntrySummary extends WrittenEntry {
+  readonly createdAt: Date;
+  readonly accessedAt: Date;
+  readonly accessCount: number;
 }
 
 /** One item of a batch write. */

@@ -1,8 +1,21 @@
 import type { Queryable } from '../db/database.js';
 import { UsageError } from '../errors/index.js';
 import type { EntrySummary } from './entry.js';
-import { LIVE_AT, SUMMARY_COLUMNS, likePrefix, toSummary, type EntryRow } from './entry-queries.js';
+import {
+  LIVE_AT,
+  SUMMARY_COLUMNS,
+  SUMMARY_FROM,
+  likePrefix,
+  toSummary,
+  type EntryRow,
+} from './entry-queries.js';
 import { ENTRY_KINDS, type EntryKind } from './keys.js';
+import {
+  GIN_INDEX,
+  existingValueIndexes,
+  pathExpression,
+  valueIndexName,
+} from './value-indexes.js';
 
 /** A `field=value` condition on the JSON value, as containment (`value @> {...}`). */
 export interface WhereCondition {
@@ -55,42 +68,76 @@ export function containment(condition: WhereCondition): unknown {
   return condition.path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), condition.value);
 }
 
+/** How one `--where` condition is answered: by an index (its name), or by a scan (`null`). */
+export interface WhereUse {
+  /** The condition's path, e.g. `user.id`. */
+  readonly field: string;
+  readonly index: string | null;
+}
+
+/** What `list` found, and how its `--where` conditions were answered. */
+export interface ListResult {
+  readonly entries: EntrySummary[];
+  readonly where: readonly WhereUse[];
+}
+
 /** List entry summaries matching `filter`, ordered by key. */
 export async function listEntries(
   db: Queryable,
   filter: ListFilter,
   now: Date,
-): Promise<EntrySummary[]> {
-  const { sql, params } = buildListQuery(filter, now);
+): Promise<ListResult> {
+  const indexes =
+    (filter.where ?? []).length === 0 ? new Set<string>() : await existingValueIndexes(db);
+  const { sql, params, where } = buildListQuery(filter, now, indexes);
   const { rows } = await db.query<EntryRow>(sql, params);
-  return rows.map(toSummary);
+  return { entries: rows.map(toSummary), where };
 }
 
-/** The statement {@link listEntries} runs (exposed so that tests can EXPLAIN it). */
-export function buildListQuery(filter: ListFilter, now: Date): { sql: string; params: unknown[] } {
+/**
+ * The statement {@link listEntries} runs (exposed so that tests can EXPLAIN it), given the value
+ * indexes the table has. A condition on a path with an index of its own and a scalar value is an
+ * equality on the path's expression (the same rows as containment: a scalar contains only
+ * itself); any other is containment, answered by the GIN index when there is one.
+ */
+export function buildListQuery(
+  filter: ListFilter,
+  now: Date,
+  indexes: ReadonlySet<string> = new Set(),
+): { sql: string; params: unknown[]; where: WhereUse[] } {
   const params: unknown[] = [];
   const bind = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
   };
   const clauses: string[] = [];
-  if (filter.includeExpired !== true) clauses.push(LIVE_AT(bind(now)));
+  if (filter.includeExpired !== true) clauses.push(LIVE_AT(bind(now), 'e.'));
   if (filter.kind !== undefined) {
     if (!ENTRY_KINDS.includes(filter.kind)) {
       throw new UsageError(`unknown kind ${JSON.stringify(filter.kind)}`, {
         hint: `Use one of ${ENTRY_KINDS.join(', ')}.`,
       });
     }
-    clauses.push(`kind = ${bind(filter.kind)}`);
+    clauses.push(`e.kind = ${bind(filter.kind)}`);
   }
-  if (filter.namespace !== undefined) clauses.push(`namespace = ${bind(filter.namespace)}`);
-  if (filter.framework !== undefined) clauses.push(`framework = ${bind(filter.framework)}`);
-  if (filter.category !== undefined) clauses.push(`category = ${bind(filter.category)}`);
+  if (filter.namespace !== undefined) clauses.push(`e.namespace = ${bind(filter.namespace)}`);
+  if (filter.framework !== undefined) clauses.push(`e.framework = ${bind(filter.framework)}`);
+  if (filter.category !== undefined) clauses.push(`e.category = ${bind(filter.category)}`);
   if (filter.prefix !== undefined && filter.prefix !== '') {
-    clauses.push(`key LIKE ${bind(likePrefix(filter.prefix))}`);
+    clauses.push(`e.key LIKE ${bind(likePrefix(filter.prefix))}`);
   }
+  const where: WhereUse[] = [];
   for (const condition of filter.where ?? []) {
-    clauses.push(`value @> ${bind(JSON.stringify(containment(condition)))}::jsonb`);
+    const field = condition.path.join('.');
+    const own = valueIndexName(field);
+    if (indexes.has(own) && isScalar(condition.value)) {
+      const value = bind(JSON.stringify(condition.value));
+      clauses.push(`${pathExpression(condition.path, 'e.')} = ${value}::jsonb`);
+      where.push({ field, index: own });
+    } else {
+      clauses.push(`e.value @> ${bind(JSON.stringify(containment(condition)))}::jsonb`);
+      where.push({ field, index: indexes.has(GIN_INDEX) ? GIN_INDEX : null });
+    }
   }
   const limit = filter.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
@@ -101,9 +148,13 @@ export function buildListQuery(filter: ListFilter, now: Date): { sql: string; pa
       },
     );
   }
-  const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
-  const sql = `SELECT ${SUMMARY_COLUMNS} FROM pgcache_entries ${where} ORDER BY key LIMIT ${bind(limit)}`;
-  return { sql, params };
+  const conditions = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
+  const sql = `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} ${conditions} ORDER BY e.key LIMIT ${bind(limit)}`;
+  return { sql, params, where };
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || typeof value !== 'object';
 }
 
 /**

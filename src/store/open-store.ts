@@ -34,6 +34,7 @@ import {
 } from '../resilience/instance-supervisor.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
 import { Store } from './store.js';
+import { ensureValueIndexes } from './value-indexes.js';
 
 /** What to do about migrations when a store opens. */
 export type MigrationPolicy = 'apply' | 'require' | 'skip';
@@ -103,6 +104,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const { database } = backend;
   try {
     await applyMigrationPolicy(database, options.migrations ?? 'apply', clock);
+    // The owner creates the indexes its configuration declares (a client of serve does not).
+    if (options.serveEndpoint === undefined && options.migrations !== 'skip')
+      await ensureValueIndexes(database, config.indexes);
     const runner = new CallWatch(
       new ResilientRunner(config, {
         database: options.wrapDatabase?.(database) ?? database,

@@ -1,7 +1,6 @@
 import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
-import { runMaintenance, type MaintainReport } from '../maintain/maintain.js';
-import { recordMaintenance } from '../maintain/maintenance-ledger.js';
+import type { MaintainReport } from '../maintain/maintain.js';
 import { MaintenanceQueue } from '../maintain/maintenance-queue.js';
 import {
   MIGRATIONS,
@@ -15,23 +14,33 @@ import {
 import { Deadline } from '../resilience/deadline.js';
 import { AccessRecorder } from './access-recorder.js';
 import { writeAccessBatch } from './access-log.js';
-import type { Entry, EntryInput, EntrySummary } from './entry.js';
+import type { Entry, EntryInput, EntrySummary, WrittenEntry } from './entry.js';
 import { encodeBatch, encodeEntry } from './entry-codec.js';
 import {
   deleteEntries,
   deletePrefixBatch,
-  scanEntries,
-  selectLiveEntries,
-  selectLiveEntry,
+  scanLive,
+  selectLive,
+  selectLiveMany,
+  toEntry,
+  type LiveRead,
 } from './entry-queries.js';
-import { expiryAfter } from './expiry.js';
+import { expiryAt } from './expiry.js';
 import { parseKey } from './keys.js';
-import { listEntries, type ListFilter } from './list-query.js';
+import { listEntries, type ListFilter, type ListResult } from './list-query.js';
 import { readMeta, writeMeta } from './meta.js';
 import { gatherStats, type StoreStats } from './stats.js';
-import { writeEntries, type EntryWrite } from './write-entries.js';
+import { maintainStore } from './store-maintenance.js';
+import { STORE_ROUTES as ROUTES } from './store-routes.js';
+import {
+  writeEntries,
+  writtenEntry,
+  type EntryWrite,
+  type WriteBatch,
+  type WriteRules,
+} from './write-entries.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
-import type { RunnerStats } from '../resilience/operation-runner.js';
+import type { Route, RunnerStats } from '../resilience/operation-runner.js';
 import type {
   CallOptions,
   GetOptions,
@@ -49,6 +58,7 @@ export class Store {
   readonly #options: Required<StoreOptions>;
   readonly #deps: StoreDeps;
   readonly #access: AccessRecorder;
+  readonly #rules: WriteRules; // of a write with nothing to do besides its entries
   readonly #maintenance: MaintenanceQueue;
   #closing: Promise<void> | undefined;
   /** Set by close() once the control socket's callers are answered and buffers flushed. */
@@ -63,6 +73,7 @@ export class Store {
       ...options,
     };
     this.#deps = deps;
+    this.#rules = { namespaces: this.#options.namespaces };
     this.#maintenance = new MaintenanceQueue(deps.clock);
     this.#access = new AccessRecorder(
       { intervalMs: this.#options.flushIntervalMs, threshold: this.#options.flushThreshold },
@@ -82,18 +93,16 @@ export class Store {
     return this.#deps.database.describe();
   }
 
-  /** The live entry under `key`, or `undefined` when absent or expired. Counts a hit or a miss. */
+  /** The live entry under `key`, or `undefined` (`graceMs`: expired that recently too). Counts a hit or a miss. */
   async get(key: string, options: GetOptions = {}): Promise<Entry | undefined> {
-    parseKey(key);
-    const now = this.#now();
-    const since = new Date(now.getTime() - (options.graceMs ?? 0));
-    const entry = await this.#run('read', 'get', options, (db) => selectLiveEntry(db, key, since));
-    this.#recordRead(
-      key,
-      entry !== undefined && (entry.expiresAt === null || entry.expiresAt > now),
-      now,
-    );
-    return entry;
+    const parsed = parseKey(key);
+    const now = this.#deps.clock.now();
+    const read: LiveRead = { key, since: new Date(now - (options.graceMs ?? 0)).toISOString() };
+    const found = await this.#call(ROUTES.get, options, selectLive, read);
+    const live =
+      found !== undefined && (found.expiresAt === null || found.expiresAt.getTime() > now);
+    this.#access.read(key, live, now); // a hit's access time and count are written in a batch
+    return found === undefined ? undefined : toEntry(parsed, found);
   }
 
   /** The live entries under `keys`, in order (`undefined` where absent), in one statement. */
@@ -101,43 +110,41 @@ export class Store {
     keys: readonly string[],
     options: CallOptions = {},
   ): Promise<(Entry | undefined)[]> {
-    for (const key of keys) parseKey(key);
+    const parsed = keys.map((key) => parseKey(key));
     if (keys.length === 0) return [];
-    const now = this.#now();
+    const now = this.#deps.clock.now();
     const found = await this.#run('read', 'get-many', options, (db) =>
-      selectLiveEntries(db, keys, now),
+      selectLiveMany(db, keys, new Date(now)),
     );
-    for (const key of keys) this.#recordRead(key, found.has(key), now);
-    return keys.map((key) => found.get(key));
+    return parsed.map((p) => {
+      const stored = found.get(p.key);
+      this.#access.read(p.key, stored !== undefined, now);
+      return stored === undefined ? undefined : toEntry(p, stored);
+    });
   }
 
   /** Store `value` under `key` (replacing any entry). Invalid keys and values change nothing. */
-  async set(key: string, value: unknown, options: SetOptions = {}): Promise<EntrySummary> {
-    const encoded = encodeEntry(key, value, this.#options.maxEntryBytes);
-    const expiresAt = this.#expiry(options.ttlMs);
-    const now = this.#now();
-    const [written] = await this.#write('set', [{ entry: encoded, expiresAt: expiresAt(now) }], {
-      ...options,
-      now,
-    });
-    return written as EntrySummary;
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<WrittenEntry> {
+    const entry = encodeEntry(key, value, this.#options.maxEntryBytes);
+    const now = new Date(this.#deps.clock.now());
+    const expiresAt = expiryAt(options.ttlMs ?? this.#options.defaultTtlMs, now);
+    const batch = this.#batch([{ entry, expiresAt }], now, options);
+    await this.#call(ROUTES.set, options, writeEntries, batch);
+    return writtenEntry(entry, now, expiresAt);
   }
 
-  /**
-   * Store every item or none: all are validated first, then written in one transaction through
-   * its handle (so no nested transaction can be opened by accident).
-   */
+  /** Store every item or none: all are validated first, then written in one transaction. */
   async setMany(
     items: readonly EntryInput[],
     options: Omit<SetOptions, 'ttlMs'> = {},
   ): Promise<{ written: number; bytes: number }> {
     const encoded = encodeBatch(items, this.#options.maxEntryBytes);
-    const now = this.#now();
-    const writes = encoded.map(({ entry, ttlMs }) => ({
+    const now = new Date(this.#deps.clock.now());
+    const writes: EntryWrite[] = encoded.map(({ entry, ttlMs }) => ({
       entry,
-      expiresAt: this.#expiry(ttlMs)(now),
+      expiresAt: expiryAt(ttlMs ?? this.#options.defaultTtlMs, now),
     }));
-    await this.#write('set-many', writes, { ...options, now });
+    await this.#call(ROUTES.setMany, options, writeEntries, this.#batch(writes, now, options));
     return {
       written: encoded.length,
       bytes: encoded.reduce((sum, e) => sum + e.entry.sizeBytes, 0),
@@ -175,13 +182,19 @@ export class Store {
   ): Promise<Entry[]> {
     const now = this.#now();
     const limit = page.limit ?? 100;
-    return this.#run('read', 'scan', options, (db) =>
-      scanEntries(db, { prefix: page.prefix ?? '', after: page.after, limit }, now),
+    const rows = await this.#run('read', 'scan', options, (db) =>
+      scanLive(db, { prefix: page.prefix ?? '', after: page.after, limit }, now),
     );
+    return rows.map((row) => toEntry(parseKey(row.key), row));
   }
 
   /** Entry summaries matching `filter`, ordered by key. */
   async list(filter: ListFilter = {}, options: CallOptions = {}): Promise<EntrySummary[]> {
+    return (await this.listReport(filter, options)).entries;
+  }
+
+  /** {@link list}, and how each `--where` was answered: an index of its path, the GIN index, a scan. */
+  listReport(filter: ListFilter = {}, options: CallOptions = {}): Promise<ListResult> {
     const now = this.#now();
     return this.#run('read', 'list', options, (db) => listEntries(db, filter, now));
   }
@@ -235,32 +248,22 @@ export class Store {
       await this.flush({ deadline });
       const release = await this.#deps.maintenanceLock?.(deadline, ifIdle);
       try {
-        return await this.#maintain(options.dryRun === true, deadline, requestedBy);
+        const dryRun = options.dryRun === true;
+        return await maintainStore(
+          { ...this.#options, dryRun, by: requestedBy },
+          {
+            run: (name, fn) => this.#run('write', name, { deadline }, fn),
+            exclusive: (name, fn) => this.#exclusive(name, { deadline }, fn),
+            footprint: () => this.#deps.database.footprint(),
+            reclaimDisk: this.describe().kind === 'embedded',
+            now: () => this.#now(),
+            deadline,
+          },
+        );
       } finally {
         await release?.();
       }
     });
-  }
-
-  async #maintain(dryRun: boolean, deadline: Deadline, by: string): Promise<MaintainReport> {
-    const { maxSizeBytes, lowWaterPercent, namespaces, graceMs } = this.#options;
-    const report = await runMaintenance(
-      { dryRun, maxSizeBytes, lowWaterPercent, namespaces, graceMs },
-      {
-        run: (name, fn) => this.#run('write', name, { deadline }, fn),
-        exclusive: (name, fn) => this.#exclusive(name, { deadline }, fn),
-        footprint: () => this.#deps.database.footprint(),
-        reclaimDisk: this.describe().kind === 'embedded',
-        now: () => this.#now(),
-        shouldStop: () => deadline.check('attempt'),
-      },
-    );
-    if (dryRun) return report;
-    const now = this.#now();
-    await this.#run('write', 'maintain.record', { deadline }, (db) =>
-      recordMaintenance(db, report, by, now),
-    );
-    return report;
   }
 
   /** Read a bookkeeping document (last maintenance, last stress run…). */
@@ -343,13 +346,21 @@ export class Store {
     this.#access.schedule();
   }
 
-  #write(
-    name: string,
-    writes: readonly EntryWrite[],
-    options: SetOptions & { now: Date },
-  ): Promise<EntrySummary[]> {
-    const rules = { namespaces: this.#options.namespaces, also: options.also };
-    return this.#run('write', name, options, (db) => writeEntries(db, writes, options.now, rules));
+  // A call on a route made once, with a function that takes its argument: no closure, no options.
+  #call<A, T>(
+    route: Route,
+    options: CallOptions,
+    fn: (db: Database, arg: A) => Promise<T>,
+    arg: A,
+  ): Promise<T> {
+    if (this.#refusing) return Promise.reject(closedStoreError(route.name));
+    return this.#deps.runner.call(route, this.#deadline(options), fn, arg);
+  }
+
+  #batch(writes: readonly EntryWrite[], now: Date, options: SetOptions): WriteBatch {
+    const { also } = options;
+    const rules = also === undefined ? this.#rules : { namespaces: this.#options.namespaces, also };
+    return { writes, now, rules };
   }
 
   #run<T>(
@@ -359,21 +370,8 @@ export class Store {
     fn: (db: Database) => Promise<T>,
     extra: { bypassBreaker?: boolean } = {},
   ): Promise<T> {
-    if (this.#refusing) {
-      return Promise.reject(
-        new ClosedError(`${name} on a closed store`, {
-          hint: 'Open the store again with openStore().',
-        }),
-      );
-    }
+    if (this.#refusing) return Promise.reject(closedStoreError(name));
     return this.#deps.runner.run({ kind, name, deadline: this.#deadline(options), ...extra }, fn);
-  }
-
-  // A hit records the read (access time and count, written in a batch) as well as the counter.
-  #recordRead(key: string, hit: boolean, now: Date): void {
-    this.#access.count(hit ? 'hits' : 'misses');
-    if (hit) this.#access.touch(key, now);
-    this.#access.schedule();
   }
 
   #exclusive<T>(
@@ -393,8 +391,10 @@ export class Store {
   #now(): Date {
     return new Date(this.#deps.clock.now());
   }
+}
 
-  #expiry(ttlMs: number | undefined): (now: Date) => Date | null {
-    return expiryAfter(ttlMs ?? this.#options.defaultTtlMs);
-  }
+function closedStoreError(name: string): ClosedError {
+  return new ClosedError(`${name} on a closed store`, {
+    hint: 'Open the store again with openStore().',
+  });
 }

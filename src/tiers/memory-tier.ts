@@ -13,9 +13,21 @@ export interface MemoryTierOptions {
   readonly ttlMs?: number;
 }
 
+/** A read answered by L1, as the tiered cache returns it. */
+export interface MemoryHit {
+  readonly entry: Entry;
+  readonly tier: 'l1';
+  readonly stale: false;
+}
+
 /** What a lookup in L1 found. */
 export type MemoryLookup =
-  | { readonly state: 'live'; readonly entry: Entry }
+  | {
+      readonly state: 'live';
+      readonly entry: Entry;
+      /** The read's answer, made when the entry was stored and resolved already: a hit allocates nothing. */
+      readonly answer: Promise<MemoryHit>;
+    }
   /** Expired less than the grace period ago: may be served while the origin fails. */
   | { readonly state: 'stale'; readonly entry: Entry };
 
@@ -25,6 +37,8 @@ interface Held {
   readonly expiresAt: number;
   /** Epoch ms after which L1 no longer answers for it and the store is asked again. */
   readonly until: number;
+  /** What a lookup returns while it is live. */
+  readonly live: MemoryLookup & { readonly state: 'live' };
 }
 
 /**
@@ -79,7 +93,7 @@ export class MemoryTier {
     if (held === undefined) return undefined;
     const now = this.#clock.now();
     if (now < held.expiresAt) {
-      if (now < held.until) return { state: 'live', entry: held.entry };
+      if (now < held.until) return held.live;
     } else if (now < held.expiresAt + graceMs) return { state: 'stale', entry: held.entry };
     this.#cache?.delete(key);
     return undefined;
@@ -90,7 +104,8 @@ export class MemoryTier {
     if (this.#cache === undefined) return;
     const expiresAt = entry.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
     const until = this.#ttlMs === 0 ? Number.POSITIVE_INFINITY : this.#clock.now() + this.#ttlMs;
-    this.#cache.set(entry.key, { entry, expiresAt, until });
+    const answer = Promise.resolve<MemoryHit>({ entry, tier: 'l1', stale: false });
+    this.#cache.set(entry.key, { entry, expiresAt, until, live: { state: 'live', entry, answer } });
   }
 
   /** Forget `key`. */

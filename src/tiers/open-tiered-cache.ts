@@ -7,7 +7,7 @@ import {
   type SettingValue,
 } from '../config/load-config.js';
 import type { SettingKey } from '../config/settings.js';
-import type { Queryable, QueryResult } from '../db/database.js';
+import type { Queryable, RowDecoder, QueryResult } from '../db/database.js';
 import { ConfigError } from '../errors/index.js';
 import { persistBreaker } from '../store/breaker-persistence.js';
 import { META_KEYS } from '../store/meta.js';
@@ -124,6 +124,8 @@ function throughStore(store: Store): Queryable {
   return {
     query: <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> =>
       store.execute('write', 'breaker.persist', (db) => db.query<R>(sql, params)),
+    queryDecoded: <R>(sql: string, params: readonly unknown[], decode: RowDecoder<R>) =>
+      store.execute('write', 'breaker.persist', (db) => db.queryDecoded(sql, params, decode)),
     exec: (sql: string) => store.execute('write', 'breaker.persist', (db) => db.exec(sql)),
   };
 }

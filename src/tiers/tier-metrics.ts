@@ -64,7 +64,7 @@ export class TierMetrics {
    * lookup look ten times what a running store does.
    */
   lookup(tier: Tier, hit: boolean, ms: number | undefined, cold = false): void {
-    const i = TIERS.indexOf(tier);
+    const i = tier === 'l1' ? 0 : TIERS.indexOf(tier);
     if (hit) this.#hits[i] = (this.#hits[i] ?? 0) + 1;
     else this.#misses[i] = (this.#misses[i] ?? 0) + 1;
     this.#dirty = true;

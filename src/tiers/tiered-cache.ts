@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../clock.js';
 import { ConfigError } from '../errors/index.js';
 import { Deadline } from '../resilience/deadline.js';
-import type { Entry, EntryInput, EntrySummary } from '../store/entry.js';
+import type { Entry, EntryInput, WrittenEntry } from '../store/entry.js';
 import { parseKey } from '../store/keys.js';
 import type { CallOptions, SetOptions } from '../store/store-options.js';
 import type { Store } from '../store/store.js';
@@ -167,7 +167,7 @@ export class TieredCache {
     const l1Ms = timed ? performance.now() - started : undefined;
     if (l1?.state === 'live') {
       this.#recordL1(true, l1Ms);
-      return Promise.resolve({ entry: l1.entry, tier: 'l1', stale: false });
+      return l1.answer;
     }
     return this.#getThrough(key, l1, l1Ms, options);
   }
@@ -198,7 +198,7 @@ export class TieredCache {
   }
 
   /** Write `value` under `key` as the strategy says. */
-  set(key: string, value: unknown, options: SetOptions = {}): Promise<EntrySummary> {
+  set(key: string, value: unknown, options: SetOptions = {}): Promise<WrittenEntry> {
     return this.strategy.write(this.#writeTiers, key, value, options);
   }
 

@@ -28,9 +28,9 @@ export function makeWriteTiers(deps: WriteTiersDeps): WriteTiers {
     clock,
     encode: (key, value) => encodeEntry(key, value, deps.maxEntryBytes).json,
     cache: async (key, value, options) => {
-      const summary = await store.set(key, value, options);
-      memory.set({ ...summary, value });
-      return summary;
+      const written = await store.set(key, value, options);
+      memory.set({ ...written, value });
+      return written;
     },
     cacheMany: async (items, options) => {
       const written = await store.setMany(items, options);
@@ -55,12 +55,7 @@ export function transientEntry(key: string, value: unknown, now: Date): Entry {
     kind: parsed.kind,
     namespace: parsed.namespace,
     framework: parsed.framework,
-    category: null,
     sizeBytes: Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8'),
-    createdAt: now,
-    updatedAt: now,
-    accessedAt: now,
-    accessCount: 0,
     expiresAt: now,
     value,
   };

@@ -181,7 +181,7 @@ describe('pgcache doctor', () => {
       { key: 'old:1', value: 'x'.repeat(500), ttlMs: 1000 },
       { key: 'app:live', value: 'x'.repeat(100), ttlMs: 0 },
     ]);
-    await store.execute('write', 'test', (db) => db.exec('DROP INDEX pgcache_entries_value'));
+    await store.execute('write', 'test', (db) => db.exec('DROP INDEX pgcache_access_lru'));
     await store.close();
     clock.advance(3_600_000);
     writeFileSync(
@@ -204,7 +204,7 @@ describe('pgcache doctor', () => {
     expect(fixed.json<DoctorJson>().checks.map((c) => [c.id, c.status, c.fixed])).toEqual([
       ['lock', 'pass', 'removed the stale lock of pid 4194311 (started 2026-11-01T00:00:00.000Z)'],
       ['open', 'pass', undefined],
-      ['integrity', 'pass', 'created index pgcache_entries_value'],
+      ['integrity', 'pass', 'created index pgcache_access_lru'],
       ['maintenance', 'pass', 'purged 1 expired entry (502 B)'],
     ]);
     const again = await cli('--fix');

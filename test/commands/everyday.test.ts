@@ -223,7 +223,7 @@ describe('get, set, del, list, stats', () => {
       wal: expect.any(Number),
     });
     expect(stats['connections']).toMatchObject({ open: 1, handles: 1 });
-    expect(stats['schema']).toEqual({ version: 3, latest: 3, pending: 0 });
+    expect(stats['schema']).toEqual({ version: 4, latest: 4, pending: 0 });
     expect(stats['hits']).toBeGreaterThan(0);
     const piped = await cli('stats');
     expect(piped.stdout).toMatch(/^backend: +PGlite 0\.5\.14 /m);

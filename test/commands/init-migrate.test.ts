@@ -16,14 +16,15 @@ describe('init and migrate', () => {
         { version: 1, name: 'entries' },
         { version: 2, name: 'bookkeeping' },
         { version: 3, name: 'outbox' },
+        { version: 4, name: 'hot-entries' },
       ],
-      schema: { version: 3 },
+      schema: { version: 4 },
     });
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     const second = await runCli(['init', '--data-dir', dataDir]);
     expect(second).toMatchObject({
       exitCode: 0,
-      stdout: `${dataDir} is up to date (schema version 3); nothing to do\n`,
+      stdout: `${dataDir} is up to date (schema version 4); nothing to do\n`,
     });
   }, 60_000);
 
@@ -34,7 +35,7 @@ describe('init and migrate', () => {
     expect(status.exitCode).toBe(1);
     expect(status.json()).toMatchObject({
       applied: [],
-      pending: [{ version: 1 }, { version: 2 }, { version: 3 }],
+      pending: [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }],
       drifted: [],
     });
     expect(() => statSync(dataDir)).toThrow();
@@ -43,7 +44,10 @@ describe('init and migrate', () => {
   it('migrate down, then every other command refuses with 78 until migrate up', async () => {
     const dataDir = copyTemplateDataDir();
     const down = await runCli(['migrate', 'down', '--to', '1', '--data-dir', dataDir]);
-    expect(down).toMatchObject({ exitCode: 0, stdout: 'undid 3 outbox\nundid 2 bookkeeping\n' });
+    expect(down).toMatchObject({
+      exitCode: 0,
+      stdout: 'undid 4 hot-entries\nundid 3 outbox\nundid 2 bookkeeping\n',
+    });
     const get = await runCli(['get', 'a:1', '--data-dir', dataDir, '--json']);
     expect(get.exitCode).toBe(78);
     expect(get.error()).toMatchObject({
@@ -52,9 +56,9 @@ describe('init and migrate', () => {
     });
     const check = await runCli(['migrate', 'status', '--check', '--data-dir', dataDir]);
     expect(check.exitCode).toBe(1);
-    expect(check.stdout).toContain('schema version 1 of 3: 2 pending, 0 drifted');
+    expect(check.stdout).toContain('schema version 1 of 4: 3 pending, 0 drifted');
     expect((await runCli(['migrate', 'up', '--data-dir', dataDir])).stdout).toBe(
-      'applied 2 bookkeeping\napplied 3 outbox\n',
+      'applied 2 bookkeeping\napplied 3 outbox\napplied 4 hot-entries\n',
     );
     expect((await runCli(['migrate', 'status', '--check', '--data-dir', dataDir])).exitCode).toBe(
       0,

@@ -87,18 +87,62 @@ export function storeContract(name: string, open: OpenContractStore): void {
 
     it('records reads: access time, access count, hits and misses reach the store on flush', async () => {
       await store.set('app:read', 'x');
+      await store.set('app:read"\\{,}', 'y');
       const before = await store.stats();
       clock.advance(5000);
       await store.get('app:read');
       await store.get('app:read');
+      await store.get('app:read"\\{,}');
       await store.get('app:missing');
       await store.flush();
-      const [entry] = await store.list({ prefix: 'app:read' });
+      const [entry, odd] = await store.list({ prefix: 'app:read' });
       expect(entry?.accessCount).toBe(2);
       expect(entry?.accessedAt.getTime()).toBe(clock.now());
+      expect(odd).toMatchObject({ key: 'app:read"\\{,}', accessCount: 1 });
       const after = await store.stats();
-      expect(after.hits - before.hits).toBe(2);
+      expect(after.hits - before.hits).toBe(3);
       expect(after.misses - before.misses).toBe(1);
+    });
+
+    it('keeps an entry’s access record through a live replacement, and starts it afresh after expiry or a delete', async () => {
+      const record = async () => {
+        const [entry] = await store.list({ prefix: 'app:rec', includeExpired: true });
+        return {
+          createdAt: entry?.createdAt.getTime(),
+          accessedAt: entry?.accessedAt.getTime(),
+          accessCount: entry?.accessCount,
+        };
+      };
+      const created = clock.now();
+      await store.set('app:rec', 1, { ttlMs: 10_000 });
+      clock.advance(1000);
+      await store.get('app:rec');
+      await store.get('app:rec');
+      await store.flush();
+      const read = clock.now();
+      // A live replacement, at the same instant as the reads and a second later: kept.
+      await store.set('app:rec', 2, { ttlMs: 10_000 });
+      clock.advance(1000);
+      await store.set('app:rec', 3, { ttlMs: 1000 });
+      expect(await record()).toEqual({ createdAt: created, accessedAt: read, accessCount: 2 });
+      // Replacing the expired entry starts a new one.
+      clock.advance(1000);
+      await store.set('app:rec', 4);
+      expect(await record()).toEqual({
+        createdAt: clock.now(),
+        accessedAt: clock.now(),
+        accessCount: 0,
+      });
+      clock.advance(1000);
+      await store.get('app:rec');
+      await store.flush();
+      await store.delete(['app:rec']);
+      await store.set('app:rec', 5);
+      expect(await record()).toEqual({
+        createdAt: clock.now(),
+        accessedAt: clock.now(),
+        accessCount: 0,
+      });
     });
 
     it('sums sizes exactly across kinds through updates, deletes, expiry and eviction', async () => {

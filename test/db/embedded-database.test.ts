@@ -30,6 +30,60 @@ describe('EmbeddedDatabase', () => {
     expect(rows).toEqual([{ value: { a: 1 } }]);
   });
 
+  it('hands a decoded query’s text fields to its decoder, and counts the rows a write affected', async () => {
+    const handle = await open();
+    const fields = (f: readonly (string | null)[]) => [...f];
+    const select = await handle.queryDecoded(
+      `SELECT $1::int AS n, NULL::text AS t, 'é'::text AS s, repeat('x', 200000) AS big`,
+      [5],
+      fields,
+    );
+    expect(select.rows.map((r) => r.map((f) => f && f.slice(0, 3)))).toEqual([
+      ['5', null, 'é', 'xxx'],
+    ]);
+    expect(select.rows[0]?.[3]).toHaveLength(200_000);
+    const insert = await handle.queryDecoded(
+      `INSERT INTO pgcache_counters (name, value) VALUES ('a', 1), ('b', 2)`,
+      [],
+      fields,
+    );
+    expect(insert).toEqual({ rows: [], affectedRows: 2 });
+  });
+
+  it('runs decoded statements in the order they were made, of any size, and after a transaction that holds the session', async () => {
+    const handle = await open();
+    const fields = (f: readonly (string | null)[]) => [...f];
+    const count = `SELECT count(*)::text FROM pgcache_counters`;
+    // Made in one tick: the decoded statement must not overtake the insert.
+    const inserted = handle.query(`INSERT INTO pgcache_counters (name, value) VALUES ('a', 1)`);
+    await expect(handle.queryDecoded(count, [], fields)).resolves.toMatchObject({ rows: [['1']] });
+    await inserted;
+    // Answers and parameters of megabytes, and a parameter that is not text.
+    const big = 'y'.repeat(5_000_000);
+    const echoed = await handle.queryDecoded(`SELECT $1::text, $2::bool`, [big, true], fields);
+    expect(echoed.rows[0]?.[0]).toHaveLength(5_000_000);
+    expect(echoed.rows[0]?.[1]).toBe('t');
+    await expect(handle.queryDecoded('SELEC 1', [], fields)).rejects.toMatchObject({
+      sqlState: '42601',
+    });
+    // A statement made while a transaction holds the session waits for it to end.
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const rolledBack = handle.transaction(async (tx) => {
+      await tx.query(`INSERT INTO pgcache_counters (name, value) VALUES ('b', 2)`);
+      holding();
+      await released;
+      throw new Error('roll back');
+    });
+    await held;
+    const outside = handle.queryDecoded(count, [], fields);
+    release();
+    await expect(rolledBack).rejects.toThrow('roll back');
+    await expect(outside).resolves.toMatchObject({ rows: [['1']] });
+  });
+
   it('a file where the PGlite directory belongs is E_STORE_UNAVAILABLE with a hint, not a raw error', async () => {
     const pgDataDir = join(emptyDir(), 'pgdata');
     writeFileSync(pgDataDir, 'not a directory');

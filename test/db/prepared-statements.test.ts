@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { PGlite, protocol } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.js';
+import { PgliteChannel } from '../../src/db/pglite-channel.js';
 import { PreparedStatements } from '../../src/db/prepared-statements.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 
@@ -29,12 +30,15 @@ describe('prepared statements in the embedded adapter', () => {
     const row = ['a', JSON.stringify({ x: [1, 'é'] }), 7, at, true];
     const insertSql = `INSERT INTO prep_t VALUES ($1, $2::jsonb, $3, $4, $5) RETURNING *`;
     expect((await db.query(insertSql, row)).affectedRows).toBe(1);
-    const statements = new PreparedStatements(pg);
-    expect((await statements.query(insertSql, row)).affectedRows).toBe(1);
+    const statements = new PreparedStatements(PgliteChannel.of(pg), pg);
+    expect(statements.query(insertSql, row, false).affectedRows).toBe(1);
     const sql = `SELECT k, v, n, at, ok FROM prep_t WHERE k = $1 AND at <= $2`;
     const params = ['a', new Date('2030-01-01T00:00:00Z')];
+    // PGlite keeps the channel's write callback until one of its own protocol calls resets it.
+    await pg.execProtocol(new Uint8Array(0));
     const plain = await pg.query(sql, params);
-    expect((await statements.query(sql, params)).rows).toEqual(plain.rows);
+    // After a PGlite API call, the channel still gets its own answers.
+    expect(statements.query(sql, params, false).rows).toEqual(plain.rows);
     expect((await db.query(sql, params)).rows).toEqual(plain.rows);
     expect(plain.rows).toEqual([{ k: 'a', v: { x: [1, 'é'] }, n: 7, at, ok: true }]);
     expect((await db.query(sql, ['missing', at])).rows).toEqual([]);
@@ -56,12 +60,13 @@ describe('prepared statements in the embedded adapter', () => {
   });
 
   it('keeps a bounded set of statements, evicting the least recently used', async () => {
-    const small = new PreparedStatements(pg, 2);
+    const small = new PreparedStatements(PgliteChannel.of(pg), pg, 2);
     for (let i = 0; i < 5; i += 1) {
-      expect((await small.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1])).rows).toEqual([
+      expect(small.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1], false).rows).toEqual([
         { n: 1 + i },
       ]);
     }
+    await pg.execProtocol(new Uint8Array(0));
     const { rows } = await pg.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE $1`,
       ['SELECT $1::int + %'],

@@ -59,9 +59,9 @@ describe('doctor: the checks that read the store', () => {
       maintenance: 'pass',
       'last-stress': 'pass',
     });
-    expect(run.check('schema').detail).toBe('schema version 3 of 3, 3 applied');
+    expect(run.check('schema').detail).toBe('schema version 4 of 4, 4 applied');
     expect(run.check('integrity').detail).toMatch(
-      /^2 entries, \d+ B; totals by kind match; 2 of 2 sizes recounted; 5 of 5 indexes present$/,
+      /^2 entries, \d+ B; totals by kind match; 2 of 2 sizes recounted; 4 of 4 indexes present$/,
     );
     expect(run.check('breakers').detail).toBe('no breaker state recorded');
     expect(run.check('maintenance').detail).toMatch(/0 expired entries waiting; 0 dead rows;/);
@@ -97,7 +97,8 @@ describe('doctor: the checks that read the store', () => {
       'last-stress': 'skip',
     });
     expect(before.check('schema')).toMatchObject({
-      detail: '2 pending migration(s): 2 bookkeeping, 3 outbox — schema version 1 of 3, 1 applied',
+      detail:
+        '3 pending migration(s): 2 bookkeeping, 3 outbox, 4 hot-entries — schema version 1 of 4, 1 applied',
       fix: 'Run `pgcache migrate up` (or `pgcache doctor --fix --migrate`).',
     });
     expect(before.check('breakers').detail).toBe(
@@ -106,29 +107,29 @@ describe('doctor: the checks that read the store', () => {
     const fixed = await doctor(dataDir, { checks: ['schema'], fix: true, migrate: true });
     expect(fixed.check('schema')).toMatchObject({
       status: 'pass',
-      fixed: 'applied migration(s) 2 bookkeeping, 3 outbox',
+      fixed: 'applied migration(s) 2 bookkeeping, 3 outbox, 4 hot-entries',
     });
     const again = await doctor(dataDir, { checks: ['schema'], fix: true, migrate: true });
     expect(again.check('schema')).toMatchObject({ status: 'pass' });
     expect(again.check('schema').fixed).toBeUndefined();
   });
 
-  it('integrity: a dropped index fails (the GIN index by name); --fix recreates it, and a second --fix has nothing to do', async () => {
+  it('integrity: a dropped index fails; --fix recreates it, and a second --fix has nothing to do', async () => {
     const dataDir = await storeWith([{ key: 'app:a', value: { role: 'admin' } }], {
-      sql: 'DROP INDEX pgcache_entries_value; DROP INDEX pgcache_entries_kind;',
+      sql: 'DROP INDEX pgcache_access_lru; DROP INDEX pgcache_entries_kind;',
     });
     const broken = await doctor(dataDir, { checks: ['integrity'] });
     expect(broken.check('integrity')).toMatchObject({
       status: 'fail',
       detail: expect.stringMatching(
-        /^index pgcache_entries_kind is missing; index pgcache_entries_value is missing \(`list --where` scans the whole table without it\) — .*3 of 5 indexes present$/,
+        /^index pgcache_entries_kind is missing; index pgcache_access_lru is missing — .*2 of 4 indexes present$/,
       ),
       fix: 'Run `pgcache doctor --fix` to create it.',
     });
     const fixed = await doctor(dataDir, { checks: ['integrity'], fix: true });
     expect(fixed.check('integrity')).toMatchObject({
       status: 'pass',
-      fixed: 'created index pgcache_entries_kind, pgcache_entries_value',
+      fixed: 'created index pgcache_entries_kind, pgcache_access_lru',
     });
     const again = await doctor(dataDir, { checks: ['integrity'], fix: true });
     expect(again.check('integrity').status).toBe('pass');
@@ -137,7 +138,7 @@ describe('doctor: the checks that read the store', () => {
 
   it('integrity: an entry of no known kind makes the totals by kind differ, and the facts say so', async () => {
     const dataDir = await storeWith([{ key: 'app:a', value: 1 }], {
-      sql: `ALTER TABLE pgcache_entries DROP CONSTRAINT pgcache_entries_kind_check;
+      sql: `ALTER TABLE pgcache_entries ALTER COLUMN kind TYPE text;
             UPDATE pgcache_entries SET kind = 'widget' WHERE key = 'app:a';`,
     });
     const run = await doctor(dataDir, { checks: ['integrity'] });
@@ -157,7 +158,7 @@ describe('doctor: the checks that read the store', () => {
         { key: 'app:c', value: 3 },
       ],
       {
-        sql: `ALTER TABLE pgcache_entries DROP CONSTRAINT pgcache_entries_size_bytes_check;
+        sql: `ALTER TABLE pgcache_entries ALTER COLUMN size_bytes TYPE integer;
               UPDATE pgcache_entries SET size_bytes = size_bytes + 5 WHERE key = 'app:a';
               UPDATE pgcache_entries SET size_bytes = -1 WHERE key = 'app:b';
               UPDATE pgcache_entries SET created_at = now() + interval '2 days' WHERE key = 'app:c';`,
@@ -236,7 +237,7 @@ describe('doctor: the checks that read the store', () => {
   it('maintenance: dead rows, a long WAL and an old last maintenance warn with the cron line; maintain clears the dead rows', async () => {
     const dataDir = await storeWith(
       Array.from({ length: 30 }, (_, i) => ({ key: `app:${i}`, value: i })),
-      { sql: `UPDATE pgcache_entries SET access_count = access_count + 1` },
+      { sql: `UPDATE pgcache_entries SET updated_at = updated_at + interval '1 ms'` },
     );
     const thresholds = { deadRows: 10, walBytes: 1024, maintenanceAgeMs: 1 };
     clock.advance(1000);

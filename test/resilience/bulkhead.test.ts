@@ -270,6 +270,37 @@ describe('Bulkhead', () => {
     expect(stats.waitMs.p95).toBeCloseTo(40, 1);
   });
 
+  it('enter() takes a free slot at once, with the same limits and order as queued calls', async () => {
+    const { clock, bulkhead } = setup({ writeConcurrency: 2 });
+    const deadline = Deadline.after(clock, 10_000);
+    expect(bulkhead.enter('write')).toBe(true);
+    const queued = gate();
+    const running = bulkhead.run('write', deadline, queued.fn);
+    expect(queued.started).toBe(true); // the second slot
+    expect(bulkhead.enter('write')).toBe(false); // both slots taken
+    const waiting = gate();
+    const waited = bulkhead.run('write', deadline, waiting.fn);
+    expect(bulkhead.stats().byKind.write).toEqual({ pending: 1, active: 2 });
+    await clock.tick(30);
+    bulkhead.leave('write', clock.now() - 30, true);
+    // The freed slot goes to the call that waited, not to a newcomer.
+    expect(waiting.started).toBe(true);
+    expect(bulkhead.enter('write')).toBe(false);
+    queued.open();
+    await running;
+    expect(bulkhead.enter('write')).toBe(true);
+    bulkhead.leave('write', clock.now(), false);
+    waiting.open();
+    await waited;
+    expect(bulkhead.stats()).toMatchObject({ completed: 3, failed: 1, pending: 0, active: 0 });
+    expect(bulkhead.stats().execMs).toMatchObject({ count: 4, max: 30 });
+    bulkhead.pause();
+    expect(bulkhead.enter('read')).toBe(false);
+    bulkhead.resume();
+    expect(bulkhead.enter('read')).toBe(true);
+    bulkhead.leave('read', clock.now(), true);
+  });
+
   it('validates its options', () => {
     const clock = new ManualClock();
     expect(() => new Bulkhead({ readConcurrency: 0 }, { clock })).toThrow(

@@ -225,7 +225,7 @@ describe("serve with the store's breaker open", () => {
       settings: { 'retry.attempts': 1, 'breaker.threshold': 3, 'breaker.halfOpenAfterMs': '5m' },
       wrapDatabase: (db: Database) =>
         new FaultyDatabase(db).failNext(
-          /value FROM pgcache_entries WHERE key = /,
+          /FROM pgcache_entries WHERE key = /,
           3,
           sqlStateError('08006', 'connection failure'),
         ),

@@ -1,26 +1,101 @@
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { openEmbeddedDatabase } from '../../src/db/embedded-database.js';
-import { buildListQuery } from '../../src/store/list-query.js';
-import { copyTemplateDataDir } from '../support/data-dir.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildListQuery, type WhereCondition } from '../../src/store/list-query.js';
+import type { Store } from '../../src/store/store.js';
+import {
+  existingValueIndexes,
+  parseIndexPaths,
+  valueIndexName,
+} from '../../src/store/value-indexes.js';
+import { openTestStore } from '../support/open-test-store.js';
 
-describe('list --where', () => {
-  it('is answered by the GIN index on the value, not by a scan', async () => {
-    const db = await openEmbeddedDatabase({ pgDataDir: join(copyTemplateDataDir(), 'pgdata') });
-    try {
-      const { sql, params } = buildListQuery(
-        { where: [{ path: ['role'], value: 'admin' }] },
-        new Date(),
-      );
-      const plan = await db.transaction(async (tx) => {
+const where = (text: string, value: unknown): WhereCondition => ({
+  path: text.split('.'),
+  value,
+});
+
+describe('list --where and the indexes declared in `indexes`', () => {
+  const stores: Store[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+
+  const open = async (indexes?: string): Promise<Store> => {
+    const { store } = await openTestStore(indexes === undefined ? {} : { indexes });
+    stores.push(store);
+    await store.setMany([
+      { key: 'u:1', value: { role: 'admin', user: { id: 7 }, tags: ['a', 'b'] } },
+      { key: 'u:2', value: { role: 'viewer', user: { id: '7' }, tags: ['b'] } },
+      { key: 'u:3', value: { role: 'admin', user: { id: [7] }, tags: [] } },
+    ]);
+    return store;
+  };
+
+  // The plan of the list statement for `conditions`, sequential scans off so that a usable index
+  // is always chosen (a three-row table would be scanned anyway).
+  const plan = (store: Store, conditions: WhereCondition[]): Promise<string> =>
+    store.execute('read', 'explain', async (db) => {
+      const indexes = await existingValueIndexes(db);
+      const { sql, params } = buildListQuery({ where: conditions }, new Date(), indexes);
+      return db.transaction(async (tx) => {
         await tx.exec('SET LOCAL enable_seqscan = off');
-        return (await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).rows
-          .map((r) => r['QUERY PLAN'])
-          .join('\n');
+        const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
       });
-      expect(plan).toMatch(/Bitmap Index Scan on pgcache_entries_value/);
-    } finally {
-      await db.close();
-    }
+    });
+
+  const keys = async (store: Store, conditions: WhereCondition[]) => {
+    const report = await store.listReport({ where: conditions });
+    return { keys: report.entries.map((e) => e.key), where: report.where };
+  };
+
+  it('has no index over values by default: --where works by a scan, and the report says so', async () => {
+    const store = await open();
+    expect(await keys(store, [where('role', 'admin')])).toEqual({
+      keys: ['u:1', 'u:3'],
+      where: [{ field: 'role', index: null }],
+    });
+    expect(await plan(store, [where('role', 'admin')])).not.toMatch(/Index.*(by_role|value)/);
+  });
+
+  it('a declared path gets an index of its own, created when the store opens, used for scalar values', async () => {
+    const store = await open('role,user.id');
+    expect(await store.execute('read', 'indexes', (db) => existingValueIndexes(db))).toEqual(
+      new Set(['pgcache_entries_by_role', 'pgcache_entries_by_user_id']),
+    );
+    expect(await keys(store, [where('role', 'admin'), where('user.id', 7)])).toEqual({
+      keys: ['u:1'],
+      where: [
+        { field: 'role', index: 'pgcache_entries_by_role' },
+        { field: 'user.id', index: 'pgcache_entries_by_user_id' },
+      ],
+    });
+    expect(await plan(store, [where('user.id', 7)])).toMatch(/pgcache_entries_by_user_id/);
+    // The same rows as containment: a string "7" or an array [7] is not 7.
+    expect((await keys(store, [where('user.id', '7')])).keys).toEqual(['u:2']);
+    // An object or array value is containment, which only the GIN index could answer.
+    expect(await keys(store, [where('tags', ['b'])])).toEqual({
+      keys: ['u:1', 'u:2'],
+      where: [{ field: 'tags', index: null }],
+    });
+  });
+
+  it('"*" declares the GIN index over every value, which answers any path', async () => {
+    const store = await open('*');
+    expect(await keys(store, [where('tags', ['a'])])).toEqual({
+      keys: ['u:1'],
+      where: [{ field: 'tags', index: 'pgcache_entries_value' }],
+    });
+    expect(await plan(store, [where('role', 'admin')])).toMatch(
+      /Bitmap Index Scan on pgcache_entries_value/,
+    );
+  });
+
+  it('reads the setting as a list or as comma-separated text, and refuses what is not a path', () => {
+    expect(parseIndexPaths(['session', 'user.id', 'session'])).toBe('session,user.id');
+    expect(parseIndexPaths(' session , * ')).toBe('session,*');
+    expect(() => parseIndexPaths(['user..id'])).toThrow(/not a JSON path/);
+    expect(() => parseIndexPaths({ a: 1 })).toThrow(TypeError);
+    expect(valueIndexName('User.Id')).toMatch(/^pgcache_entries_by_user_id_[0-9a-f]{8}$/);
+    expect(valueIndexName('x'.repeat(80))).toHaveLength(63);
   });
 });

@@ -1,4 +1,10 @@
-import type { Database, QueryResult, Queryable, Transaction } from '../../src/db/database.js';
+import type {
+  Database,
+  QueryResult,
+  Queryable,
+  RowDecoder,
+  Transaction,
+} from '../../src/db/database.js';
 import { translateDriverError } from '../../src/db/sql-errors.js';
 
 type Action = { kind: 'fail'; error: unknown } | { kind: 'hang' };
@@ -82,6 +88,14 @@ export class FaultyDatabase<D extends Database = Database> implements Database {
     return this.#run(sql, params, () => this.inner.query<R>(sql, params));
   }
 
+  queryDecoded<R>(
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R>,
+  ): Promise<QueryResult<R>> {
+    return this.#run(sql, params, () => this.inner.queryDecoded(sql, params, decode));
+  }
+
   exec(sql: string): Promise<void> {
     return this.#run(sql, [], () => this.inner.exec(sql));
   }
@@ -103,6 +117,8 @@ export class FaultyDatabase<D extends Database = Database> implements Database {
   #wrap(tx: Queryable): Queryable {
     return {
       query: (sql, params) => this.#run(sql, params, () => tx.query(sql, params)),
+      queryDecoded: (sql, params, decode) =>
+        this.#run(sql, params, () => tx.queryDecoded(sql, params, decode)),
       exec: (sql) => this.#run(sql, [], () => tx.exec(sql)),
     };
   }

@@ -10,12 +10,7 @@ const entry = (key: string, sizeBytes: number, ttlMs: number | null): Entry => (
   kind: 'generic',
   namespace: key.split(':')[0] ?? null,
   framework: null,
-  category: null,
   sizeBytes,
-  createdAt: new Date(clock.now()),
-  updatedAt: new Date(clock.now()),
-  accessedAt: new Date(clock.now()),
-  accessCount: 0,
   expiresAt: ttlMs === null ? null : new Date(clock.now() + ttlMs),
   value: 'x'.repeat(sizeBytes),
 });

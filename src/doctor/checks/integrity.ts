@@ -6,7 +6,7 @@ import {
 } from '../../operations/doctor-probes.js';
 import { judge, plural, type Check, type CheckResult, type Finding } from '../check.js';
 import type { DoctorContext } from '../doctor-context.js';
-import { ENTRY_INDEXES } from '../entry-indexes.js';
+import { expectedIndexes } from '../entry-indexes.js';
 import { withSessionStore } from '../with-session-store.js';
 
 /** Size accounting matches a recount; no negative size or future creation time; indexes present. */
@@ -18,13 +18,16 @@ export const integrityCheck: Check = {
     return withSessionStore(ctx, 1, async () => {
       const horizon = new Date(ctx.now() + ctx.thresholds.clockSkewMs).toISOString();
       const recountEntries = ctx.thresholds.recountEntries;
-      return judgeEntries(ctx, await ctx.probe(integrityProbe, { horizon, recountEntries }));
+      const declared = [...(ctx.config?.indexes ?? [])];
+      const probe = await ctx.probe(integrityProbe, { horizon, recountEntries, declared });
+      return judgeEntries(ctx, probe);
     });
   },
   async fix(ctx) {
     const session = await ctx.session();
     if (session.state !== 'open') return undefined;
-    const { created } = await ctx.probe(createIndexesFix, {});
+    const declared = [...(ctx.config?.indexes ?? [])];
+    const { created } = await ctx.probe(createIndexesFix, { declared });
     return created.length === 0 ? undefined : `created index ${created.join(', ')}`;
   },
 };
@@ -63,10 +66,14 @@ function judgeEntries(ctx: DoctorContext, probe: IntegrityProbe): CheckResult {
       fix: 'Check the clock of every machine that writes to this store (NTP), then store those entries again or delete them: LRU eviction trusts these times.',
     });
   }
+  const notes = new Map(
+    expectedIndexes(ctx.config?.indexes ?? []).map((index) => [index.name, index.without]),
+  );
   for (const name of missing) {
+    const without = notes.get(name);
     findings.push({
       status: 'fail',
-      detail: `index ${name} is missing${name === 'pgcache_entries_value' ? ' (`list --where` scans the whole table without it)' : ''}`,
+      detail: `index ${name} is missing${without === undefined ? '' : ` (${without})`}`,
       fix: 'Run `pgcache doctor --fix` to create it.',
     });
   }
@@ -75,7 +82,7 @@ function judgeEntries(ctx: DoctorContext, probe: IntegrityProbe): CheckResult {
       ? `${recount.checked} of ${table.entries} sizes recounted`
       : `the first ${recount.checked} of ${table.entries} sizes (by key) recounted`;
   const totals = totalsMatch ? 'totals by kind match' : 'totals by kind differ';
-  const facts = `${plural(table.entries, 'entry', 'entries')}, ${formatBytes(table.bytes)}; ${totals}; ${recounted}; ${ENTRY_INDEXES.length - missing.length} of ${ENTRY_INDEXES.length} indexes present`;
+  const facts = `${plural(table.entries, 'entry', 'entries')}, ${formatBytes(table.bytes)}; ${totals}; ${recounted}; ${probe.expectedIndexes - missing.length} of ${probe.expectedIndexes} indexes present`;
   return judge(facts, findings, {
     entries: table.entries,
     bytes: table.bytes,

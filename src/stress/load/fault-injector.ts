@@ -1,4 +1,10 @@
-import type { Database, QueryResult, Queryable, Transaction } from '../../db/database.js';
+import type {
+  Database,
+  QueryResult,
+  Queryable,
+  RowDecoder,
+  Transaction,
+} from '../../db/database.js';
 import { TransientDatabaseError } from '../../errors/index.js';
 
 /**
@@ -39,6 +45,14 @@ export class FaultInjector implements Database {
     return this.#guard(sql) ?? this.#inner.query<R>(sql, params);
   }
 
+  queryDecoded<R>(
+    sql: string,
+    params: readonly unknown[],
+    decode: RowDecoder<R>,
+  ): Promise<QueryResult<R>> {
+    return this.#guard(sql) ?? this.#inner.queryDecoded(sql, params, decode);
+  }
+
   exec(sql: string): Promise<void> {
     return this.#guard(sql) ?? this.#inner.exec(sql);
   }
@@ -55,6 +69,8 @@ export class FaultInjector implements Database {
   #wrap(tx: Queryable): Queryable {
     return {
       query: (sql, params) => this.#guard(sql) ?? tx.query(sql, params),
+      queryDecoded: (sql, params, decode) =>
+        this.#guard(sql) ?? tx.queryDecoded(sql, params, decode),
       exec: (sql) => this.#guard(sql) ?? tx.exec(sql),
     };
   }

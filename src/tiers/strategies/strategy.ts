@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Deadline } from '../../resilience/deadline.js';
-import type { EntryInput, EntrySummary } from '../../store/entry.js';
+import type { EntryInput, WrittenEntry } from '../../store/entry.js';
 import type { SetOptions } from '../../store/store-options.js';
 import type { StrategyName } from '../strategy-name.js';
 
@@ -10,7 +10,7 @@ export interface WriteTiers {
   /** Validate `value` for `key` and return the JSON text an origin receives. */
   encode(key: string, value: unknown): string;
   /** Write L2 (with `also` in the same transaction), then L1. */
-  cache(key: string, value: unknown, options: SetOptions): Promise<EntrySummary>;
+  cache(key: string, value: unknown, options: SetOptions): Promise<WrittenEntry>;
   /** Write many entries to L2, all or none (with `also` in the same transaction), and drop them from L1. */
   cacheMany(
     items: readonly EntryInput[],
@@ -30,7 +30,7 @@ export interface CacheStrategy {
   /** Writes go to the origin too, so the strategy cannot work without one. */
   readonly writesOrigin: boolean;
   /** Write one entry. */
-  write(tiers: WriteTiers, key: string, value: unknown, options: SetOptions): Promise<EntrySummary>;
+  write(tiers: WriteTiers, key: string, value: unknown, options: SetOptions): Promise<WrittenEntry>;
   /** Write a batch, all or none. */
   writeMany(
     tiers: WriteTiers,
