@@ -96,7 +96,7 @@ describe('a store owned by an app process', () => {
     expect((await run('get', 'app:b2')).stdout).toBe('2');
     expect(await run('init')).toMatchObject({
       exitCode: 0,
-      stdout: `${dataDir} is up to date (schema version 3) (owned by pid ${app.pid}); nothing to do`,
+      stdout: `${dataDir} is up to date (schema version 4) (owned by pid ${app.pid}); nothing to do`,
     });
     expect(JSON.parse((await run('del', 'app:b1', 'app:b2', '--json')).stdout)).toMatchObject({
       removed: 2,

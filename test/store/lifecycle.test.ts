@@ -49,15 +49,49 @@ describe('store lifecycle', () => {
     expect(leaked(resourcesBefore)).toEqual([]);
   }, 120_000);
 
-  it('refuses a second store on the same directory in one process', async () => {
-    const { store, dataDir } = await openTestStore();
-    await expect(openStore({ dataDir })).rejects.toMatchObject({
+  it('a second open in one process is a handle on the same store; the last close() closes it', async () => {
+    const { store, dataDir, clock } = await openTestStore();
+    const handles = openHandleCount();
+    const [second, third] = await Promise.all([
+      openStore({ dataDir, clock }),
+      openStore({ dataDir, clock }),
+    ]);
+    expect(openHandleCount()).toBe(handles);
+    await store.set('shared:1', 'one');
+    expect((await second.get('shared:1'))?.value).toBe('one');
+
+    await second.close();
+    await second.close();
+    await expect(second.get('shared:1')).rejects.toMatchObject({
+      code: 'E_CLOSED',
+      message: 'get on a closed store handle',
+    });
+    expect(second.closed).toBe(true);
+    expect((await third.get('shared:1'))?.value).toBe('one');
+    await store.close();
+    expect((await third.get('shared:1'))?.value).toBe('one');
+    expect(openHandleCount()).toBe(handles);
+    await third.close();
+    expect(openHandleCount()).toBe(handles - 1);
+
+    const again = await openStore({ dataDir, clock });
+    expect((await again.get('shared:1'))?.value).toBe('one');
+    await again.close();
+  });
+
+  it('refuses to share an open store with other settings, and a wrapped database its own', async () => {
+    const { store, dataDir, clock } = await openTestStore();
+    await expect(
+      openStore({ dataDir, clock, settings: { maxEntryBytes: 10 } }),
+    ).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      message: expect.stringContaining('already open in this process with other settings'),
+    });
+    await expect(openStore({ dataDir, clock, wrapDatabase: (db) => db })).rejects.toMatchObject({
       code: 'E_STORE_LOCKED',
       message: expect.stringContaining('already open in this process'),
     });
     await store.close();
-    const again = await openStore({ dataDir });
-    await again.close();
   });
 
   it('writes buffered reads on close, so the next process sees them', async () => {
