@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openHandleCount } from '../../src/db/handle-registry.js';
 import { openStore } from '../../src/store/open-store.js';
+import { openTieredCache } from '../../src/tiers/open-tiered-cache.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { openTestStore } from '../support/open-test-store.js';
 
@@ -77,6 +78,17 @@ describe('store lifecycle', () => {
     const again = await openStore({ dataDir, clock });
     expect((await again.get('shared:1'))?.value).toBe('one');
     await again.close();
+  });
+
+  it('openTieredCache on a location takes a handle of its own, closed with the cache', async () => {
+    const { store, dataDir, clock } = await openTestStore();
+    const cache = await openTieredCache({ dataDir, clock }, { clock });
+    await cache.set('tiered:1', { n: 1 });
+    expect((await store.get('tiered:1'))?.value).toEqual({ n: 1 });
+    await cache.close();
+    expect((await store.get('tiered:1'))?.value).toEqual({ n: 1 });
+    await store.close();
+    expect(store.closed).toBe(true);
   });
 
   it('refuses to share an open store with other settings, and a wrapped database its own', async () => {
