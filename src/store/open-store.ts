@@ -34,7 +34,7 @@ import {
   type SupervisedDatabase,
 } from '../resilience/instance-supervisor.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
-import { openShared, type OpenedCore } from './shared-stores.js';
+import { openAlone, openShared, type OpenedCore } from './shared-stores.js';
 import { Store } from './store.js';
 import { StoreCore } from './store-core.js';
 import { ensureValueIndexes } from './value-indexes.js';
@@ -103,10 +103,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const config = options.config ?? resolveLibraryConfig(options);
   // A wrapped database or serve's endpoint makes a store of its own, never a shared one.
   if (options.wrapDatabase !== undefined || options.serveEndpoint !== undefined) {
-    const { core, onHandle } = await openStoreCore(config, options);
-    const store = new Store(core, () => core.close());
-    onHandle(store);
-    return store;
+    return openAlone(() => openStoreCore(config, options));
   }
   return openShared(sharedLocation(config), fingerprint(config, options), () =>
     openStoreCore(config, options),

@@ -1,4 +1,3 @@
-import { ConfigError } from '../errors/index.js';
 import type { StoreCore } from './store-core.js';
 import { Store } from './store.js';
 
@@ -24,8 +23,7 @@ const shared = new Map<string, Shared>();
 /**
  * A handle on the store open at `location` in this process, opening it with `open` when none is:
  * stores are reference-counted, and the last handle's `close()` closes the store. `fingerprint`
- * names the configuration: a location already open with another one is refused (E_CONFIG)
- * rather than given settings it did not ask for.
+ * names the configuration: an open with another one is never given settings it did not ask for.
  */
 export async function openShared(
   location: string,
@@ -46,13 +44,20 @@ export async function openShared(
       });
       return handleOn(location, entry);
     }
-    if (current.fingerprint !== fingerprint) {
-      throw new ConfigError(`${location} is already open in this process with other settings`, {
-        hint: 'Open it with the same settings, or share the open store: a process keeps one configuration per store.',
-      });
-    }
+    // Other settings make a store of their own: on a server that is fine, and a data directory
+    // refuses it (E_STORE_LOCKED), so that a command in the owner's process goes through its
+    // control socket like any other.
+    if (current.fingerprint !== fingerprint) return openAlone(open);
     return handleOn(location, current);
   }
+}
+
+/** The only handle on a store of its own, closed with it. */
+export async function openAlone(open: () => Promise<OpenedCore>): Promise<Store> {
+  const { core, onHandle } = await open();
+  const store = new Store(core, () => core.close());
+  onHandle(store);
+  return store;
 }
 
 async function handleOn(location: string, entry: Shared): Promise<Store> {

@@ -131,7 +131,7 @@ export class StoreCore {
     const now = new Date(this.#deps.clock.now());
     const expiresAt = expiryAt(options.ttlMs ?? this.#options.defaultTtlMs, now);
     const batch = this.#batch([{ entry, expiresAt }], now, options);
-    await this.#call(ROUTES.set, options, writeEntries, batch);
+    await this.#call(ROUTES.set, options, writeEntries, batch, entry.sizeBytes);
     return writtenEntry(entry, now, expiresAt);
   }
 
@@ -146,11 +146,15 @@ export class StoreCore {
       entry,
       expiresAt: expiryAt(ttlMs ?? this.#options.defaultTtlMs, now),
     }));
-    await this.#call(ROUTES.setMany, options, writeEntries, this.#batch(writes, now, options));
-    return {
-      written: encoded.length,
-      bytes: encoded.reduce((sum, e) => sum + e.entry.sizeBytes, 0),
-    };
+    const bytes = encoded.reduce((sum, e) => sum + e.entry.sizeBytes, 0);
+    await this.#call(
+      ROUTES.setMany,
+      options,
+      writeEntries,
+      this.#batch(writes, now, options),
+      bytes,
+    );
+    return { written: encoded.length, bytes };
   }
 
   /** Delete `keys`; returns how many live entries were removed. */
@@ -356,9 +360,10 @@ export class StoreCore {
     options: CallOptions,
     fn: (db: Database, arg: A) => Promise<T>,
     arg: A,
+    bytes?: number,
   ): Promise<T> {
     if (this.#refusing) return Promise.reject(closedStoreError(route.name));
-    return this.#deps.runner.call(route, this.#deadline(options), fn, arg);
+    return this.#deps.runner.call(route, this.#deadline(options), fn, arg, bytes);
   }
 
   #batch(writes: readonly EntryWrite[], now: Date, options: SetOptions): WriteBatch {

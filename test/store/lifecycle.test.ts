@@ -96,8 +96,8 @@ describe('store lifecycle', () => {
     await expect(
       openStore({ dataDir, clock, settings: { maxEntryBytes: 10 } }),
     ).rejects.toMatchObject({
-      code: 'E_CONFIG',
-      message: expect.stringContaining('already open in this process with other settings'),
+      code: 'E_STORE_LOCKED',
+      message: expect.stringContaining('already open in this process'),
     });
     await expect(openStore({ dataDir, clock, wrapDatabase: (db) => db })).rejects.toMatchObject({
       code: 'E_STORE_LOCKED',
