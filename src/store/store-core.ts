@@ -147,13 +147,8 @@ export class StoreCore {
       expiresAt: expiryAt(ttlMs ?? this.#options.defaultTtlMs, now),
     }));
     const bytes = encoded.reduce((sum, e) => sum + e.entry.sizeBytes, 0);
-    await this.#call(
-      ROUTES.setMany,
-      options,
-      writeEntries,
-      this.#batch(writes, now, options),
-      bytes,
-    );
+    const batch = this.#batch(writes, now, options);
+    await this.#call(ROUTES.setMany, options, writeEntries, batch, bytes);
     return { written: encoded.length, bytes };
   }
 
@@ -290,10 +285,7 @@ export class StoreCore {
     return this.#access.flush(options.deadline);
   }
 
-  /**
-   * Flush what is buffered, drain the queue, close the database and release the lock.
-   * Idempotent, and never rejects: problems go to `onWarning`.
-   */
+  /** Flush, drain the queue, close the database, release the lock; idempotent, never rejects. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       // Callers on the control socket are answered (or told to come back) first.
@@ -331,10 +323,9 @@ export class StoreCore {
   }
 
   /**
-   * Run `fn` with the database on the resilience path (deadline, queue, breaker, retry, timeout),
-   * for modules built on the store (the tiers' outbox, `doctor`). `fn` may run more than once.
-   * `bypassBreaker` is for introspection and repairs that must work while the breaker is open;
-   * `exclusive` runs `fn` alone, bound by the deadline only (an index build, VACUUM).
+   * Run `fn` on the resilience path, for modules built on the store; it may run more than once.
+   * `bypassBreaker`: introspection and repairs while the breaker is open; `exclusive`: alone,
+   * bound by the deadline only (an index build, VACUUM).
    */
   execute<T>(
     kind: OperationKind,

@@ -11,15 +11,11 @@ afterAll(async () => {
   await store.close();
 });
 
-let heapPeak = 0;
-const heapBase = process.memoryUsage().heapUsed;
-afterAll(() => console.log('HEAP', (heapPeak - heapBase) / 1048576));
 function rssSampler(): { stop(): number } {
   const base = process.memoryUsage.rss();
   let peak = base;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
-    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   }, 5);
   return {
     stop: () => {
@@ -38,12 +34,6 @@ it('10,000 concurrent sets, then 10,000 concurrent gets, all succeed within 200 
     Array.from({ length: BURST }, (_, i) => store.get(`burst:${i}`)),
   );
   const growth = sampler.stop();
-  console.log(
-    'GROWTH',
-    growth / 1048576,
-    store.runnerStats().queue.peakPending,
-    JSON.stringify(store.runnerStats().queue.waitMs),
-  );
 
   const failures = [...sets, ...gets].flatMap((r) =>
     r.status === 'rejected' ? [(r.reason as { code?: string }).code] : [],
