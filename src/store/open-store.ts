@@ -96,8 +96,10 @@ export const PGDATA_DIR_NAME = 'pgdata';
 /**
  * Open the cache store: take the data directory's lock, open the database, check (or apply) the
  * migrations, build the resilience path, and listen on the control socket for other pgcache
- * processes. The caller owns the store and must `close()` it. A directory another live process
- * owns is refused with E_STORE_LOCKED (commands go through that owner instead: `StoreAccess`).
+ * processes. A location already open in this process with the same settings is not opened again:
+ * the result is another handle on that store (the last handle's `close()` closes it). The caller
+ * owns its handle and must `close()` it. A directory another live process owns is refused with
+ * E_STORE_LOCKED (commands go through that owner instead: `StoreAccess`).
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const config = options.config ?? resolveLibraryConfig(options);
