@@ -25,7 +25,7 @@ import {
   type LiveRead,
 } from '../src/store/entry-queries.js';
 import { openStore } from '../src/store/open-store.js';
-import { Store } from '../src/store/store.js';
+import { StoreCore } from '../src/store/store-core.js';
 import type { CaseDriver } from './case.js';
 import { firstRow, prepareStatement } from './cases/pglite-prepared.js';
 import { formatNs, formatRatio } from './render.js';
@@ -82,7 +82,7 @@ const supervised = await openSupervisedDatabase({
   open: () => Promise.resolve(embedded),
 });
 const runner = new ResilientRunner(config, { database: supervised, clock: systemClock });
-const store = new Store(config, { database: supervised, runner, clock: systemClock });
+const store = new StoreCore(config, { database: supervised, runner, clock: systemClock });
 
 // The store's own statements, captured from the functions that send them.
 const captured = { sql: '' };

@@ -50,7 +50,9 @@ export interface PgcacheConfig extends TierConfig {
     readonly waitTimeoutMs: number;
     readonly readConcurrency: number;
     readonly writeConcurrency: number;
-    readonly maxLength: number;
+    /** Opt-in fast rejection by count; unset, waiting calls are bound by `maxBytes`. */
+    readonly maxLength: number | undefined;
+    readonly maxBytes: number;
   };
   readonly retry: {
     readonly attempts: number;
@@ -114,7 +116,7 @@ const DEFAULTS: Partial<Record<SettingKey, SettingValue>> = {
   lowWaterPercent: 90,
   'queue.readConcurrency': 10,
   'queue.writeConcurrency': 5,
-  'queue.maxLength': 500,
+  'queue.maxBytes': 64 * 1024 * 1024,
   'retry.attempts': 3,
   'retry.baseDelayMs': 20,
   'retry.maxDelayMs': 1000,
@@ -176,7 +178,8 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       waitTimeoutMs: value('queue.waitTimeoutMs'),
       readConcurrency: value('queue.readConcurrency'),
       writeConcurrency: value('queue.writeConcurrency'),
-      maxLength: value('queue.maxLength'),
+      maxLength: value<number | undefined>('queue.maxLength'),
+      maxBytes: value('queue.maxBytes'),
     },
     retry: {
       attempts: value('retry.attempts'),
@@ -337,10 +340,13 @@ function deriveDefaults(
     Math.max(1, Math.min(5000, Math.floor(timeout * 0.25))),
     'default (25% of timeoutMs, at most 5s)',
   );
+  // A burst queues for as long as the budget allows: what the attempts leave of it.
+  const attempts = resolved.get('retry.attempts')?.value as number;
+  const operationTimeoutMs = resolved.get('operationTimeoutMs')?.value as number;
   derive(
     'queue.waitTimeoutMs',
-    Math.max(1, Math.min(2000, Math.floor(timeout * 0.2))),
-    'default (20% of timeoutMs, at most 2s)',
+    Math.max(1, timeout - attempts * operationTimeoutMs),
+    'default (timeoutMs − retry.attempts × operationTimeoutMs)',
   );
 }
 

@@ -134,7 +134,16 @@ export const SETTINGS = [
     kind: 'integer',
     min: 0,
     max: 1_000_000,
-    description: 'calls allowed to wait per queue before rejecting',
+    description:
+      'opt-in fast rejection: calls allowed to wait per queue before rejecting at once (unset: bound by queue.maxBytes)',
+  },
+  {
+    key: 'queue.maxBytes',
+    env: 'PGCACHE_QUEUE_MAX_BYTES',
+    kind: 'bytes',
+    min: 1,
+    description:
+      'memory the waiting calls may hold (4 KiB each plus the values they write) before rejecting',
   },
   {
     key: 'retry.attempts',

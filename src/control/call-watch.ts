@@ -49,9 +49,10 @@ export class CallWatch implements OperationRunner {
     deadline: Deadline,
     fn: (db: Database, arg: A) => Promise<T>,
     arg: A,
+    bytes?: number,
   ): Promise<T> {
     this.#count(route.name);
-    return this.#watch(route.name, this.#inner.call(route, deadline, fn, arg));
+    return this.#watch(route.name, this.#inner.call(route, deadline, fn, arg, bytes));
   }
 
   exclusive<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T> {

@@ -150,7 +150,7 @@ function lockedError(dataDir: string, owner: LockOwner, host: Host): StoreLocked
     owner,
     {
       hint: self
-        ? 'Share the one open store instead of opening the directory twice.'
+        ? 'Open it with the same settings to get a handle on the open store (or pass that store around); a wrapped database needs the directory to itself.'
         : reachable
           ? `pgcache commands go through pid ${owner.pid} (its control socket ${owner.endpoints?.control}); a second openStore() cannot share the directory: wait for pid ${owner.pid} to close it.`
           : `pid ${owner.pid} holds it without a control socket (it opened the store with control: false, or it is an older pgcache), so nothing can go through it: let it finish, or open the store there with the control socket on (the default).`,

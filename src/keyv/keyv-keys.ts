@@ -1,30 +1,55 @@
-import { parseKey } from '../store/keys.js';
-
 // Characters a pgcache key cannot hold (and `%`, the escape itself), percent-encoded.
 const ESCAPE = /[%\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /**
- * Map a Keyv key (`namespace:key`, any text) to a valid pgcache key, reversibly: characters a
- * pgcache key cannot hold are percent-encoded, and a head of `component`/`block` that does not
- * follow those kinds' grammar has its colon encoded so that it stays a plain key.
+ * The head of the store keys of entries Keyv wrote without a namespace: `%keyv:<key>`. Encoding
+ * never produces `%k`, so no namespace, and nothing else Keyv writes, can take this head.
  */
-export function toStoreKey(keyvKey: string): string {
-  let key = keyvKey.replace(ESCAPE, (c) => encodeURIComponent(c));
-  if (/^(component|block):/.test(key)) {
-    try {
-      parseKey(key);
-    } catch {
-      key = key.replace(':', '%3A');
-    }
-  }
-  return key;
+export const NO_NAMESPACE_PREFIX = '%keyv:';
+
+// The empty text: a lone `%` is never the encoding of anything else.
+const EMPTY = '%';
+
+/**
+ * The start of every store key that Keyv's `namespace` writes (the prefix `clear()` deletes and
+ * the iterator reads): `<namespace>:`, or {@link NO_NAMESPACE_PREFIX} without one. The colon
+ * after a `component` or `block` namespace is encoded, so that a Keyv entry never takes the
+ * kinds of pgcache's own component and block entries (`component:react:card`).
+ */
+export function keyvPrefix(namespace: string | undefined): string {
+  if (namespace === undefined || namespace === '') return NO_NAMESPACE_PREFIX;
+  const head = encodePart(namespace);
+  return head === 'component' || head === 'block' ? `${head}%3A` : `${head}:`;
 }
 
-/** The Keyv key a {@link toStoreKey} result came from. */
-export function fromStoreKey(storeKey: string): string {
+/**
+ * Map a Keyv key (Keyv passes `namespace:key`, any text, `''` included) to a valid pgcache key,
+ * reversibly: the namespace becomes the pgcache namespace, characters a pgcache key cannot hold
+ * are percent-encoded, and an empty key is stored as `%`.
+ */
+export function toStoreKey(keyvKey: string, namespace: string | undefined): string {
+  const named = namespace !== undefined && namespace !== '';
+  const rest =
+    named && keyvKey.startsWith(`${namespace}:`) ? keyvKey.slice(namespace.length + 1) : keyvKey;
+  return `${keyvPrefix(namespace)}${encodePart(rest)}`;
+}
+
+/** The Keyv key a {@link toStoreKey} result for `namespace` came from. */
+export function fromStoreKey(storeKey: string, namespace: string | undefined): string {
+  const prefix = keyvPrefix(namespace);
+  const rest = decodePart(storeKey.startsWith(prefix) ? storeKey.slice(prefix.length) : storeKey);
+  return namespace === undefined || namespace === '' ? rest : `${namespace}:${rest}`;
+}
+
+function encodePart(text: string): string {
+  return text === '' ? EMPTY : text.replace(ESCAPE, (c) => encodeURIComponent(c));
+}
+
+function decodePart(text: string): string {
+  if (text === EMPTY) return '';
   try {
-    return decodeURIComponent(storeKey);
+    return decodeURIComponent(text);
   } catch {
-    return storeKey; // written by something other than this adapter
+    return text; // written by something other than this adapter
   }
 }

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { SettingKey } from '../config/settings.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { fromStoreKey, toStoreKey } from './keyv-keys.js';
+import { fromStoreKey, keyvPrefix, toStoreKey } from './keyv-keys.js';
+import { fromStoredValue, toStoredValue } from './keyv-values.js';
 
 /** Options of {@link PgcacheKeyvStore}. */
 export interface PgcacheKeyvStoreOptions {
@@ -53,13 +54,13 @@ export class PgcacheKeyvStore extends EventEmitter {
   }
 
   async get<Value>(key: string): Promise<Value | undefined> {
-    const entry = await (await this.#opened()).get(toStoreKey(key));
-    return entry?.value as Value | undefined;
+    const entry = await this.#do((store) => store.get(this.#key(key)));
+    return fromStoredValue(entry?.value) as Value | undefined;
   }
 
   async getMany<Value>(keys: string[]): Promise<(Value | undefined)[]> {
-    const entries = await (await this.#opened()).getMany(keys.map(toStoreKey));
-    return entries.map((entry) => entry?.value as Value | undefined);
+    const entries = await this.#do((store) => store.getMany(keys.map((k) => this.#key(k))));
+    return entries.map((entry) => fromStoredValue(entry?.value) as Value | undefined);
   }
 
   async has(key: string): Promise<boolean> {
@@ -70,43 +71,52 @@ export class PgcacheKeyvStore extends EventEmitter {
     return (await this.getMany(keys)).map((value) => value !== undefined);
   }
 
-  /** Store `value`; `ttl` in milliseconds, none (or 0) for never. */
+  /** Store `value` (Keyv's serialized envelope, kept as JSON); `ttl` in milliseconds, none (or 0) for never. */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
-    await (await this.#opened()).set(toStoreKey(key), value, { ttlMs: ttlOf(ttl) });
+    const stored = toStoredValue(value);
+    await this.#do((store) => store.set(this.#key(key), stored, { ttlMs: ttlOf(ttl) }));
     return true;
   }
 
   /** Store every entry or none (one transaction). */
   async setMany(entries: { key: string; value: unknown; ttl?: number }[]): Promise<void> {
     const items = entries.map((e) => ({
-      key: toStoreKey(e.key),
-      value: e.value,
+      key: this.#key(e.key),
+      value: toStoredValue(e.value),
       ttlMs: ttlOf(e.ttl),
     }));
-    await (await this.#opened()).setMany(items);
+    await this.#do((store) => store.setMany(items));
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await (await this.#opened()).delete([toStoreKey(key)])) > 0;
+    return (await this.#do((store) => store.delete([this.#key(key)]))) > 0;
   }
 
   async deleteMany(keys: string[]): Promise<boolean> {
-    return (await (await this.#opened()).delete(keys.map(toStoreKey))) > 0;
+    return (await this.#do((store) => store.delete(keys.map((k) => this.#key(k))))) > 0;
   }
 
-  /** Delete this namespace's entries (every entry when there is no namespace). */
+  /**
+   * Delete what this adapter's namespace wrote: `<namespace>:…`, or without a namespace only the
+   * entries Keyv wrote without one (`%keyv:…`); and of those only Keyv's envelopes. Other
+   * namespaces and entries written by anything else than Keyv are never touched.
+   */
   async clear(): Promise<void> {
-    await (await this.#opened()).deletePrefix(this.#prefix(this.namespace));
+    const prefix = keyvPrefix(this.namespace);
+    await this.#do((store) => store.deletePrefix(prefix, { envelopes: true }));
   }
 
   /** Yield `[key, value]` for every live entry of `namespace`, a page at a time. */
   async *iterator<Value>(namespace?: string): AsyncGenerator<[string, Value], void> {
-    const store = await this.#opened();
-    const prefix = this.#prefix(namespace);
+    const prefix = keyvPrefix(namespace);
     let after: string | undefined;
     for (;;) {
-      const page = await store.scan({ prefix, after, limit: PAGE });
-      for (const entry of page) yield [fromStoreKey(entry.key), entry.value as Value];
+      const page = await this.#do((store) => store.scan({ prefix, after, limit: PAGE }));
+      for (const entry of page) {
+        const raw = fromStoredValue(entry.value);
+        // Keyv can only read what it wrote (text): an entry of another writer is not its own.
+        if (typeof raw === 'string') yield [fromStoreKey(entry.key, namespace), raw as Value];
+      }
       if (page.length < PAGE) return;
       after = page.at(-1)?.key;
     }
@@ -119,14 +129,18 @@ export class PgcacheKeyvStore extends EventEmitter {
     if (opening !== undefined && this.#ownsStore) await (await opening).close();
   }
 
-  #prefix(namespace: string | undefined): string {
-    return namespace === undefined || namespace === '' ? '' : `${toStoreKey(namespace)}:`;
+  #key(key: string): string {
+    return toStoreKey(key, this.namespace);
+  }
+
+  // A rejection reaches Keyv's `error` event as it is (its code and hint): Keyv catches it there.
+  async #do<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+    return fn(await this.#opened());
   }
 
   #opened(): Promise<Store> {
     this.#store ??= this.#open().catch((error: unknown) => {
       this.#store = undefined;
-      this.emit('error', error);
       throw error;
     });
     return this.#store;

@@ -1,63 +1,36 @@
 import type { Clock, Timer } from '../clock.js';
-import { formatDuration } from '../config/units.js';
+import { formatBytes, formatDuration } from '../config/units.js';
+import {
+  DEFAULT_QUEUE_MAX_BYTES,
+  WAITING_CALL_BYTES,
+  type BulkheadLane,
+  type BulkheadOptions,
+  type LaneStats,
+  type OperationKind,
+  type QueueStats,
+} from './bulkhead-options.js';
+
 import { QueueFullError, QueueTimeoutError } from '../errors/index.js';
 import type { Deadline } from './deadline.js';
-import { LatencyStats, type LatencySummary } from './latency-stats.js';
+import { ExpiryQueue, type Expiry } from './expiry-queue.js';
+import { LatencyStats } from './latency-stats.js';
 import { Lane, type Waiter } from './lane.js';
 import { LoopTurns } from './loop-turns.js';
 
-/** Which queue an operation waits in: reads never wait behind writes. */
-export type OperationKind = 'read' | 'write';
-
-/** A queue of the bulkhead: one per {@link OperationKind}, plus one for exclusive sections. */
-export type BulkheadLane = OperationKind | 'exclusive';
-
-/** Options for {@link Bulkhead}; the same names as the `queue` section of the configuration. */
-export interface BulkheadOptions {
-  /** Reads running at once. @default 10 */
-  readonly readConcurrency?: number;
-  /** Writes running at once. @default 5 */
-  readonly writeConcurrency?: number;
-  /** Calls allowed to wait in each queue (0: none); one more is rejected at once. @default 500 */
-  readonly maxLength?: number;
-  /** Longest a call waits for a slot before it is rejected. @default 2000 */
-  readonly waitTimeoutMs?: number;
-  /**
-   * Let the event loop turn (timers, sockets) before starting a call when the last turn is this
-   * old; `Infinity` never does (deterministic tests). @default 10
-   */
-  readonly loopTurnEveryMs?: number;
-}
+export {
+  DEFAULT_QUEUE_MAX_BYTES,
+  WAITING_CALL_BYTES,
+  type BulkheadLane,
+  type BulkheadOptions,
+  type LaneStats,
+  type OperationKind,
+  type QueueStats,
+} from './bulkhead-options.js';
 
 /** What {@link Bulkhead} needs injected. */
 export interface BulkheadDeps {
   /** Times waits and runs; every timer of the bulkhead is set on it. */
   readonly clock: Clock;
-}
-
-/** Calls waiting and running in one lane. */
-export interface LaneStats {
-  readonly pending: number;
-  readonly active: number;
-}
-
-/** Figures of a {@link Bulkhead} since it was made. */
-export interface QueueStats {
-  /** Calls waiting for a slot now. */
-  readonly pending: number;
-  /** Calls running now. */
-  readonly active: number;
-  /** Calls that ran and resolved. */
-  readonly completed: number;
-  /** Calls that ran and rejected. */
-  readonly failed: number;
-  /** Calls turned away without running: queue full, queue-wait timeout, deadline, or closing. */
-  readonly rejected: number;
-  /** Time from arrival to start, in milliseconds. */
-  readonly waitMs: LatencySummary;
-  /** Time from start to settling, in milliseconds. */
-  readonly execMs: LatencySummary;
-  readonly byKind: Readonly<Record<BulkheadLane, LaneStats>>;
 }
 
 /** Per-call settings of {@link Bulkhead.run}. */
@@ -87,10 +60,12 @@ function checkInteger(name: string, value: number, min: number): number {
  */
 export class Bulkhead {
   readonly #lanes: Readonly<Record<BulkheadLane, Lane>>;
-  readonly #maxLength: number;
+  readonly #maxLength: number | undefined;
+  readonly #maxBytes: number;
   readonly #waitTimeoutMs: number;
   readonly #clock: Clock;
   readonly #waiting = new Set<Waiting>();
+  readonly #expiries: ExpiryQueue<Waiting>;
   readonly #waitStats = new LatencyStats();
   readonly #execStats = new LatencyStats();
   readonly #turns: LoopTurns;
@@ -99,6 +74,8 @@ export class Bulkhead {
   #completed = 0;
   #failed = 0;
   #rejected = 0;
+  #queuedBytes = 0;
+  #peakPending = 0;
   #paused = false;
   #exclusiveHolds = 0;
 
@@ -109,23 +86,30 @@ export class Bulkhead {
       write: new Lane('write', concurrency('writeConcurrency', options.writeConcurrency ?? 5)),
       exclusive: new Lane('exclusive', 1),
     };
-    this.#maxLength = checkInteger('maxLength', options.maxLength ?? 500, 0);
+    this.#maxLength =
+      options.maxLength === undefined ? undefined : checkInteger('maxLength', options.maxLength, 0);
+    this.#maxBytes = checkInteger('maxBytes', options.maxBytes ?? DEFAULT_QUEUE_MAX_BYTES, 1);
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 2000;
     if (!(this.#waitTimeoutMs > 0)) {
       throw new RangeError(`Expected \`waitTimeoutMs\` to be above 0, got ${this.#waitTimeoutMs}`);
     }
     this.#clock = deps.clock;
+    this.#expiries = new ExpiryQueue(deps.clock, (call) => this.#expire(call));
     this.#turns = new LoopTurns(options.loopTurnEveryMs ?? 10);
   }
 
-  /** Run `fn` in the `kind` lane once a slot is free, within the queue-wait limit. */
+  /**
+   * Run `fn` in the `kind` lane once a slot is free, within the queue-wait limit; `bytes` is the
+   * data it carries while it waits (a write's values).
+   */
   run<T>(
     kind: OperationKind,
     deadline: Deadline,
     fn: () => Promise<T>,
     options: RunOptions = {},
+    bytes = 0,
   ): Promise<T> {
-    return this.#enqueue(this.#lanes[kind], deadline, fn, options.priority ?? 0);
+    return this.#enqueue(this.#lanes[kind], deadline, fn, options.priority ?? 0, bytes);
   }
 
   /**
@@ -200,7 +184,8 @@ export class Bulkhead {
     for (const lane of LANES) this.#lanes[lane].clear();
     this.#waiting.clear();
     for (const call of waiting) {
-      call.timer?.cancel();
+      call.expiry?.cancel();
+      this.#queuedBytes -= call.bytes;
       this.#rejected += 1;
       call.reject(reason);
     }
@@ -218,8 +203,16 @@ export class Bulkhead {
     };
     const sum = (key: keyof LaneStats): number =>
       LANES.reduce((total, name) => total + byKind[name][key], 0);
+    const now = this.#clock.now();
+    const headWaitMs = LANES.reduce((longest, name) => {
+      const head = this.#lanes[name].head;
+      return head === undefined ? longest : Math.max(longest, now - head.enqueuedAt);
+    }, 0);
     return {
       pending: sum('pending'),
+      peakPending: this.#peakPending,
+      queuedBytes: this.#queuedBytes,
+      headWaitMs,
       active: sum('active'),
       completed: this.#completed,
       failed: this.#failed,
@@ -230,16 +223,19 @@ export class Bulkhead {
     };
   }
 
-  #enqueue<T>(lane: Lane, deadline: Deadline, fn: () => Promise<T>, priority = 0): Promise<T> {
+  #enqueue<T>(
+    lane: Lane,
+    deadline: Deadline,
+    fn: () => Promise<T>,
+    priority = 0,
+    data = 0,
+  ): Promise<T> {
     const mustWait = !lane.free;
-    if (mustWait && lane.waiting >= this.#maxLength) {
+    const bytes = WAITING_CALL_BYTES + data;
+    const full = mustWait ? this.#full(lane, bytes) : undefined;
+    if (full !== undefined) {
       this.#rejected += 1;
-      return Promise.reject(
-        new QueueFullError(
-          `the ${lane.name} queue is full: ${lane.waiting} calls are waiting (queue.maxLength ${this.#maxLength})`,
-          { hint: 'The store is overloaded; retry in a moment or lower the load.' },
-        ),
-      );
+      return Promise.reject(full);
     }
     if (deadline.remaining() <= 0) {
       this.#rejected += 1;
@@ -253,18 +249,48 @@ export class Bulkhead {
     return new Promise<T>((resolve, reject) => {
       const call: Waiting = {
         priority,
-        timer: undefined,
+        enqueuedAt,
+        bytes,
+        lane,
+        deadline,
+        deadlineBinds: deadline.remaining() <= this.#waitTimeoutMs,
+        expiry: undefined,
         start: () => {
-          call.timer?.cancel();
+          call.expiry?.cancel();
           this.#waiting.delete(call);
+          this.#queuedBytes -= bytes;
           this.#start(lane, fn, enqueuedAt).then(resolve, reject);
         },
         reject,
       };
       this.#waiting.add(call);
+      this.#queuedBytes += bytes;
       lane.wait(call);
-      call.timer = this.#waitTimer(lane, deadline, call);
+      this.#peakPending = Math.max(this.#peakPending, this.#waiting.size);
+      const limit = Math.min(deadline.remaining(), this.#waitTimeoutMs);
+      if (Number.isFinite(limit)) call.expiry = this.#expiries.add(enqueuedAt + limit, call);
     });
+  }
+
+  // Why a call that must wait is turned away at once, if it is: the opt-in count, or memory.
+  #full(lane: Lane, bytes: number): QueueFullError | undefined {
+    if (this.#maxLength !== undefined && lane.waiting >= this.#maxLength) {
+      return new QueueFullError(
+        `the ${lane.name} queue is full: ${lane.waiting} calls are waiting (queue.maxLength ${this.#maxLength})`,
+        {
+          hint: 'The store is overloaded; retry in a moment, lower the load, or unset queue.maxLength to queue by memory.',
+        },
+      );
+    }
+    if (this.#queuedBytes + bytes > this.#maxBytes) {
+      return new QueueFullError(
+        `the queues are full: ${this.#waiting.size} waiting calls hold ${formatBytes(this.#queuedBytes)} (queue.maxBytes ${formatBytes(this.#maxBytes)})`,
+        {
+          hint: 'The store is overloaded; retry in a moment, lower the load, or raise queue.maxBytes.',
+        },
+      );
+    }
+    return undefined;
   }
 
   // Run `fn` in a slot of `lane` already counted as active.
@@ -288,25 +314,22 @@ export class Bulkhead {
     }
   }
 
-  #waitTimer(lane: Lane, deadline: Deadline, call: Waiting): Timer | undefined {
-    const remaining = deadline.remaining();
-    const limit = Math.min(remaining, this.#waitTimeoutMs);
-    if (!Number.isFinite(limit)) return undefined;
-    const deadlineBinds = remaining <= this.#waitTimeoutMs;
-    return this.#clock.setTimer(limit, () => {
-      if (!this.#waiting.delete(call)) return;
-      lane.remove(call);
-      this.#rejected += 1;
-      call.reject(
-        deadlineBinds
-          ? deadline.exceeded('queue')
-          : new QueueTimeoutError(
-              `waited ${formatDuration(this.#waitTimeoutMs)} in the ${lane.name} queue without a free slot`,
-              { hint: 'The store is busy; retry in a moment, or raise queue.waitTimeoutMs.' },
-            ),
-      );
-      this.#changed();
-    });
+  // A waiting call reached the queue-wait limit, or its deadline if that came first.
+  #expire(call: Waiting): void {
+    if (!this.#waiting.delete(call)) return;
+    const { lane, deadline } = call;
+    lane.remove(call);
+    this.#queuedBytes -= call.bytes;
+    this.#rejected += 1;
+    call.reject(
+      call.deadlineBinds
+        ? deadline.exceeded('queue')
+        : new QueueTimeoutError(
+            `waited ${formatDuration(this.#waitTimeoutMs)} in the ${lane.name} queue without a free slot`,
+            { hint: 'The store is busy; retry in a moment, or raise queue.waitTimeoutMs.' },
+          ),
+    );
+    this.#changed();
   }
 
   #applyPause(): void {
@@ -347,7 +370,13 @@ export class Bulkhead {
   }
 }
 
-/** A call waiting in a lane, with its queue-wait timer. */
+/** A call waiting in a lane, with its place among the queue-wait expiries. */
 interface Waiting extends Waiter {
-  timer: Timer | undefined;
+  /** What it is counted as holding while it waits. */
+  readonly bytes: number;
+  readonly lane: Lane;
+  readonly deadline: Deadline;
+  /** The caller's deadline comes before the queue-wait limit. */
+  readonly deadlineBinds: boolean;
+  expiry: Expiry | undefined;
 }

@@ -2,6 +2,8 @@
 export interface Waiter {
   /** Higher starts first; equal priorities start in arrival order. */
   readonly priority: number;
+  /** When it arrived (the clock's `now()`). */
+  readonly enqueuedAt: number;
   /** Start the call (the lane has counted it as active). */
   start(): void;
   /** Give up waiting: the call never runs. */
@@ -30,6 +32,11 @@ export class Lane {
   /** Calls waiting for a slot. */
   get waiting(): number {
     return this.#waiting.length;
+  }
+
+  /** The call that starts next, if any waits. */
+  get head(): Waiter | undefined {
+    return this.#waiting[0];
   }
 
   /** True when a call arriving now would start at once. */

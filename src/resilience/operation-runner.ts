@@ -59,6 +59,8 @@ export interface OperationRunner {
     deadline: Deadline,
     fn: (db: Database, arg: A) => Promise<T>,
     arg: A,
+    /** The data `arg` carries (a write's values), counted against the queue's memory bound. */
+    bytes?: number,
   ): Promise<T>;
   /** Hold every other operation back, wait for running ones, run `fn` alone (VACUUM), resume. */
   exclusive<T>(op: Operation, fn: (db: Database) => Promise<T>): Promise<T>;
@@ -149,6 +151,7 @@ export class ResilientRunner implements OperationRunner {
     deadline: Deadline,
     fn: (db: Database, arg: A) => Promise<T>,
     arg: A,
+    bytes = 0,
   ): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(closedError(route));
     // A free slot and nobody waiting: no queue at all (the same limits and order as queueing).
@@ -158,6 +161,7 @@ export class ResilientRunner implements OperationRunner {
       deadline,
       () => this.#guarded(route, deadline, fn, arg, undefined),
       route,
+      bytes,
     );
   }
 

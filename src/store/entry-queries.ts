@@ -261,12 +261,25 @@ const DELETE_PREFIX_BATCH = deleteWithAccess(
   'size_bytes',
 );
 
-/** Delete up to `limit` entries whose key starts with `prefix`; returns how many. */
+// A Keyv envelope `{"value":…,"expires":…}`, as JSON or in the JSON string form of old.
+const ENVELOPE = `((jsonb_typeof(value) = 'object' AND value ? 'value'
+                   AND (value - 'value' - 'expires') = '{}'::jsonb)
+               OR (jsonb_typeof(value) = 'string' AND value #>> '{}' LIKE '{"value":%'))`;
+
+const DELETE_ENVELOPE_PREFIX_BATCH = deleteWithAccess(
+  `key IN (SELECT key FROM pgcache_entries WHERE key LIKE $1 AND ${ENVELOPE} LIMIT $2)`,
+  'size_bytes',
+);
+
+/**
+ * Delete up to `limit` entries whose key starts with `prefix` (`envelopes`: only those holding a
+ * Keyv envelope); returns how many.
+ */
 export async function deletePrefixBatch(
   db: Queryable,
-  prefix: string,
-  limit: number,
+  batch: { prefix: string; limit: number; envelopes: boolean },
 ): Promise<number> {
-  const { rows } = await db.query(DELETE_PREFIX_BATCH, [likePrefix(prefix), limit]);
+  const sql = batch.envelopes ? DELETE_ENVELOPE_PREFIX_BATCH : DELETE_PREFIX_BATCH;
+  const { rows } = await db.query(sql, [likePrefix(batch.prefix), batch.limit]);
   return rows.length;
 }

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import {
   loadConfig,
@@ -18,6 +18,7 @@ import { StoreOwner, registerStoreOwner } from '../control/store-owner.js';
 import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
 import type { WireDatabase, WireDatabaseOptions } from '../db/wire-database.js';
+import { redactUrl } from '../config/redact-url.js';
 import { NotInitialisedError, StoreUnavailableError, type LockOwner } from '../errors/index.js';
 import { MAINTAIN_LOCK_KEY, waitForMaintenanceLock } from '../maintain/maintenance-lock.js';
 import {
@@ -33,7 +34,9 @@ import {
   type SupervisedDatabase,
 } from '../resilience/instance-supervisor.js';
 import { persistBreaker, readBreakerDocument } from './breaker-persistence.js';
+import { openAlone, openShared, type OpenedCore } from './shared-stores.js';
 import { Store } from './store.js';
+import { StoreCore } from './store-core.js';
 import { ensureValueIndexes } from './value-indexes.js';
 
 /** What to do about migrations when a store opens. */
@@ -93,13 +96,47 @@ export const PGDATA_DIR_NAME = 'pgdata';
 /**
  * Open the cache store: take the data directory's lock, open the database, check (or apply) the
  * migrations, build the resilience path, and listen on the control socket for other pgcache
- * processes. The caller owns the store and must `close()` it. A directory another live process
- * owns is refused with E_STORE_LOCKED (commands go through that owner instead: `StoreAccess`).
+ * processes. A location already open in this process with the same settings is not opened again:
+ * the result is another handle on that store (the last handle's `close()` closes it). The caller
+ * owns its handle and must `close()` it. A directory another live process owns is refused with
+ * E_STORE_LOCKED (commands go through that owner instead: `StoreAccess`).
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const config = options.config ?? resolveLibraryConfig(options);
+  // A wrapped database or serve's endpoint makes a store of its own, never a shared one.
+  if (options.wrapDatabase !== undefined || options.serveEndpoint !== undefined) {
+    return openAlone(() => openStoreCore(config, options));
+  }
+  return openShared(sharedLocation(config), fingerprint(config, options), () =>
+    openStoreCore(config, options),
+  );
+}
+
+// One store per data directory (or server) in this process.
+function sharedLocation(config: PgcacheConfig): string {
+  if (config.databaseUrl !== undefined) return `server ${redactUrl(config.databaseUrl)}`;
+  const dir = resolve(config.dataDir);
+  return `data directory ${existsSync(dir) ? realpathSync(dir) : dir}`;
+}
+
+// What must match for a second open to share the store: the settings, the clock and the host.
+const identities = new WeakMap<object, number>();
+let nextIdentity = 1;
+function fingerprint(config: PgcacheConfig, options: OpenStoreOptions): string {
+  const id = (thing: object): number => {
+    if (!identities.has(thing)) identities.set(thing, nextIdentity++);
+    return identities.get(thing) ?? 0;
+  };
+  const { clock = systemClock, host = nodeHost } = options;
+  return JSON.stringify([config, id(clock), id(host), options.control !== false]);
+}
+
+async function openStoreCore(
+  config: PgcacheConfig,
+  options: OpenStoreOptions,
+): Promise<OpenedCore> {
   const clock = options.clock ?? systemClock;
   const host = options.host ?? nodeHost;
-  const config = options.config ?? resolveLibraryConfig(options);
   const backend = await openBackend(config, options, { clock, host });
   const { database } = backend;
   try {
@@ -118,7 +155,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     const persisted = persistBreaker(runner.breaker, database, clock, options.onWarning);
     // The owner is made with the store; the store's close() asks it to close its socket first.
     const closing: { owner?: StoreOwner } = {};
-    const store = new Store(config, {
+    const store = new StoreCore(config, {
       database,
       runner,
       clock,
@@ -138,7 +175,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
           : undefined,
     });
     const owner = new StoreOwner({
-      store,
+      // The owner's own handle: not counted, it lasts as long as the store.
+      store: new Store(store, () => Promise.resolve()),
       database,
       config,
       clock,
@@ -149,11 +187,10 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       onWarning: options.onWarning,
     });
     closing.owner = owner;
-    registerStoreOwner(store, owner);
     if (backend.kind === 'embedded' && backend.control !== undefined) {
       await listenForOthers(owner, backend.control, options.onWarning);
     }
-    return store;
+    return { core: store, onHandle: (handle) => registerStoreOwner(handle, owner) };
   } catch (error) {
     await database.close();
     if (backend.kind === 'embedded') backend.lock.release();

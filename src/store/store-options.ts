@@ -52,6 +52,15 @@ export interface CallOptions {
   readonly deadline?: Deadline | undefined;
 }
 
+/** Options of {@link Store.deletePrefix}. */
+export interface DeletePrefixOptions extends CallOptions {
+  /**
+   * Delete only entries that hold a Keyv envelope (`{"value":…,"expires":…}`, or its old JSON
+   * string form): what the Keyv adapter wrote. @default false
+   */
+  readonly envelopes?: boolean | undefined;
+}
+
 /** Options of {@link Store.get}. */
 export interface GetOptions extends CallOptions {
   /**

@@ -1,400 +1,186 @@
-import type { Database, DatabaseInfo, Queryable } from '../db/database.js';
+import type { Database, DatabaseInfo } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
-import { MaintenanceQueue } from '../maintain/maintenance-queue.js';
-import {
-  MIGRATIONS,
-  migrateDown,
-  migrateUp,
-  readMigrationStatus,
-  type AppliedMigration,
-  type MigrationStatus,
-  type PendingMigration,
-} from '../migrations/index.js';
-import { Deadline } from '../resilience/deadline.js';
-import { AccessRecorder } from './access-recorder.js';
-import { writeAccessBatch } from './access-log.js';
-import type { Entry, EntryInput, EntrySummary, WrittenEntry } from './entry.js';
-import { encodeBatch, encodeEntry } from './entry-codec.js';
-import {
-  deleteEntries,
-  deletePrefixBatch,
-  scanLive,
-  selectLive,
-  selectLiveMany,
-  toEntry,
-  type LiveRead,
-} from './entry-queries.js';
-import { expiryAt } from './expiry.js';
-import { parseKey } from './keys.js';
-import { listEntries, type ListFilter, type ListResult } from './list-query.js';
-import { readMeta, writeMeta } from './meta.js';
-import { gatherStats, type StoreStats } from './stats.js';
-import { maintainStore } from './store-maintenance.js';
-import { STORE_ROUTES as ROUTES } from './store-routes.js';
-import {
-  writeEntries,
-  writtenEntry,
-  type EntryWrite,
-  type WriteBatch,
-  type WriteRules,
-} from './write-entries.js';
+import type { AppliedMigration, MigrationStatus, PendingMigration } from '../migrations/index.js';
 import type { OperationKind } from '../resilience/bulkhead.js';
-import type { Route, RunnerStats } from '../resilience/operation-runner.js';
+import type { RunnerStats } from '../resilience/operation-runner.js';
+import type { Entry, EntryInput, EntrySummary, WrittenEntry } from './entry.js';
+import type { ListFilter, ListResult } from './list-query.js';
+import type { StoreStats } from './stats.js';
+import type { StoreCore } from './store-core.js';
 import type {
   CallOptions,
+  DeletePrefixOptions,
   GetOptions,
   SetOptions,
-  StoreDeps,
   StoreMaintainOptions,
-  StoreOptions,
 } from './store-options.js';
 
 /**
- * The cache store: entries with TTL, exact size accounting, atomic batches, LRU maintenance and
- * stats, every statement on the resilience path. Open one with `openStore()`; `close()` it.
+ * The cache store, as `openStore()` returns it: a handle on the one store open on its location in
+ * this process (entries with TTL, exact size accounting, atomic batches, LRU maintenance, stats,
+ * every statement on the resilience path). Every handle is closed on its own; the last `close()`
+ * closes the store. A handle used after its own `close()` fails with E_CLOSED, and the others
+ * keep working.
  */
 export class Store {
-  readonly #options: Required<StoreOptions>;
-  readonly #deps: StoreDeps;
-  readonly #access: AccessRecorder;
-  readonly #rules: WriteRules; // of a write with nothing to do besides its entries
-  readonly #maintenance: MaintenanceQueue;
+  readonly #core: StoreCore;
+  readonly #release: () => Promise<void>;
   #closing: Promise<void> | undefined;
-  /** Set by close() once the control socket's callers are answered and buffers flushed. */
-  #refusing = false;
 
-  constructor(options: StoreOptions, deps: StoreDeps) {
-    this.#options = {
-      flushIntervalMs: 1000,
-      flushThreshold: 500,
-      namespaces: {},
-      graceMs: 0,
-      ...options,
-    };
-    this.#deps = deps;
-    this.#rules = { namespaces: this.#options.namespaces };
-    this.#maintenance = new MaintenanceQueue(deps.clock);
-    this.#access = new AccessRecorder(
-      { intervalMs: this.#options.flushIntervalMs, threshold: this.#options.flushThreshold },
-      {
-        clock: deps.clock,
-        onWarning: deps.onWarning,
-        write: (batch, deadline) =>
-          this.#run('write', 'flush', { deadline }, (db) =>
-            db.transaction((tx) => writeAccessBatch(tx, batch)),
-          ),
-      },
-    );
+  /** Made by `openStore()`: `release` is called once, by the first `close()`. */
+  constructor(core: StoreCore, release: () => Promise<void>) {
+    this.#core = core;
+    this.#release = release;
   }
 
   /** What the store runs on (embedded directory or server). */
   describe(): DatabaseInfo {
-    return this.#deps.database.describe();
+    return this.#open('describe').describe();
   }
 
   /** The live entry under `key`, or `undefined` (`graceMs`: expired that recently too). Counts a hit or a miss. */
-  async get(key: string, options: GetOptions = {}): Promise<Entry | undefined> {
-    const parsed = parseKey(key);
-    const now = this.#deps.clock.now();
-    const read: LiveRead = { key, since: new Date(now - (options.graceMs ?? 0)).toISOString() };
-    const found = await this.#call(ROUTES.get, options, selectLive, read);
-    const live =
-      found !== undefined && (found.expiresAt === null || found.expiresAt.getTime() > now);
-    this.#access.read(key, live, now); // a hit's access time and count are written in a batch
-    return found === undefined ? undefined : toEntry(parsed, found);
+  get(key: string, options?: GetOptions): Promise<Entry | undefined> {
+    return this.#async('get', (core) => core.get(key, options));
   }
 
   /** The live entries under `keys`, in order (`undefined` where absent), in one statement. */
-  async getMany(
-    keys: readonly string[],
-    options: CallOptions = {},
-  ): Promise<(Entry | undefined)[]> {
-    const parsed = keys.map((key) => parseKey(key));
-    if (keys.length === 0) return [];
-    const now = this.#deps.clock.now();
-    const found = await this.#run('read', 'get-many', options, (db) =>
-      selectLiveMany(db, keys, new Date(now)),
-    );
-    return parsed.map((p) => {
-      const stored = found.get(p.key);
-      this.#access.read(p.key, stored !== undefined, now);
-      return stored === undefined ? undefined : toEntry(p, stored);
-    });
+  getMany(keys: readonly string[], options?: CallOptions): Promise<(Entry | undefined)[]> {
+    return this.#async('get-many', (core) => core.getMany(keys, options));
   }
 
   /** Store `value` under `key` (replacing any entry). Invalid keys and values change nothing. */
-  async set(key: string, value: unknown, options: SetOptions = {}): Promise<WrittenEntry> {
-    const entry = encodeEntry(key, value, this.#options.maxEntryBytes);
-    const now = new Date(this.#deps.clock.now());
-    const expiresAt = expiryAt(options.ttlMs ?? this.#options.defaultTtlMs, now);
-    const batch = this.#batch([{ entry, expiresAt }], now, options);
-    await this.#call(ROUTES.set, options, writeEntries, batch);
-    return writtenEntry(entry, now, expiresAt);
+  set(key: string, value: unknown, options?: SetOptions): Promise<WrittenEntry> {
+    return this.#async('set', (core) => core.set(key, value, options));
   }
 
   /** Store every item or none: all are validated first, then written in one transaction. */
-  async setMany(
+  setMany(
     items: readonly EntryInput[],
-    options: Omit<SetOptions, 'ttlMs'> = {},
+    options?: Omit<SetOptions, 'ttlMs'>,
   ): Promise<{ written: number; bytes: number }> {
-    const encoded = encodeBatch(items, this.#options.maxEntryBytes);
-    const now = new Date(this.#deps.clock.now());
-    const writes: EntryWrite[] = encoded.map(({ entry, ttlMs }) => ({
-      entry,
-      expiresAt: expiryAt(ttlMs ?? this.#options.defaultTtlMs, now),
-    }));
-    await this.#call(ROUTES.setMany, options, writeEntries, this.#batch(writes, now, options));
-    return {
-      written: encoded.length,
-      bytes: encoded.reduce((sum, e) => sum + e.entry.sizeBytes, 0),
-    };
+    return this.#async('set-many', (core) => core.setMany(items, options));
   }
 
   /** Delete `keys`; returns how many live entries were removed. */
-  async delete(keys: readonly string[], options: CallOptions = {}): Promise<number> {
-    for (const key of keys) parseKey(key);
-    if (keys.length === 0) return 0;
-    const now = this.#now();
-    return this.#run('write', 'delete', options, (db) => deleteEntries(db, keys, now));
+  delete(keys: readonly string[], options?: CallOptions): Promise<number> {
+    return this.#async('delete', (core) => core.delete(keys, options));
   }
 
-  /**
-   * Delete every entry whose key starts with `prefix` (`''`: all of them), in batches of 1,000 so
-   * that no statement runs long. Returns how many rows were removed.
-   */
-  async deletePrefix(prefix: string, options: CallOptions = {}): Promise<number> {
-    const deadline = this.#deadline(options);
-    let removed = 0;
-    for (;;) {
-      const n = await this.#run('write', 'delete-prefix', { deadline }, (db) =>
-        deletePrefixBatch(db, prefix, 1000),
-      );
-      removed += n;
-      if (n < 1000) return removed;
-    }
+  /** Delete every entry whose key starts with `prefix` (`''`: all of them), in batches. */
+  deletePrefix(prefix: string, options?: DeletePrefixOptions): Promise<number> {
+    return this.#async('delete-prefix', (core) => core.deletePrefix(prefix, options));
   }
 
   /** One page of live entries with their values, keys after `after` starting with `prefix`. */
-  async scan(
+  scan(
     page: { prefix?: string; after?: string | undefined; limit?: number },
-    options: CallOptions = {},
+    options?: CallOptions,
   ): Promise<Entry[]> {
-    const now = this.#now();
-    const limit = page.limit ?? 100;
-    const rows = await this.#run('read', 'scan', options, (db) =>
-      scanLive(db, { prefix: page.prefix ?? '', after: page.after, limit }, now),
-    );
-    return rows.map((row) => toEntry(parseKey(row.key), row));
+    return this.#async('scan', (core) => core.scan(page, options));
   }
 
   /** Entry summaries matching `filter`, ordered by key. */
-  async list(filter: ListFilter = {}, options: CallOptions = {}): Promise<EntrySummary[]> {
-    return (await this.listReport(filter, options)).entries;
+  list(filter?: ListFilter, options?: CallOptions): Promise<EntrySummary[]> {
+    return this.#async('list', (core) => core.list(filter, options));
   }
 
   /** {@link list}, and how each `--where` was answered: an index of its path, the GIN index, a scan. */
-  listReport(filter: ListFilter = {}, options: CallOptions = {}): Promise<ListResult> {
-    const now = this.#now();
-    return this.#run('read', 'list', options, (db) => listEntries(db, filter, now));
+  listReport(filter?: ListFilter, options?: CallOptions): Promise<ListResult> {
+    return this.#async('list', (core) => core.listReport(filter, options));
   }
 
   /** Where the schema stands against the migrations this pgcache ships. */
-  migrationStatus(options: CallOptions = {}): Promise<MigrationStatus> {
-    const read = (db: Queryable): Promise<MigrationStatus> => readMigrationStatus(db, MIGRATIONS);
-    return this.#run('read', 'migrate.status', options, read, { bypassBreaker: true });
+  migrationStatus(options?: CallOptions): Promise<MigrationStatus> {
+    return this.#async('migrate.status', (core) => core.migrationStatus(options));
   }
 
   /** Apply pending migrations (up to `to`), alone on the database. */
-  migrateUp(options: CallOptions & { to?: number | undefined } = {}): Promise<PendingMigration[]> {
-    const { to } = options;
-    const upTo = to === undefined ? {} : { to };
-    return this.#exclusive('migrate.up', options, (db) =>
-      migrateUp(db, { migrations: MIGRATIONS, clock: this.#deps.clock, ...upTo }),
-    );
+  migrateUp(options?: CallOptions & { to?: number | undefined }): Promise<PendingMigration[]> {
+    return this.#async('migrate.up', (core) => core.migrateUp(options));
   }
 
   /** Undo applied migrations above `to`, alone on the database. */
-  migrateDown(to: number, options: CallOptions = {}): Promise<AppliedMigration[]> {
-    return this.#exclusive('migrate.down', options, (db) =>
-      migrateDown(db, { migrations: MIGRATIONS, clock: this.#deps.clock, to }),
-    );
+  migrateDown(to: number, options?: CallOptions): Promise<AppliedMigration[]> {
+    return this.#async('migrate.down', (core) => core.migrateDown(to, options));
   }
 
   /** Figures for `stats`: sizes by kind, disk, hits and misses, connections, schema, last runs. */
-  async stats(options: CallOptions = {}): Promise<StoreStats> {
-    // Best effort: with the breaker open the write fails, and stats must still answer.
-    await this.flush(options).catch(() => undefined);
-    const now = this.#now();
-    return gatherStats({
-      read: (name, fn) => this.#run('read', name, options, fn, { bypassBreaker: true }),
-      database: this.#deps.database,
-      now,
-      maxSizeBytes: this.#options.maxSizeBytes,
-      runner: () => this.#deps.runner.stats(),
-    });
+  stats(options?: CallOptions): Promise<StoreStats> {
+    return this.#async('stats', (core) => core.stats(options));
   }
 
-  /**
-   * Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run.
-   * Runs never overlap: one that finds another in progress waits for it within its deadline
-   * (`ifIdle`: at once), then runs; giving up is E_MAINTENANCE_RUNNING.
-   */
-  maintain(options: StoreMaintainOptions = {}): Promise<MaintainReport> {
-    const deadline = this.#deadline(options);
-    const ifIdle = options.ifIdle === true;
-    const requestedBy = options.requestedBy ?? 'this process';
-    return this.#maintenance.run({ requestedBy, deadline, ifIdle }, async () => {
-      await this.flush({ deadline });
-      const release = await this.#deps.maintenanceLock?.(deadline, ifIdle);
-      try {
-        const dryRun = options.dryRun === true;
-        return await maintainStore(
-          { ...this.#options, dryRun, by: requestedBy },
-          {
-            run: (name, fn) => this.#run('write', name, { deadline }, fn),
-            exclusive: (name, fn) => this.#exclusive(name, { deadline }, fn),
-            footprint: () => this.#deps.database.footprint(),
-            reclaimDisk: this.describe().kind === 'embedded',
-            now: () => this.#now(),
-            deadline,
-          },
-        );
-      } finally {
-        await release?.();
-      }
-    });
+  /** Purge expired entries, evict LRU entries above the max size, reclaim disk; records the run. */
+  maintain(options?: StoreMaintainOptions): Promise<MaintainReport> {
+    return this.#async('maintain', (core) => core.maintain(options));
   }
 
   /** Read a bookkeeping document (last maintenance, last stress run…). */
-  readMeta<T>(key: string, options: CallOptions = {}): Promise<T | undefined> {
-    return this.#run('read', 'meta.read', options, (db) => readMeta<T>(db, key));
+  readMeta<T>(key: string, options?: CallOptions): Promise<T | undefined> {
+    return this.#async('meta.read', (core) => core.readMeta<T>(key, options));
   }
 
   /** Write a bookkeeping document. */
-  writeMeta(key: string, value: unknown, options: CallOptions = {}): Promise<void> {
-    const now = this.#now();
-    return this.#run('write', 'meta.write', options, (db) => writeMeta(db, key, value, now));
+  writeMeta(key: string, value: unknown, options?: CallOptions): Promise<void> {
+    return this.#async('meta.write', (core) => core.writeMeta(key, value, options));
   }
 
   /** Write buffered access times and hit/miss counters now. */
-  flush(options: CallOptions = {}): Promise<void> {
-    return this.#access.flush(options.deadline);
+  flush(options?: CallOptions): Promise<void> {
+    return this.#async('flush', (core) => core.flush(options));
   }
 
   /**
-   * Flush what is buffered, drain the queue, close the database and release the lock.
-   * Idempotent, and never rejects: problems go to `onWarning`.
+   * Close this handle; the last handle open on the store closes it (flush what is buffered,
+   * drain the queue, close the database, release the lock). Idempotent, and never rejects.
    */
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      // Callers on the control socket are answered (or told to come back) first.
-      await this.#deps.beforeClose?.();
-      this.#maintenance.close();
-      this.#access.stop();
-      const deadline = Deadline.after(this.#deps.clock, Math.min(this.#options.timeoutMs, 5000));
-      try {
-        await this.flush({ deadline });
-      } catch (error) {
-        this.#deps.onWarning?.(
-          `access times and counters were not saved: ${(error as Error).message}`,
-        );
-      }
-      this.#refusing = true;
-      await this.#deps.runner.close(deadline).catch(() => undefined);
-      await this.#deps.onClose?.();
-      await this.#deps.database.close().catch(() => undefined);
-      this.#deps.lock?.release();
-    })();
+    this.#closing ??= this.#release();
     return this.#closing;
   }
 
-  /**
-   * This process's own resilience figures (queue, breakers, retries, instance restarts), without
-   * a database call.
-   */
+  /** This process's own resilience figures (queue, breakers, retries, instance restarts). */
   runnerStats(): RunnerStats {
-    return this.#deps.runner.stats();
+    return this.#open('runner-stats').runnerStats();
   }
 
-  /** True once `close()` was called. */
+  /** True once this handle's `close()` was called, or the store closed. */
   get closed(): boolean {
-    return this.#closing !== undefined;
+    return this.#closing !== undefined || this.#core.closed;
   }
 
   /**
-   * Run `fn` with the database on the resilience path (deadline, queue, breaker, retry, timeout),
-   * for modules built on the store (the tiers' outbox, `doctor`). `fn` may run more than once.
-   * `bypassBreaker` is for introspection and repairs that must work while the breaker is open;
-   * `exclusive` runs `fn` alone, bound by the deadline only (an index build, VACUUM).
+   * Run `fn` with the database on the resilience path, for modules built on the store (the
+   * tiers' outbox, `doctor`); see {@link StoreCore.execute}.
    */
   execute<T>(
     kind: OperationKind,
     name: string,
     fn: (db: Database) => Promise<T>,
-    options: CallOptions & { readonly bypassBreaker?: boolean; readonly exclusive?: boolean } = {},
+    options?: CallOptions & { readonly bypassBreaker?: boolean; readonly exclusive?: boolean },
   ): Promise<T> {
-    const extra = { bypassBreaker: options.bypassBreaker === true };
-    return options.exclusive === true
-      ? this.#exclusive(name, options, fn, extra)
-      : this.#run(kind, name, options, fn, extra);
+    return this.#async(name, (core) => core.execute(kind, name, fn, options));
   }
 
   /** Add `n` to the persisted counter `name`; written with the next flush. */
   addToCounter(name: string, n = 1): void {
-    this.#access.count(name, n);
-    this.#access.schedule();
+    this.#open('add-to-counter').addToCounter(name, n);
   }
 
-  // A call on a route made once, with a function that takes its argument: no closure, no options.
-  #call<A, T>(
-    route: Route,
-    options: CallOptions,
-    fn: (db: Database, arg: A) => Promise<T>,
-    arg: A,
-  ): Promise<T> {
-    if (this.#refusing) return Promise.reject(closedStoreError(route.name));
-    return this.#deps.runner.call(route, this.#deadline(options), fn, arg);
+  #async<T>(name: string, fn: (core: StoreCore) => Promise<T>): Promise<T> {
+    try {
+      return fn(this.#open(name));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
-  #batch(writes: readonly EntryWrite[], now: Date, options: SetOptions): WriteBatch {
-    const { also } = options;
-    const rules = also === undefined ? this.#rules : { namespaces: this.#options.namespaces, also };
-    return { writes, now, rules };
+  #open(name: string): StoreCore {
+    if (this.#closing !== undefined) {
+      throw new ClosedError(`${name} on a closed store handle`, {
+        hint: 'This handle was closed (others opened on the same location still work): open another with openStore().',
+      });
+    }
+    return this.#core;
   }
-
-  #run<T>(
-    kind: OperationKind,
-    name: string,
-    options: CallOptions,
-    fn: (db: Database) => Promise<T>,
-    extra: { bypassBreaker?: boolean } = {},
-  ): Promise<T> {
-    if (this.#refusing) return Promise.reject(closedStoreError(name));
-    return this.#deps.runner.run({ kind, name, deadline: this.#deadline(options), ...extra }, fn);
-  }
-
-  #exclusive<T>(
-    name: string,
-    options: CallOptions,
-    fn: (db: Database) => Promise<T>,
-    extra: { bypassBreaker?: boolean } = {},
-  ): Promise<T> {
-    const op = { kind: 'write' as const, name, deadline: this.#deadline(options), ...extra };
-    return this.#deps.runner.exclusive(op, fn);
-  }
-
-  #deadline(options: CallOptions): Deadline {
-    return options.deadline ?? Deadline.after(this.#deps.clock, this.#options.timeoutMs);
-  }
-
-  #now(): Date {
-    return new Date(this.#deps.clock.now());
-  }
-}
-
-function closedStoreError(name: string): ClosedError {
-  return new ClosedError(`${name} on a closed store`, {
-    hint: 'Open the store again with openStore().',
-  });
 }

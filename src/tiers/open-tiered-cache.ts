@@ -11,7 +11,8 @@ import type { Queryable, RowDecoder, QueryResult } from '../db/database.js';
 import { ConfigError } from '../errors/index.js';
 import { persistBreaker } from '../store/breaker-persistence.js';
 import { META_KEYS } from '../store/meta.js';
-import type { Store } from '../store/store.js';
+import { openStore, type OpenStoreOptions } from '../store/open-store.js';
+import { Store } from '../store/store.js';
 import { GuardedOrigin } from './guarded-origin.js';
 import { HttpOrigin } from './http-origin.js';
 import { strategyNamed } from './strategies/index.js';
@@ -36,13 +37,30 @@ export interface OpenTieredCacheOptions {
 const ORIGIN_BREAKER_KEY = `${META_KEYS.breakerPrefix}origin`;
 
 /**
- * Build the tiered cache on an open store: L1 from `memory.*`, the origin from `origin.*` (its
- * breaker resumed from the state the store recorded, and recorded again on every transition),
- * the strategy, the grace period. Close the cache, then the store.
+ * Build the tiered cache on an open store, or on a handle of its own on the store `where` names
+ * (shared with the other handles on that location in this process, closed with the cache): L1
+ * from `memory.*`, the origin from `origin.*` (its breaker resumed from the state the store
+ * recorded, and recorded again on every transition), the strategy, the grace period. Close the
+ * cache, then a store you passed.
  */
 export async function openTieredCache(
-  store: Store,
+  where: Store | OpenStoreOptions,
   options: OpenTieredCacheOptions = {},
+): Promise<TieredCache> {
+  if (where instanceof Store) return buildTieredCache(where, options);
+  const store = await openStore(where);
+  try {
+    return await buildTieredCache(store, options, () => store.close());
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function buildTieredCache(
+  store: Store,
+  options: OpenTieredCacheOptions,
+  closeStore?: () => Promise<void>,
 ): Promise<TieredCache> {
   const config =
     options.config ??
@@ -75,7 +93,10 @@ export async function openTieredCache(
       metrics,
       origin: origin?.guarded,
       onWarning: options.onWarning,
-      onClose: origin?.close,
+      onClose: async () => {
+        await origin?.close();
+        await closeStore?.();
+      },
     },
   );
 }

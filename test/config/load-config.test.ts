@@ -44,7 +44,7 @@ describe('loadConfig', () => {
     });
     expect(config.timeoutMs).toBe(8000);
     expect(config.operationTimeoutMs).toBe(2000);
-    expect(config.queue.waitTimeoutMs).toBe(1600);
+    expect(config.queue.waitTimeoutMs).toBe(2000);
     expect(problems).toEqual([]);
   });
 

@@ -1,17 +1,14 @@
-import keyvTestSuite, { keyvIteratorTests } from '@keyv/test-suite';
-import Keyv from 'keyv';
-import * as vitest from 'vitest';
-import { PgcacheKeyvStore } from '../../src/keyv/index.js';
+import { afterAll } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
+import { keyvContract } from './keyv-contract.js';
 
-// Keyv's own adapter test suite, run on one embedded store that every adapter instance shares
-// (opening a PGlite directory per test would make the suite take minutes).
-const store = await openStore({ dataDir: copyTemplateDataDir() });
-vitest.afterAll(async () => {
+// Keyv's own adapter suite with a new adapter per Keyv instance, all on one data directory: they
+// share the store this file opens (and keeps open, so that the suite opens the directory once).
+const dataDir = copyTemplateDataDir();
+const store = await openStore({ dataDir });
+afterAll(async () => {
   await store.close();
 });
 
-const adapter = (): PgcacheKeyvStore => new PgcacheKeyvStore({ store });
-keyvTestSuite(vitest, Keyv, adapter);
-keyvIteratorTests(vitest, Keyv, adapter);
+keyvContract({ dataDir }, () => store);

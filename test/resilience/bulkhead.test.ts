@@ -5,7 +5,11 @@ import {
   QueueFullError,
   QueueTimeoutError,
 } from '../../src/errors/index.js';
-import { Bulkhead, type BulkheadOptions } from '../../src/resilience/bulkhead.js';
+import {
+  Bulkhead,
+  WAITING_CALL_BYTES,
+  type BulkheadOptions,
+} from '../../src/resilience/bulkhead.js';
 import { Deadline } from '../../src/resilience/deadline.js';
 
 /** A task that starts when the bulkhead runs it and finishes when the test says so. */
@@ -83,6 +87,41 @@ describe('Bulkhead', () => {
     running.forEach((g) => g.open());
     await Promise.all(accepted);
     expect(bulkhead.stats()).toMatchObject({ rejected: 1, completed: 4, pending: 0, active: 0 });
+  });
+
+  it("by default bounds the waiting calls by memory, not by count, and shows the peak and the head's wait", async () => {
+    const { clock, bulkhead } = setup({
+      writeConcurrency: 1,
+      maxBytes: 3 * WAITING_CALL_BYTES + 100,
+    });
+    const deadline = Deadline.after(clock, 10_000);
+    const first = gate();
+    const running = bulkhead.run('write', deadline, first.fn);
+    const gates = [gate(), gate()];
+    const small = gates.map((g) => bulkhead.run('write', deadline, g.fn, {}, 50));
+    clock.advance(250);
+    const big = bulkhead.run('write', deadline, gate().fn, {}, 200).catch((e: unknown) => e);
+    await expect(big).resolves.toMatchObject({
+      code: 'E_QUEUE_FULL',
+      message: 'the queues are full: 2 waiting calls hold 8.1 KiB (queue.maxBytes 12.1 KiB)',
+    });
+    const third = bulkhead.run('write', deadline, async () => 'third');
+    expect(bulkhead.stats()).toMatchObject({
+      pending: 3,
+      peakPending: 3,
+      queuedBytes: 3 * WAITING_CALL_BYTES + 100,
+      headWaitMs: 250,
+      rejected: 1,
+    });
+    first.open();
+    gates.forEach((g) => g.open());
+    await Promise.all([running, ...small, third]);
+    expect(bulkhead.stats()).toMatchObject({
+      pending: 0,
+      peakPending: 3,
+      queuedBytes: 0,
+      headWaitMs: 0,
+    });
   });
 
   it('with maxLength 0, runs calls while a slot is free and rejects any that would wait', async () => {

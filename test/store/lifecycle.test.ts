@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openHandleCount } from '../../src/db/handle-registry.js';
 import { openStore } from '../../src/store/open-store.js';
+import { openTieredCache } from '../../src/tiers/open-tiered-cache.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { openTestStore } from '../support/open-test-store.js';
 
@@ -50,15 +51,60 @@ describe('store lifecycle', () => {
     expect(leaked(resourcesBefore)).toEqual([]);
   }, 120_000);
 
-  it('refuses a second store on the same directory in one process', async () => {
-    const { store, dataDir } = await openTestStore();
-    await expect(openStore({ dataDir })).rejects.toMatchObject({
+  it('a second open in one process is a handle on the same store; the last close() closes it', async () => {
+    const { store, dataDir, clock } = await openTestStore();
+    const handles = openHandleCount();
+    const [second, third] = await Promise.all([
+      openStore({ dataDir, clock }),
+      openStore({ dataDir, clock }),
+    ]);
+    expect(openHandleCount()).toBe(handles);
+    await store.set('shared:1', 'one');
+    expect((await second.get('shared:1'))?.value).toBe('one');
+
+    await second.close();
+    await second.close();
+    await expect(second.get('shared:1')).rejects.toMatchObject({
+      code: 'E_CLOSED',
+      message: 'get on a closed store handle',
+    });
+    expect(second.closed).toBe(true);
+    expect((await third.get('shared:1'))?.value).toBe('one');
+    await store.close();
+    expect((await third.get('shared:1'))?.value).toBe('one');
+    expect(openHandleCount()).toBe(handles);
+    await third.close();
+    expect(openHandleCount()).toBe(handles - 1);
+
+    const again = await openStore({ dataDir, clock });
+    expect((await again.get('shared:1'))?.value).toBe('one');
+    await again.close();
+  });
+
+  it('openTieredCache on a location takes a handle of its own, closed with the cache', async () => {
+    const { store, dataDir, clock } = await openTestStore();
+    const cache = await openTieredCache({ dataDir, clock }, { clock });
+    await cache.set('tiered:1', { n: 1 });
+    expect((await store.get('tiered:1'))?.value).toEqual({ n: 1 });
+    await cache.close();
+    expect((await store.get('tiered:1'))?.value).toEqual({ n: 1 });
+    await store.close();
+    expect(store.closed).toBe(true);
+  });
+
+  it('refuses to share an open store with other settings, and a wrapped database its own', async () => {
+    const { store, dataDir, clock } = await openTestStore();
+    await expect(
+      openStore({ dataDir, clock, settings: { maxEntryBytes: 10 } }),
+    ).rejects.toMatchObject({
+      code: 'E_STORE_LOCKED',
+      message: expect.stringContaining('already open in this process'),
+    });
+    await expect(openStore({ dataDir, clock, wrapDatabase: (db) => db })).rejects.toMatchObject({
       code: 'E_STORE_LOCKED',
       message: expect.stringContaining('already open in this process'),
     });
     await store.close();
-    const again = await openStore({ dataDir });
-    await again.close();
   });
 
   it('writes buffered reads on close, so the next process sees them', async () => {

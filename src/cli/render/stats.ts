@@ -193,7 +193,7 @@ function queueLine(stats: StatsReport): string {
   const q = stats.queue;
   const ms = (n: number): string => `${n.toFixed(2)}ms`;
   return (
-    `pending ${q.pending}, active ${q.active}, completed ${q.completed}, failed ${q.failed}, rejected ${q.rejected}; ` +
+    `pending ${q.pending} (peak ${q.peakPending}, head waiting ${ms(q.headWaitMs)}), active ${q.active}, completed ${q.completed}, failed ${q.failed}, rejected ${q.rejected}; ` +
     `wait mean ${ms(q.waitMs.mean)} p95 ${ms(q.waitMs.p95)}; exec mean ${ms(q.execMs.mean)} p95 ${ms(q.execMs.p95)}`
   );
 }
