@@ -126,6 +126,8 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   // How many clients were connected at once depends on when the previous command's closed.
   [/\bpeak \d+ of/g, 'peak <n> of'],
   [/[+−-]?\d+(\.\d+)? (KiB|MiB|GiB|TiB)\b/g, '<size>'],
+  // The memory a probe's cycles left, which may be a few bytes up or down.
+  [/\bmemory [+−-]?\d+(\.\d+)? B\b/g, 'memory <size>'],
   [/\bpid \d+/g, 'pid <pid>'],
   [/\bNode (v)?\d+\.\d+\.\d+/g, 'Node <version>'],
   [/[─━═]+/g, '─'],
