@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/file-cleanup.ts'],
+    setupFiles: ['test/support/wasm-baseline.ts', 'test/support/file-cleanup.ts'],
     sequence: { sequencer: ReadmeFirstSequencer },
     pool: 'forks',
     maxWorkers: 2,
