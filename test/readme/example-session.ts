@@ -79,6 +79,14 @@ export class ExampleSession {
       HOME: base,
       LANG: 'C.UTF-8',
       TZ: 'UTC',
+      // The run's clock: under faketime (the suite is checked with the date moved) the commands
+      // must see the date the template was created on.
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          (e): e is [string, string] =>
+            /^(LD_PRELOAD|FAKETIME\w*|DONT_FAKE_MONOTONIC)$/.test(e[0]) && e[1] !== undefined,
+        ),
+      ),
     };
     const session = new ExampleSession(name, realpathSync(cwd), env, options);
     for (const port of README_PORTS) session.#ports.set(port, await freePort());
