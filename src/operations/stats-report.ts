@@ -5,7 +5,7 @@ import type {
   WireStats,
 } from '../db/database.js';
 import { readNamespaceReport, type NamespaceReport } from '../namespaces/namespace-report.js';
-import type { QueueStats } from '../resilience/bulkhead.js';
+import type { QueueStats } from '../resilience/bulkhead-options.js';
 import type { BreakerSnapshot } from '../resilience/circuit-breaker.js';
 import type { SupervisorStats } from '../resilience/instance-supervisor.js';
 import type { RetryStats } from '../resilience/retry.js';

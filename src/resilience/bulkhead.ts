@@ -17,16 +17,6 @@ import { LatencyStats } from './latency-stats.js';
 import { Lane, type Waiter } from './lane.js';
 import { LoopTurns } from './loop-turns.js';
 
-export {
-  DEFAULT_QUEUE_MAX_BYTES,
-  WAITING_CALL_BYTES,
-  type BulkheadLane,
-  type BulkheadOptions,
-  type LaneStats,
-  type OperationKind,
-  type QueueStats,
-} from './bulkhead-options.js';
-
 /** What {@link Bulkhead} needs injected. */
 export interface BulkheadDeps {
   /** Times waits and runs; every timer of the bulkhead is set on it. */

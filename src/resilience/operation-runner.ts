@@ -1,7 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { ClosedError, DeadlineExceededError, OperationTimeoutError } from '../errors/index.js';
-import { Bulkhead, type BulkheadOptions, type OperationKind, type QueueStats } from './bulkhead.js';
+import type { BulkheadOptions, OperationKind, QueueStats } from './bulkhead-options.js';
+import { Bulkhead } from './bulkhead.js';
 import {
   CircuitBreaker,
   type BreakerSnapshot,

@@ -12,7 +12,7 @@ import type { EntryKind } from './keys.js';
 import { META_KEYS, readCounters, readMeta } from './meta.js';
 import { readSizeFigures } from './size-query.js';
 import { readBreakerSnapshots } from './breaker-persistence.js';
-import type { QueueStats } from '../resilience/bulkhead.js';
+import type { QueueStats } from '../resilience/bulkhead-options.js';
 import type { BreakerSnapshot } from '../resilience/circuit-breaker.js';
 import type { SupervisorStats } from '../resilience/instance-supervisor.js';
 import type { RunnerStats } from '../resilience/operation-runner.js';

@@ -39,7 +39,7 @@ import {
   type WriteBatch,
   type WriteRules,
 } from './write-entries.js';
-import type { OperationKind } from '../resilience/bulkhead.js';
+import type { OperationKind } from '../resilience/bulkhead-options.js';
 import type { Route, RunnerStats } from '../resilience/operation-runner.js';
 import type {
   CallOptions,

@@ -2,7 +2,7 @@ import type { Database, DatabaseInfo } from '../db/database.js';
 import { ClosedError } from '../errors/index.js';
 import type { MaintainReport } from '../maintain/maintain.js';
 import type { AppliedMigration, MigrationStatus, PendingMigration } from '../migrations/index.js';
-import type { OperationKind } from '../resilience/bulkhead.js';
+import type { OperationKind } from '../resilience/bulkhead-options.js';
 import type { RunnerStats } from '../resilience/operation-runner.js';
 import type { Entry, EntryInput, EntrySummary, WrittenEntry } from './entry.js';
 import type { ListFilter, ListResult } from './list-query.js';

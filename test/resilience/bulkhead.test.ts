@@ -5,11 +5,8 @@ import {
   QueueFullError,
   QueueTimeoutError,
 } from '../../src/errors/index.js';
-import {
-  Bulkhead,
-  WAITING_CALL_BYTES,
-  type BulkheadOptions,
-} from '../../src/resilience/bulkhead.js';
+import { WAITING_CALL_BYTES, type BulkheadOptions } from '../../src/resilience/bulkhead-options.js';
+import { Bulkhead } from '../../src/resilience/bulkhead.js';
 import { Deadline } from '../../src/resilience/deadline.js';
 
 /** A task that starts when the bulkhead runs it and finishes when the test says so. */
