@@ -1,5 +1,5 @@
 import type { SessionHolder } from '../operations/live-figures.js';
-import type { WireSessionHolder } from './wire-scheduler.js';
+import type { WireSessionHolder } from './wire/wire-job.js';
 
 /** The figures of the client holding the session, from the scheduler's snapshot of it. */
 export function sessionHolder(held: WireSessionHolder, now: number): SessionHolder {

@@ -10,7 +10,8 @@ import type { ErrorFields } from './pg-messages.js';
 import { fatalError } from './pg-messages.js';
 import { clearStaleSocket, listenOn } from './wire/listen.js';
 import { WireConnection, type WireConnectionLimits } from './wire/wire-connection.js';
-import { WireScheduler, type WireClient, type WireSessionHolder } from './wire-scheduler.js';
+import { WireScheduler } from './wire-scheduler.js';
+import type { WireClient, WireSessionHolder } from './wire/wire-job.js';
 
 /** Options of {@link openWireEndpoint}. */
 export interface WireEndpointOptions {

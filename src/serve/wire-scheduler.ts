@@ -9,14 +9,6 @@ import type {
   WireSessionHolder,
 } from './wire/wire-job.js';
 
-export type {
-  CancelReason,
-  WireChannel,
-  WireClient,
-  WireJob,
-  WireSessionHolder,
-} from './wire/wire-job.js';
-
 /** The outcome of one message sent to the store's instance. */
 export type ExecuteOutcome = ProtocolState | 'restarted';
 

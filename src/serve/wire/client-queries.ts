@@ -7,7 +7,8 @@ import {
   rowDescription,
   type ErrorFields,
 } from '../pg-messages.js';
-import type { CancelReason, WireScheduler } from '../wire-scheduler.js';
+import type { WireScheduler } from '../wire-scheduler.js';
+import type { CancelReason } from './wire-job.js';
 import {
   CANCELED,
   reconcile,

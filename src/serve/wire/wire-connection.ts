@@ -12,7 +12,8 @@ import {
   type ErrorFields,
 } from '../pg-messages.js';
 import { sameSecret } from '../same-secret.js';
-import type { CancelReason, WireClient, WireScheduler } from '../wire-scheduler.js';
+import type { WireScheduler } from '../wire-scheduler.js';
+import type { CancelReason, WireClient } from './wire-job.js';
 import { ClientSession } from './client-session.js';
 import { ClientSettings } from './client-settings.js';
 import { FrameReader, ProtocolViolation, type ClientFrame } from './frame-reader.js';
