@@ -1,4 +1,4 @@
-import { sleep } from '../clock.js';
+import { countResources, settledCensus } from '../resource-census.js';
 import { listOpenHandles, type OpenHandle } from '../db/handle-registry.js';
 import { isPgcacheError } from '../errors/index.js';
 import type { Host } from '../platform/host.js';
@@ -32,9 +32,6 @@ export interface ProbeTarget {
   /** Open one connection; `ping` runs one statement on it. */
   open(): Promise<{ ping(): Promise<unknown>; close(): Promise<void> }>;
 }
-
-const SETTLE_POLLS = 10;
-const SETTLE_POLL_MS = 20;
 
 /** Open the store itself each cycle (never under a live owner: see `ownerProbeTarget`). */
 export function storeProbeTarget(ctx: DoctorContext): ProbeTarget {
@@ -90,12 +87,12 @@ export async function runLifecycleProbe(
     if (error !== undefined) break;
     memory.push(measureMemory(host));
   }
-  let leakedResources = leftOver(baseline, host.activeResources());
-  // Sockets and file handles close a moment after close() resolves: give them that moment.
-  for (let poll = 0; poll < SETTLE_POLLS && leakedResources.length > 0; poll += 1) {
-    await sleep(clock, SETTLE_POLL_MS);
-    leakedResources = leftOver(baseline, host.activeResources());
-  }
+  const { extra } = await settledCensus(
+    () => countResources(host.activeResources()),
+    baseline,
+    clock,
+  );
+  const leakedResources = extra.map(([name, n]) => `${name} ×${n}`);
   // A leak grows memory at every cycle; caches and GC timing move it once. Take the smallest step.
   const steps = memory.slice(1).map((m, i) => m - (memory[i] ?? m));
   return {
@@ -117,16 +114,4 @@ function measureMemory(host: Host): number {
   host.collectGarbage();
   const { heapUsed, external } = host.memoryUsage();
   return heapUsed + external;
-}
-
-function countResources(names: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
-  return counts;
-}
-
-function leftOver(baseline: Map<string, number>, now: readonly string[]): string[] {
-  return [...countResources(now)]
-    .filter(([name, n]) => n > (baseline.get(name) ?? 0))
-    .map(([name, n]) => `${name} ×${n - (baseline.get(name) ?? 0)}`);
 }

@@ -1,25 +1,11 @@
 import { sleep } from '../../clock.js';
+import { type Census, countResources, settledCensus } from '../../resource-census.js';
 import { openHandleCount } from '../../db/handle-registry.js';
 import { callFor, measured, type ScenarioDefinition } from './scenario.js';
 
 /** What keeps the event loop alive, by resource type, plus pgcache's own database handles. */
-function census(resources: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>([['pgcache database handles', openHandleCount()]]);
-  for (const type of resources) counts.set(type, (counts.get(type) ?? 0) + 1);
-  return counts;
-}
-
-const SETTLE_POLLS = 40;
-const SETTLE_POLL_MS = 50;
-
-/** The resource types `after` has more of than `before`, with how many more. */
-function extraOver(
-  before: ReadonlyMap<string, number>,
-  after: ReadonlyMap<string, number>,
-): (readonly [string, number])[] {
-  return [...after]
-    .map(([type, n]) => [type, n - (before.get(type) ?? 0)] as const)
-    .filter(([, extra]) => extra > 0);
+function census(resources: readonly string[]): Census {
+  return new Map([['pgcache database handles', openHandleCount()], ...countResources(resources)]);
 }
 
 /**
@@ -44,17 +30,13 @@ export const noLeaksScenario: ScenarioDefinition = {
     const load = ctx.load({ model: 'closed', concurrency: 20, ops: 1000 });
     const stoppedBy = await ctx.drive(load, () => callFor(client, workload.next()));
     await ctx.source.release();
-    // A database thread's pipes and sockets close a moment after close() resolves, later on a
-    // busy machine: poll, bounded, until the census is back to its baseline. A leak stays.
-    let after = census(ctx.probe.activeResources());
-    let leaked = extraOver(before, after);
-    for (let poll = 0; poll < SETTLE_POLLS && leaked.length > 0; poll += 1) {
-      await sleep(ctx.clock, SETTLE_POLL_MS);
-      after = census(ctx.probe.activeResources());
-      leaked = extraOver(before, after);
-    }
+    const { census: after, extra: leaked } = await settledCensus(
+      () => census(ctx.probe.activeResources()),
+      before,
+      ctx.clock,
+    );
     const leaks = leaked.reduce((sum, [, extra]) => sum + extra, 0);
-    const show = (counts: Map<string, number>): string =>
+    const show = (counts: Census): string =>
       [...counts].map(([type, n]) => `${type} ${n}`).join(', ');
     return {
       load,
