@@ -1,5 +1,10 @@
 import { ENTRY_KINDS } from '../store/keys.js';
-import { countListMatches, type ListFilter, type WhereUse } from '../store/list-query.js';
+import {
+  DEFAULT_LIST_LIMIT,
+  countListMatches,
+  type ListFilter,
+  type WhereUse,
+} from '../store/list-query.js';
 import { entryJson, type EntryJson } from './entry-json.js';
 import { InputReader } from './input.js';
 import type { Operation } from './operation.js';
@@ -40,7 +45,7 @@ export const listOperation: Operation<ListFilter, ListReport> = {
     await ctx.store.flush({ deadline: ctx.deadline }).catch(() => undefined);
     const { entries, where } = await ctx.store.listReport(filter, { deadline: ctx.deadline });
     // Fewer than the limit: that is all of them. As many: count what matches (one more read).
-    const limit = filter.limit ?? 100;
+    const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
     const total =
       entries.length < limit
         ? entries.length

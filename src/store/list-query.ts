@@ -41,6 +41,9 @@ export interface ListFilter {
 /** Largest `limit` accepted. */
 export const MAX_LIST_LIMIT = 100_000;
 
+/** How many entries `list` answers when no `limit` is given. */
+export const DEFAULT_LIST_LIMIT = 100;
+
 /**
  * Parse `field=value` (value as JSON when it parses, else as a string; `a.b=1` reaches into
  * nested objects).
@@ -139,7 +142,7 @@ export function buildListQuery(
       where.push({ field, index: indexes.has(GIN_INDEX) ? GIN_INDEX : null });
     }
   }
-  const limit = filter.limit ?? 100;
+  const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     throw new UsageError(
       `--limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got ${limit}`,
