@@ -94,6 +94,8 @@ async function runServe(ctx: CliContext, flags: ServeFlags): Promise<void> {
       migrations: 'require',
       create: false,
       applicationName: 'pgcache serve',
+      // Wire clients run their own SQL: a long or hostile statement must not stop HTTP or health.
+      thread: true,
       clock: ctx.clock,
       host: ctx.host,
       onWarning: (message) => warn(ctx, message),

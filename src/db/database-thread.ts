@@ -3,6 +3,7 @@ import { InstanceCrashedError } from '../errors/index.js';
 import { builtPlatformScript } from '../platform/package-files.js';
 import {
   errorFromThread,
+  type PGliteLink,
   type ThreadAnswer,
   type ThreadOpenOptions,
   type ThreadRequest,
@@ -22,7 +23,7 @@ const STDERR_KEPT = 2048;
  * pending (an idle open database does not, as PGlite in place did not). If the thread dies, every
  * pending and later call fails with `InstanceCrashedError`, so that the supervisor replaces it.
  */
-export class DatabaseThread {
+export class DatabaseThread implements PGliteLink {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;

@@ -12,11 +12,13 @@ import type {
 import { DatabaseThread } from './database-thread.js';
 import { directorySize } from './directory-size.js';
 import { registerHandle } from './handle-registry.js';
+import { InProcessPGlite } from './in-process-pglite.js';
 import { Answer } from './pglite-channel.js';
 import { PGLITE_VERSION } from './pglite-version.js';
 import { ProtocolStateTracker, type ProtocolState } from './protocol-state.js';
 import { SessionGate } from './session-gate.js';
 import { translateDriverError } from './sql-errors.js';
+import type { PGliteLink } from './thread-protocol.js';
 import { TransactionScope } from './transaction-scope.js';
 
 /** Options for {@link openEmbeddedDatabase}. */
@@ -29,6 +31,13 @@ export interface EmbeddedDatabaseOptions {
   readonly location?: string;
   /** Longest `close()` waits for statements in flight before it abandons them. @default 5000 */
   readonly closeTimeoutMs?: number;
+  /**
+   * Run PGlite in a worker thread of its own: a statement then never stops the caller's event
+   * loop, a hung one can be terminated, and a poisoned instance cannot abort the process; each
+   * call costs two thread wake-ups (tens of microseconds). `false` runs it in the caller's thread.
+   * @default false
+   */
+  readonly thread?: boolean;
 }
 
 /** Options of one {@link EmbeddedDatabase.execProtocol} call. */
@@ -54,18 +63,19 @@ function decodeAnswer<R>(bytes: Uint8Array, decode: RowDecoder<R>): QueryResult<
 }
 
 /**
- * Open (or create) a PGlite data directory, in a thread of its own. The caller owns the result
- * and must `close()` it; the data-directory lock is taken by the caller before this is called.
+ * Open (or create) a PGlite data directory, in a thread of its own or in the caller's. The caller
+ * owns the result and must `close()` it; the data-directory lock is taken by the caller before
+ * this is called.
  */
 export async function openEmbeddedDatabase(
   options: EmbeddedDatabaseOptions,
 ): Promise<EmbeddedDatabase> {
-  let thread: DatabaseThread;
+  const open = { pgDataDir: options.pgDataDir, maxWalSize: options.maxWalSize ?? '64MB' };
+  let link: PGliteLink;
   try {
-    thread = await DatabaseThread.start({
-      pgDataDir: options.pgDataDir,
-      maxWalSize: options.maxWalSize ?? '64MB',
-    });
+    link = await (options.thread === true
+      ? DatabaseThread.start(open)
+      : InProcessPGlite.start(open));
   } catch (error) {
     throw new StoreUnavailableError(
       `cannot open the embedded database in ${options.pgDataDir}: ${(error as Error).message}`,
@@ -73,7 +83,7 @@ export async function openEmbeddedDatabase(
     );
   }
   return new EmbeddedDatabase(
-    thread,
+    link,
     options.pgDataDir,
     options.closeTimeoutMs ?? 5000,
     options.location,
@@ -81,11 +91,12 @@ export async function openEmbeddedDatabase(
 }
 
 /**
- * The PGlite adapter of the {@link Database} port. PGlite runs in a thread of its own (see
- * src/db/thread-protocol.ts): a statement blocks that thread, never the caller's event loop.
+ * The PGlite adapter of the {@link Database} port. PGlite runs behind a {@link PGliteLink}: in a
+ * thread of its own (a statement blocks that thread, never the caller's event loop) or in the
+ * caller's thread (see src/db/thread-protocol.ts).
  */
 export class EmbeddedDatabase implements Database {
-  readonly #thread: DatabaseThread;
+  readonly #pglite: PGliteLink;
   readonly #location: string;
   readonly #label: string;
   readonly #unregister: () => void;
@@ -94,14 +105,14 @@ export class EmbeddedDatabase implements Database {
   // Whatever a wire client of `serve` did to the session (a setting changed inside a function,
   // a temporary table) is undone before the store's next statement.
   readonly #gate = new SessionGate(async () => {
-    await this.#thread.call({ op: 'exec', sql: 'RESET ALL; DISCARD TEMP' });
+    await this.#pglite.call({ op: 'exec', sql: 'RESET ALL; DISCARD TEMP' });
   });
   #completed = 0;
   #nextTransaction = 1;
   #closing: Promise<void> | undefined;
 
-  constructor(thread: DatabaseThread, location: string, closeTimeoutMs = 5000, label = location) {
-    this.#thread = thread;
+  constructor(pglite: PGliteLink, location: string, closeTimeoutMs = 5000, label = location) {
+    this.#pglite = pglite;
     this.#location = location;
     this.#label = label;
     this.#closeTimeoutMs = closeTimeoutMs;
@@ -112,9 +123,14 @@ export class EmbeddedDatabase implements Database {
     return this.#closing !== undefined;
   }
 
-  /** True once PGlite's thread has ended: closed, abandoned, or dead. */
+  /** True when PGlite runs in a thread of its own. */
+  get threaded(): boolean {
+    return this.#pglite instanceof DatabaseThread;
+  }
+
+  /** True once PGlite's instance has ended: closed, abandoned, or dead. */
   get stopped(): boolean {
-    return this.#thread.exited;
+    return this.#pglite.exited;
   }
 
   /** Store calls waiting while a wire client has the session. */
@@ -132,7 +148,7 @@ export class EmbeddedDatabase implements Database {
     params: readonly unknown[] = [],
   ): Promise<QueryResult<R>> {
     return this.#store('query', () =>
-      this.#thread.call<QueryResult<R>>({ op: 'query', sql, params: [...params] }),
+      this.#pglite.call<QueryResult<R>>({ op: 'query', sql, params: [...params] }),
     );
   }
 
@@ -143,14 +159,14 @@ export class EmbeddedDatabase implements Database {
   ): Promise<QueryResult<R>> {
     return this.#store('query', async () =>
       decodeAnswer(
-        await this.#thread.call<Uint8Array>({ op: 'decoded', sql, params: [...params] }),
+        await this.#pglite.call<Uint8Array>({ op: 'decoded', sql, params: [...params] }),
         decode,
       ),
     );
   }
 
   exec(sql: string): Promise<void> {
-    return this.#store('exec', () => this.#thread.call<void>({ op: 'exec', sql }));
+    return this.#store('exec', () => this.#pglite.call<void>({ op: 'exec', sql }));
   }
 
   /**
@@ -168,7 +184,7 @@ export class EmbeddedDatabase implements Database {
       this.#gate.runWire(async () => {
         // Nothing to send: only a release of the session the wire side kept.
         if (message.length === 0) return { value: 'idle' as const, hold: options.keep === true };
-        const answer = await this.#thread.call<Uint8Array>({ op: 'protocol', message });
+        const answer = await this.#pglite.call<Uint8Array>({ op: 'protocol', message });
         const tracker = new ProtocolStateTracker(message);
         tracker.push(answer);
         onData(answer);
@@ -181,31 +197,31 @@ export class EmbeddedDatabase implements Database {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.#store('transaction', async () => {
       const id = this.#nextTransaction++;
-      await this.#thread.call({ op: 'begin', tx: id });
+      await this.#pglite.call({ op: 'begin', tx: id });
       const tx: Transaction = {
         inTransaction: true,
         query: <R>(sql: string, params: readonly unknown[] = []) =>
           this.#inTransaction(
-            this.#thread.call<QueryResult<R>>({ op: 'query', sql, params: [...params], tx: id }),
+            this.#pglite.call<QueryResult<R>>({ op: 'query', sql, params: [...params], tx: id }),
           ),
         queryDecoded: async <R>(sql: string, params: readonly unknown[], decode: RowDecoder<R>) =>
           decodeAnswer(
             await this.#inTransaction(
-              this.#thread.call<Uint8Array>({ op: 'decoded', sql, params: [...params], tx: id }),
+              this.#pglite.call<Uint8Array>({ op: 'decoded', sql, params: [...params], tx: id }),
             ),
             decode,
           ),
         exec: (sql: string) =>
-          this.#inTransaction(this.#thread.call<void>({ op: 'exec', sql, tx: id })),
+          this.#inTransaction(this.#pglite.call<void>({ op: 'exec', sql, tx: id })),
       };
       let result: T;
       try {
         result = await transactionScope.run(this, () => fn(tx));
       } catch (error) {
-        await this.#thread.call({ op: 'end', tx: id, commit: false }).catch(() => undefined);
+        await this.#pglite.call({ op: 'end', tx: id, commit: false }).catch(() => undefined);
         throw error;
       }
-      await this.#thread.call({ op: 'end', tx: id, commit: true });
+      await this.#pglite.call({ op: 'end', tx: id, commit: true });
       return result;
     });
   }
@@ -236,8 +252,8 @@ export class EmbeddedDatabase implements Database {
       this.#gate.close(this.#closedError('close'));
       const settled = await this.#within(Promise.allSettled([...this.#inFlight]));
       // A statement that never settled means a hung instance: its close() would hang too.
-      if (settled) await this.#within(this.#thread.call({ op: 'close' }).catch(() => undefined));
-      this.#thread.terminate();
+      if (settled) await this.#within(this.#pglite.call({ op: 'close' }).catch(() => undefined));
+      this.#pglite.terminate();
       this.#unregister();
     })();
     return this.#closing;
@@ -251,7 +267,7 @@ export class EmbeddedDatabase implements Database {
     if (this.#closing !== undefined) return;
     this.#closing = Promise.resolve();
     this.#gate.close(this.#closedError('abandon'));
-    this.#thread.terminate();
+    this.#pglite.terminate();
     this.#unregister();
   }
 

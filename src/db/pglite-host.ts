@@ -42,7 +42,11 @@ interface Opened {
   readonly statements: PreparedStatements;
 }
 
-class PGliteHost {
+/**
+ * One PGlite instance and the turn-taking of its session, answering {@link ThreadRequest}s: in the
+ * database thread (`hostPGlite`) or in the caller's own thread (src/db/in-process-pglite.ts).
+ */
+export class PGliteHost {
   #opened: Opened | undefined;
   readonly #turns = new SessionTurns();
   /** The transaction holding the session, if any. */

@@ -8,6 +8,20 @@ import { InstanceCrashedError } from '../errors/index.js';
  * be terminated.
  */
 
+/**
+ * Where an {@link EmbeddedDatabase}'s PGlite instance runs, seen from the database: a thread of
+ * its own (src/db/database-thread.ts) or the caller's thread (src/db/in-process-pglite.ts). Both
+ * answer the same requests with the same values and errors.
+ */
+export interface PGliteLink {
+  /** Send one request; resolves with its answer. */
+  call<T>(request: ThreadRequest): Promise<T>;
+  /** Stop at once: every pending and later call fails with `InstanceCrashedError`. */
+  terminate(): void;
+  /** True once the instance can answer nothing more (terminated, or dead). */
+  readonly exited: boolean;
+}
+
 /** Options the thread opens PGlite with. */
 export interface ThreadOpenOptions {
   readonly pgDataDir: string;

@@ -81,6 +81,16 @@ export interface OpenStoreOptions {
    * messages name it, e.g. `serve, pid 4242`. No lock, no control socket.
    */
   readonly serveEndpoint?: { readonly url: string; readonly via: string };
+  /**
+   * Run the embedded store's PGlite in a worker thread of its own. Needed where SQL pgcache did
+   * not write runs on the store (`serve`'s wire endpoint; `startServe` refuses a store without
+   * it): a statement then never stops this process's event loop (HTTP, health, the control socket
+   * keep answering), a hung one is terminated and replaced, and a poisoned instance cannot abort
+   * the process. The price is two thread wake-ups per call (about 3x the time of a get).
+   * Without it PGlite runs in this thread, as PGlite itself does, and a store call costs what the
+   * statement costs; pgcache's own statements are short. @default false
+   */
+  readonly thread?: boolean;
   /** Problems that do not stop the store (a stale lock cleared, a flush that failed). */
   readonly onWarning?: (message: string) => void;
   /**
@@ -128,7 +138,13 @@ function fingerprint(config: PgcacheConfig, options: OpenStoreOptions): string {
     return identities.get(thing) ?? 0;
   };
   const { clock = systemClock, host = nodeHost } = options;
-  return JSON.stringify([config, id(clock), id(host), options.control !== false]);
+  return JSON.stringify([
+    config,
+    id(clock),
+    id(host),
+    options.control !== false,
+    options.thread === true,
+  ]);
 }
 
 async function openStoreCore(
@@ -183,7 +199,9 @@ async function openStoreCore(
       watch: runner,
       self: { pid: host.pid, name: options.applicationName ?? 'pgcache' },
       host,
-      ...(backend.kind === 'embedded' ? { lock: backend.lock, instance: backend.database } : {}),
+      ...(backend.kind === 'embedded'
+        ? { lock: backend.lock, instance: backend.database, threaded: options.thread === true }
+        : {}),
       onWarning: options.onWarning,
     });
     closing.owner = owner;
@@ -275,6 +293,7 @@ async function openBackend(
         (await import('../db/embedded-database.js')).openEmbeddedDatabase({
           pgDataDir: join(config.dataDir, PGDATA_DIR_NAME),
           location: config.dataDir,
+          thread: options.thread === true,
         }),
     });
     return { kind: 'embedded', database, lock, control };
