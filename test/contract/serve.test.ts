@@ -11,7 +11,7 @@ import { storeContract } from './store-contract.js';
 storeContract('through serve', async (settings) => {
   const clock = testClock();
   const dataDir = copyTemplateDataDir();
-  const owner = await openStore({ dataDir, settings, clock, migrations: 'require' });
+  const owner = await openStore({ dataDir, settings, clock, migrations: 'require', thread: true });
   const serve = await startServe(owner, { clock });
   const pg = serve.endpoints.pg;
   if (pg === null) throw new Error('serve has no wire endpoint');

@@ -5,14 +5,18 @@ import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedd
 import { openHandleCount } from '../../src/db/handle-registry.js';
 import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 
-describe('EmbeddedDatabase', () => {
+describe.each([
+  { where: "in the caller's thread", thread: false },
+  { where: 'in a thread of its own', thread: true },
+])('EmbeddedDatabase, PGlite $where', ({ thread }) => {
   let db: EmbeddedDatabase | undefined;
   afterEach(async () => {
     await db?.close();
   });
 
   const open = async (): Promise<EmbeddedDatabase> => {
-    db = await openEmbeddedDatabase({ pgDataDir: join(copyTemplateDataDir(), 'pgdata') });
+    db = await openEmbeddedDatabase({ pgDataDir: join(copyTemplateDataDir(), 'pgdata'), thread });
+    expect(db.threaded).toBe(thread);
     return db;
   };
 
@@ -87,7 +91,7 @@ describe('EmbeddedDatabase', () => {
   it('a file where the PGlite directory belongs is E_STORE_UNAVAILABLE with a hint, not a raw error', async () => {
     const pgDataDir = join(emptyDir(), 'pgdata');
     writeFileSync(pgDataDir, 'not a directory');
-    await expect(openEmbeddedDatabase({ pgDataDir })).rejects.toMatchObject({
+    await expect(openEmbeddedDatabase({ pgDataDir, thread })).rejects.toMatchObject({
       code: 'E_STORE_UNAVAILABLE',
       exitCode: 69,
       hint: expect.stringContaining('pgcache doctor'),
@@ -143,7 +147,46 @@ describe('EmbeddedDatabase', () => {
     });
   });
 
-  it("runs PGlite in a thread of its own: the caller's event loop turns while a statement runs", async () => {
+  it("abandon() fails the calls waiting for a transaction's turn as a crash, and the transaction too", async () => {
+    const handle = await open();
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const transaction = handle
+      .transaction(async (tx) => {
+        await tx.query(`INSERT INTO pgcache_counters (name, value) VALUES ('t', 1)`);
+        holding();
+        await released;
+        await tx.query(`INSERT INTO pgcache_counters (name, value) VALUES ('u', 1)`);
+      })
+      .catch((error: unknown) => error);
+    await held;
+    const waiting = handle.query('SELECT 1').catch((error: unknown) => error);
+    handle.abandon();
+    expect(await waiting).toMatchObject({ code: 'E_INSTANCE_CRASHED' });
+    release();
+    expect(await transaction).toMatchObject({ code: 'E_INSTANCE_CRASHED' });
+    expect(handle.stopped).toBe(true);
+    await expect(handle.query('SELECT 1')).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
+});
+
+describe('EmbeddedDatabase, PGlite in a thread of its own', () => {
+  let db: EmbeddedDatabase | undefined;
+  afterEach(async () => {
+    await db?.close();
+  });
+
+  const open = async (): Promise<EmbeddedDatabase> => {
+    db = await openEmbeddedDatabase({
+      pgDataDir: join(copyTemplateDataDir(), 'pgdata'),
+      thread: true,
+    });
+    return db;
+  };
+
+  it("the caller's event loop turns while a statement runs", async () => {
     const handle = await open();
     let done = false;
     const sleeping = handle.query('SELECT pg_sleep(0.5)').then(() => (done = true));

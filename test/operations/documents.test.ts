@@ -96,7 +96,7 @@ describe('the documents of the HTTP API', () => {
 
   beforeAll(async () => {
     dataDir = copyTemplateDataDir();
-    store = await openStore({ dataDir, migrations: 'require', clock: testClock() });
+    store = await openStore({ dataDir, migrations: 'require', clock: testClock(), thread: true });
     serve = await startServe(store, { clock: testClock() });
   });
   afterAll(async () => {

@@ -47,6 +47,7 @@ describe("serve's HTTP API", () => {
     store = await openStore({
       dataDir: copyTemplateDataDir(),
       migrations: 'require',
+      thread: true,
       settings: { maxEntryBytes: 1000 },
     });
     serve = await startServe(store, { maxBodyBytes: 4096 });
@@ -241,7 +242,7 @@ describe("serve's HTTP API", () => {
 
 describe("serve's HTTP API with a token", () => {
   it('refuses a request without the bearer token (401) and serves one with it', async () => {
-    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
+    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
     const serve = await startServe(store, { token: 't0ken' });
     try {
       const { url } = serve.endpoints.http;
@@ -262,7 +263,7 @@ describe("serve's HTTP API with a token", () => {
   });
 
   it('refuses to listen beyond loopback without a token', async () => {
-    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
+    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
     try {
       await expect(startServe(store, { host: '0.0.0.0' })).rejects.toMatchObject({
         code: 'E_USAGE',
@@ -276,7 +277,7 @@ describe("serve's HTTP API with a token", () => {
 describe("serve's HTTP API limits", () => {
   let store: Store;
   beforeAll(async () => {
-    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
+    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
   });
   afterAll(() => store.close());
 

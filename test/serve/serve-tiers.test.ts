@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { FaultyDatabase, sqlStateError } from '../support/faulty-database.js';
-import { openTestStore } from '../support/open-test-store.js';
+import { openServeTestStore } from '../support/open-test-store.js';
 import { TestOrigin } from '../support/test-origin.js';
 
 interface Reply {
@@ -42,7 +42,7 @@ describe("serve's HTTP API through the tiers", () => {
   let http: (method: string, path: string, body?: unknown) => Promise<Reply>;
 
   beforeAll(async () => {
-    ({ store, clock } = await openTestStore({ namespaces: POLICIES }));
+    ({ store, clock } = await openServeTestStore({ namespaces: POLICIES }));
     origin = await TestOrigin.start();
     serve = await startServe(store, {
       clock,
@@ -181,7 +181,7 @@ describe('the write-behind outbox under serve', () => {
 
   beforeAll(async () => {
     origin = await TestOrigin.start();
-    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
+    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
   });
   afterAll(async () => {
     await store.close();
@@ -222,6 +222,7 @@ describe("serve with the store's breaker open", () => {
     const store = await openStore({
       dataDir: copyTemplateDataDir(),
       migrations: 'require',
+      thread: true,
       settings: { 'retry.attempts': 1, 'breaker.threshold': 3, 'breaker.halfOpenAfterMs': '5m' },
       wrapDatabase: (db: Database) =>
         new FaultyDatabase(db).failNext(

@@ -16,7 +16,7 @@ describe("serve's wire endpoint on the store's one session", () => {
   const raws: RawWireClient[] = [];
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
+    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.end().catch(() => undefined)));
@@ -167,7 +167,12 @@ describe("serve's wire endpoint on the store's one session", () => {
 describe('a long wire transaction', () => {
   it('is not cut off while it keeps sending, and the instance probe finds the instance busy, not hung', async () => {
     const clock = new ManualClock();
-    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', clock });
+    const store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      clock,
+      thread: true,
+    });
     const serve = await startServe(store, { clock, idleTransactionTimeoutMs: 1000 });
     const a = await RawWireClient.open(serve.endpoints.pg?.port ?? 0);
     try {

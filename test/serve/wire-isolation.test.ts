@@ -25,7 +25,12 @@ describe('wire clients are isolated from each other and from the store', () => {
   const pgs: pg.Client[] = [];
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', clock });
+    store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      clock,
+      thread: true,
+    });
     const database = storeOwnerOf(store).deps.instance;
     if (database === undefined) throw new Error('an embedded store was expected');
     endpoint = await openWireEndpoint(

@@ -15,3 +15,13 @@ export async function openTestStore(
   const store = await openStore({ dataDir, settings, clock, migrations: 'require' });
   return { store, clock, dataDir };
 }
+
+/** {@link openTestStore} for `startServe`: PGlite in a thread of its own, as `serve` opens it. */
+export async function openServeTestStore(
+  settings: Partial<Record<SettingKey, SettingValue>> = {},
+  clock = testClock(),
+): Promise<{ store: Store; clock: ManualClock; dataDir: string }> {
+  const dataDir = copyTemplateDataDir();
+  const store = await openStore({ dataDir, settings, clock, migrations: 'require', thread: true });
+  return { store, clock, dataDir };
+}
