@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { InstanceCrashedError } from '../errors/index.js';
 import { builtPlatformScript } from '../platform/package-files.js';
+import { isPoisonError } from './sql-errors.js';
 import {
   errorFromThread,
   type PGliteLink,
@@ -77,8 +78,8 @@ export class DatabaseThread implements PGliteLink {
   }
 
   /** End the thread now, whatever it is doing (a statement stuck in WASM included). */
-  terminate(): void {
-    this.#fail('was terminated');
+  terminate(why = 'was terminated'): void {
+    this.#fail(why);
     void this.#worker.terminate();
   }
 
@@ -86,8 +87,12 @@ export class DatabaseThread implements PGliteLink {
     const pending = this.#pending.get(answer.id);
     if (pending === undefined) return;
     this.#forget(answer.id);
-    if (answer.ok) pending.resolve(answer.value);
-    else pending.reject(errorFromThread(answer.error));
+    if (answer.ok) return pending.resolve(answer.value);
+    const error = errorFromThread(answer.error);
+    // A poisoned instance is never touched again, not even to close it (that can abort the
+    // process): the thread ends, and the other calls fail as a crash.
+    if (isPoisonError(error)) this.terminate('was poisoned');
+    pending.reject(error);
   }
 
   #forget(id: number): void {

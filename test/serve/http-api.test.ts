@@ -242,7 +242,11 @@ describe("serve's HTTP API", () => {
 
 describe("serve's HTTP API with a token", () => {
   it('refuses a request without the bearer token (401) and serves one with it', async () => {
-    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
+    const store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      thread: true,
+    });
     const serve = await startServe(store, { token: 't0ken' });
     try {
       const { url } = serve.endpoints.http;
@@ -263,11 +267,29 @@ describe("serve's HTTP API with a token", () => {
   });
 
   it('refuses to listen beyond loopback without a token', async () => {
-    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
+    const store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      thread: true,
+    });
     try {
       await expect(startServe(store, { host: '0.0.0.0' })).rejects.toMatchObject({
         code: 'E_USAGE',
       });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses a store whose PGlite runs in the caller's thread, and the store goes on serving its owner", async () => {
+    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require' });
+    try {
+      await expect(startServe(store)).rejects.toMatchObject({
+        code: 'E_USAGE',
+        hint: expect.stringContaining('openStore({ thread: true })'),
+      });
+      await store.set('after', 1);
+      expect((await store.get('after'))?.value).toBe(1);
     } finally {
       await store.close();
     }
@@ -277,7 +299,11 @@ describe("serve's HTTP API with a token", () => {
 describe("serve's HTTP API limits", () => {
   let store: Store;
   beforeAll(async () => {
-    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
+    store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      thread: true,
+    });
   });
   afterAll(() => store.close());
 

@@ -1,5 +1,6 @@
 // Runs a real poisoning query (deep plpgsql recursion) on a supervised embedded instance, in its
-// own process because the statement after it can abort Node itself (exit 133). Prints JSON lines.
+// own process because touching a poisoned instance can abort Node itself (exit 133). Prints JSON
+// lines. Usage: poison-instance.mjs PGDATA [thread|in-process]
 import { systemClock } from '../../../dist/src/clock.js';
 import { openEmbeddedDatabase } from '../../../dist/src/db/embedded-database.js';
 import { openSupervisedDatabase } from '../../../dist/src/resilience/instance-supervisor.js';
@@ -7,7 +8,8 @@ import { openSupervisedDatabase } from '../../../dist/src/resilience/instance-su
 const say = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 const db = await openSupervisedDatabase({
   clock: systemClock,
-  open: () => openEmbeddedDatabase({ pgDataDir: process.argv[2] }),
+  open: () =>
+    openEmbeddedDatabase({ pgDataDir: process.argv[2], thread: process.argv[3] === 'thread' }),
 });
 await db.exec(`CREATE TABLE IF NOT EXISTS poison_t (k int PRIMARY KEY);
 CREATE OR REPLACE FUNCTION poison_rec(n int) RETURNS int AS $$ BEGIN RETURN poison_rec(n + 1); END $$ LANGUAGE plpgsql;`);
