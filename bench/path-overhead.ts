@@ -3,8 +3,8 @@
 // store.get/store.set, one layer at a time, measured in one run with interleaved rounds.
 //   npx tsx bench/path-overhead.ts [--duration 400] [--rounds 7]
 // The floor and the channel's steps run on copies of the store's rows, each on a PGlite instance
-// of its own in this thread (PGlite's API and the channel must not share one); the store's PGlite
-// runs in its database thread.
+// of its own in this thread (PGlite's API and the channel must not share one), as the store's does;
+// a last row per operation is a store whose PGlite runs in a thread of its own (what serve uses).
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,7 +75,7 @@ const channelPg = await openRawPGlite(copyOf('channel'));
 await channelPg.exec(KV_TABLE);
 const statements = new PreparedStatements(PgliteChannel.of(channelPg), channelPg);
 
-// The store and every layer under it, its PGlite in its database thread.
+// The store and every layer under it, its PGlite in this thread (the default).
 const embedded = await openEmbeddedDatabase({ pgDataDir: join(storeDir, 'pgdata') });
 const supervised = await openSupervisedDatabase({
   clock: systemClock,
@@ -83,6 +83,9 @@ const supervised = await openSupervisedDatabase({
 });
 const runner = new ResilientRunner(config, { database: supervised, clock: systemClock });
 const store = new StoreCore(config, { database: supervised, runner, clock: systemClock });
+// The same store with its PGlite in a thread of its own, on a copy of the rows.
+copyOf('thread');
+const threaded = await openStore({ dataDir: `${storeDir}-thread`, thread: true, control: false });
 
 // The store's own statements, captured from the functions that send them.
 const captured = { sql: '' };
@@ -156,7 +159,7 @@ const steps: Step[] = [
   },
   {
     operation: 'get',
-    name: 'EmbeddedDatabase adapter (PGlite in its thread)',
+    name: 'EmbeddedDatabase adapter (PGlite in this thread)',
     run: (k) => selectLive(embedded, live(k)),
   },
   { operation: 'get', name: 'supervised instance', run: (k) => selectLive(supervised, live(k)) },
@@ -169,6 +172,11 @@ const steps: Step[] = [
     operation: 'get',
     name: 'store.get() (+ key parse, access log, its flushes)',
     run: (k) => store.get(k),
+  },
+  {
+    operation: 'get',
+    name: 'the same, PGlite in a thread of its own',
+    run: (k) => threaded.get(k),
   },
   {
     operation: 'set',
@@ -211,12 +219,20 @@ const steps: Step[] = [
     name: 'store.set() (+ key parse, JSON encode, size)',
     run: (k, v) => store.set(k, v),
   },
+  {
+    operation: 'set',
+    name: 'the same, PGlite in a thread of its own',
+    run: (k, v) => threaded.set(k, v),
+  },
 ];
 const driverOf = (step: Step): CaseDriver => ({
   get: async (k) => step.run(k, undefined),
   set: async (k, v) => step.run(k, v),
   // Access times buffered by store.get() are written within its own measurement.
-  settle: () => store.flush(),
+  settle: async () => {
+    await store.flush();
+    await threaded.flush();
+  },
   close: () => Promise.resolve(),
 });
 
@@ -255,6 +271,7 @@ for (const operation of ['get', 'set'] as const) {
   }
 }
 await store.close();
+await threaded.close();
 await floorPg.close();
 await channelPg.close();
 dirs.cleanup();
