@@ -19,6 +19,8 @@ import {
 /** A database instance that can be dropped without waiting for it (the embedded adapter). */
 export type ReplaceableDatabase = Database & {
   abandon(): void;
+  /** True when the instance runs in a thread of its own (an embedded database's `thread`). */
+  readonly threaded?: boolean;
   /** Calls completed so far: one that keeps rising while a probe waits is busy, not hung. */
   progress?(): number;
 };
@@ -54,6 +56,8 @@ export function isProbeable(db: Database): db is ProbeableDatabase {
 /** Figures of a {@link SupervisedDatabase} since it was opened. */
 export interface SupervisorStats {
   readonly state: 'open' | 'reopening' | 'down' | 'closed';
+  /** PGlite runs in a thread of its own (`openStore({ thread: true })`, serve), not the caller's. */
+  readonly thread: boolean;
   /** Instances opened so far, the first included. */
   readonly generation: number;
   /** Instances opened to replace a discarded one. */
@@ -108,6 +112,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
   readonly #retireGraceMs: number;
   #state: SupervisorState;
   #info: DatabaseInfo;
+  readonly #threaded: boolean;
   #closing: Promise<void> | undefined;
   #probing: Promise<ProbeOutcome> | undefined;
   #generation = 1;
@@ -121,6 +126,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
     this.#retireGraceMs = options.retireGraceMs ?? 1000;
     this.#state = { kind: 'open', instance: { db: first, generation: 1, inFlight: new Set() } };
     this.#info = first.describe();
+    this.#threaded = first.threaded === true;
   }
 
   get closed(): boolean {
@@ -199,6 +205,7 @@ export class SupervisedDatabase implements ProbeableDatabase {
   stats(): SupervisorStats {
     return {
       state: this.#state.kind,
+      thread: this.#threaded,
       generation: this.#generation,
       restarts: this.#generation - 1,
       abandoned: this.#crashes + this.#hangs,

@@ -63,6 +63,7 @@ describe('SupervisedDatabase on a real PGlite', () => {
     expect(first.inner.stopped).toBe(true);
     expect(db.stats()).toEqual({
       state: 'open',
+      thread: false,
       generation: 2,
       restarts: 1,
       abandoned: 1,

@@ -181,7 +181,11 @@ describe('the write-behind outbox under serve', () => {
 
   beforeAll(async () => {
     origin = await TestOrigin.start();
-    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
+    store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      thread: true,
+    });
   });
   afterAll(async () => {
     await store.close();

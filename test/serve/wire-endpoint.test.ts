@@ -16,7 +16,11 @@ describe("serve's wire endpoint on the store's one session", () => {
   const raws: RawWireClient[] = [];
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
+    store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      thread: true,
+    });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.end().catch(() => undefined)));

@@ -8,7 +8,11 @@ import { RawWireClient, dataRows, errorCode, frontend } from '../support/raw-wir
 
 describe("a wire client's statement that wedges the session", () => {
   it('is abandoned with the instance once it holds the session past the hang limit while others wait; others are served', async () => {
-    const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
+    const store = await openStore({
+      dataDir: copyTemplateDataDir(),
+      migrations: 'require',
+      thread: true,
+    });
     const database = storeOwnerOf(store).deps.instance;
     if (database === undefined) throw new Error('an embedded store was expected');
     const endpoint = await openWireEndpoint(

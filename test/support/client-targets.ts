@@ -33,7 +33,11 @@ const BASE_ENV = { PGCONNECT_TIMEOUT: '10', PGDATABASE: 'postgres', PGUSER: 'pos
 
 /** serve's wire endpoint on a store of its own. */
 export async function serveTarget(): Promise<ClientTarget & { readonly endpoint: WireEndpoint }> {
-  const store = await openStore({ dataDir: copyTemplateDataDir(), migrations: 'require', thread: true });
+  const store = await openStore({
+    dataDir: copyTemplateDataDir(),
+    migrations: 'require',
+    thread: true,
+  });
   const database = storeOwnerOf(store).deps.instance;
   if (database === undefined) throw new Error('an embedded store was expected');
   const endpoint = await openWireEndpoint({ maxConnections: 40 }, { database, clock: systemClock });

@@ -64,7 +64,7 @@ export function renderStats(stats: StatsReport, term: TerminalFeatures, now: num
       : [
           [
             'instance',
-            `${stats.instance.restarts} restarts (${stats.instance.crashes} crashed, ${stats.instance.hangs} hung), ${stats.instance.failedInFlight} calls failed in flight`,
+            `PGlite in ${stats.instance.thread ? 'a thread of its own' : "the owner's thread"}; ${stats.instance.restarts} restarts (${stats.instance.crashes} crashed, ${stats.instance.hangs} hung), ${stats.instance.failedInFlight} calls failed in flight`,
           ] as [string, string],
         ]),
     [
