@@ -1,11 +1,11 @@
 import { InstanceCrashedError } from '../errors/index.js';
 
 /**
- * The messages between an {@link EmbeddedDatabase} and the thread its PGlite instance runs in
- * (src/db/pglite-host.ts). PGlite blocks the thread it runs on for as long as a statement runs, so
- * it gets a thread of its own: the main thread keeps answering sockets, timers and signals (a
- * cancel request, a health check, SIGTERM) while a statement runs, and a thread stuck in WASM can
- * be terminated.
+ * The requests an {@link EmbeddedDatabase} sends its PGlite instance (answered by
+ * src/db/pglite-host.ts). PGlite blocks the thread it runs on for as long as a statement runs; in
+ * a thread of its own the main thread keeps answering sockets, timers and signals (a cancel
+ * request, a health check, SIGTERM) while a statement runs, and a thread stuck in WASM can be
+ * terminated. In the caller's thread a call costs no thread wake-ups.
  */
 
 /**
