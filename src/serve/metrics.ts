@@ -97,6 +97,11 @@ export class ServeMetrics {
       }
     }
     if (stats.instance !== undefined) {
+      out.gauge(
+        'pgcache_instance_thread',
+        "1 when PGlite runs in a thread of its own, 0 in the owner's thread.",
+        stats.instance.thread ? 1 : 0,
+      );
       out.counter(
         'pgcache_instance_restarts_total',
         'Embedded instances replaced after a crash or a hang.',
@@ -121,6 +126,17 @@ export class ServeMetrics {
   #queue(out: PrometheusText, stats: StatsReport): void {
     const q = stats.queue;
     out.gauge('pgcache_queue_pending', 'Store calls waiting for a queue slot.', q.pending);
+    out.gauge('pgcache_queue_pending_peak', 'Most store calls that waited at once.', q.peakPending);
+    out.gauge(
+      'pgcache_queue_bytes',
+      'Memory counted for the waiting calls (bounded by queue.maxBytes).',
+      q.queuedBytes,
+    );
+    out.gauge(
+      'pgcache_queue_head_wait_seconds',
+      'How long the next call to start has waited (0: nobody waits).',
+      q.headWaitMs / 1000,
+    );
     out.gauge('pgcache_queue_active', 'Store calls running.', q.active);
     out.counter('pgcache_queue_completed_total', 'Store calls that succeeded.', q.completed);
     out.counter('pgcache_queue_failed_total', 'Store calls that failed.', q.failed);

@@ -220,6 +220,11 @@ describe("serve's HTTP API", () => {
       `pgcache_build_info{version="${VERSION}",node="${process.versions.node}"`,
     );
     expect(text).toContain('pgcache_entries_evicted_total 0');
+    expect(text).toContain('pgcache_instance_thread 1');
+    expect(text).toContain('pgcache_queue_pending 0\n');
+    expect(text).toMatch(/^pgcache_queue_pending_peak \d+$/m);
+    expect(text).toContain('pgcache_queue_bytes 0\n');
+    expect(text).toContain('pgcache_queue_head_wait_seconds 0\n');
     expect(text).toMatch(/^pgcache_store_calls_total\{operation="set"\} [1-9]\d*$/m);
     // The standard families, by prom-client.
     expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
