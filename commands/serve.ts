@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from '../src/cli/context.js';
-import { durationArg, integerArg, type GlobalFlags } from '../src/cli/flags.js';
+import { bytesArg, durationArg, integerArg, type GlobalFlags } from '../src/cli/flags.js';
 import { JSON_SCHEMA_VERSION } from '../src/cli/json-output.js';
 import { originArg } from '../src/cli/tier-flags.js';
 import { commandConfig, warn } from '../src/cli/with-store.js';
@@ -20,6 +20,8 @@ interface ServeFlags extends GlobalFlags {
   token?: string;
   maxConnections?: number;
   idleTransactionTimeout?: number;
+  hangTimeout?: number;
+  maxCopy?: number;
   idleExit?: number;
   outboxFlush?: number;
   publicHealth?: boolean;
@@ -53,6 +55,16 @@ export function serveCommand(ctx: CliContext): Command {
       '--idle-transaction-timeout <duration>',
       'longest a wire client may stay idle inside a transaction (default 2s)',
       durationArg,
+    )
+    .option(
+      '--hang-timeout <duration>',
+      'a wire statement holding the session this long while others wait gets a hang check (default 30s)',
+      durationArg,
+    )
+    .option(
+      '--max-copy <size>',
+      'largest COPY … FROM STDIN a wire client may send (default 64MB)',
+      bytesArg,
     )
     .option(
       '--idle-exit <duration>',
@@ -135,6 +147,8 @@ async function serveUntilStopped(
     publicHealth: flags.publicHealth === true,
     maxConnections: s.maxConnections,
     idleTransactionTimeoutMs: s.idleTransactionTimeoutMs,
+    hangTimeoutMs: s.hangTimeoutMs,
+    maxCopyBytes: s.maxCopyBytes,
     requestTimeoutMs: config.timeoutMs,
     maxBodyBytes: 2 * config.maxEntryBytes + 65_536,
     idleExitMs: s.idleExitMs,

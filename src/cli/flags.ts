@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseDuration, parseTtl } from '../config/units.js';
+import { parseBytes, parseDuration, parseTtl } from '../config/units.js';
 
 /** Options every command accepts. */
 export interface GlobalFlags {
@@ -25,6 +25,9 @@ export function argParser<T>(parse: (value: string) => T): (value: string) => T 
 
 /** Commander parser for durations (`250ms`, `5s`, `2m`, `7d`). */
 export const durationArg = argParser(parseDuration);
+
+/** Commander parser for sizes (`512KB`, `64MB`, bytes). */
+export const bytesArg = argParser(parseBytes);
 
 /** Commander parser for a TTL: a duration, or `0`/`never`/`none` for no expiry. */
 export const ttlArg = argParser(parseTtl);

@@ -69,6 +69,8 @@ export interface PgcacheConfig extends TierConfig {
     readonly token: string | undefined;
     readonly maxConnections: number;
     readonly idleTransactionTimeoutMs: number;
+    readonly hangTimeoutMs: number;
+    readonly maxCopyBytes: number;
     readonly idleExitMs: number;
     readonly outboxFlushMs: number;
   };
@@ -128,6 +130,8 @@ const DEFAULTS: Partial<Record<SettingKey, SettingValue>> = {
   'serve.httpPort': 0,
   'serve.maxConnections': 100,
   'serve.idleTransactionTimeoutMs': 2000,
+  'serve.hangTimeoutMs': 30_000,
+  'serve.maxCopyBytes': 64 * 1024 * 1024,
   'serve.idleExitMs': 0,
   'serve.outboxFlushMs': 1000,
   ...TIER_DEFAULTS,
@@ -199,6 +203,8 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       token: value<string | undefined>('serve.token') || undefined,
       maxConnections: value('serve.maxConnections'),
       idleTransactionTimeoutMs: value('serve.idleTransactionTimeoutMs'),
+      hangTimeoutMs: value('serve.hangTimeoutMs'),
+      maxCopyBytes: value('serve.maxCopyBytes'),
       idleExitMs: value('serve.idleExitMs'),
       outboxFlushMs: value('serve.outboxFlushMs'),
     },

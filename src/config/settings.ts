@@ -250,6 +250,23 @@ export const SETTINGS = [
       'longest a wire client may stay idle inside a transaction (everyone else waits meanwhile)',
   },
   {
+    key: 'serve.hangTimeoutMs',
+    env: 'PGCACHE_HANG_TIMEOUT',
+    flag: 'hangTimeout',
+    kind: 'duration',
+    min: 1,
+    description:
+      'a wire statement that holds the session this long while others wait gets a hang check (a silent instance is replaced)',
+  },
+  {
+    key: 'serve.maxCopyBytes',
+    env: 'PGCACHE_MAX_COPY',
+    flag: 'maxCopy',
+    kind: 'bytes',
+    min: 1,
+    description: 'largest COPY … FROM STDIN a wire client may send (kept in memory until it runs)',
+  },
+  {
     key: 'serve.idleExitMs',
     env: 'PGCACHE_IDLE_EXIT',
     flag: 'idleExit',

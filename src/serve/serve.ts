@@ -35,6 +35,10 @@ export interface ServeOptions extends ServeTiersOptions {
   readonly maxConnections?: number;
   /** Longest a wire client may stay idle inside a transaction while others wait. @default 2000 */
   readonly idleTransactionTimeoutMs?: number;
+  /** A wire statement holding the session this long while others wait gets a hang check. @default 30000 */
+  readonly hangTimeoutMs?: number;
+  /** Largest COPY … FROM STDIN data a wire client may send. @default 64 MiB */
+  readonly maxCopyBytes?: number;
   /** Budget of one HTTP request. @default 30000 */
   readonly requestTimeoutMs?: number;
   /** Largest HTTP request body. @default 2 MiB + 64 KiB */
@@ -109,6 +113,8 @@ export async function startServe(store: Store, options: ServeOptions = {}): Prom
               token: options.token,
               maxConnections: options.maxConnections ?? 100,
               idleTransactionTimeoutMs: options.idleTransactionTimeoutMs ?? 2000,
+              hangTimeoutMs: options.hangTimeoutMs,
+              maxCopyBytes: options.maxCopyBytes,
             },
             { database: instance, clock, onActivity: () => idle.touch() },
           );

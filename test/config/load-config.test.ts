@@ -97,6 +97,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it("reads serve's wire limits: the hang check and the COPY buffer, by flag, environment or file", () => {
+    const defaults = loadConfig({ cwd: '/', readConfigFile: false }).config.serve;
+    expect(defaults).toMatchObject({ hangTimeoutMs: 30_000, maxCopyBytes: 64 * 1024 * 1024 });
+    const cwd = dirWithConfig(JSON.stringify({ serve: { maxCopyBytes: '1MB' } }));
+    const loaded = loadConfig({
+      cwd,
+      flags: { hangTimeout: 5000 },
+      env: { PGCACHE_MAX_COPY: '512KiB' },
+    });
+    expect(loaded.config.serve).toMatchObject({ hangTimeoutMs: 5000, maxCopyBytes: 512 * 1024 });
+    expect(() =>
+      loadConfig({ cwd: '/', readConfigFile: false, env: { PGCACHE_HANG_TIMEOUT: 'soon' } }),
+    ).toThrow(expect.objectContaining({ code: 'E_CONFIG', exitCode: 78 }));
+  });
+
   it('shows no secret in its settings: the token is ***, a URL has no password', () => {
     const { config, settings } = loadConfig({
       cwd: '/',

@@ -150,6 +150,31 @@ describe('pgcache serve as a process', () => {
     }
   }, 60_000);
 
+  it('--max-copy: a COPY FROM STDIN over it fails with 54000 and stores nothing; a smaller one and other clients go on', async () => {
+    const dataDir = copyTemplateDataDir();
+    const serve = await startServeProcess(dataDir, ['--max-copy', '4KB']);
+    try {
+      const dir = emptyDir();
+      const rows = (n: number) =>
+        Array.from({ length: n }, (_, i) => `${i}\t${'x'.repeat(90)}`).join('\n') + '\n';
+      writeFileSync(join(dir, 'big.tsv'), rows(100)); // about 9.5 KB
+      writeFileSync(join(dir, 'small.tsv'), rows(10)); // about 950 B
+      const port = serve.ready.pg.port;
+      expect((await psql(port, 'CREATE TABLE mc_copy (n int, t text)')).exitCode).toBe(0);
+      const big = await psql(port, `\\copy mc_copy FROM '${join(dir, 'big.tsv')}'`);
+      expect(big.exitCode).not.toBe(0);
+      expect(big.stderr).toContain('accepts in one COPY (4000 bytes)');
+      expect(big.stderr).toContain('--max-copy');
+      expect((await psql(port, 'SELECT count(*) FROM mc_copy')).stdout).toBe('0');
+      const small = await psql(port, `\\copy mc_copy FROM '${join(dir, 'small.tsv')}'`);
+      expect(small.stdout).toBe('COPY 10');
+      expect((await psql(port, 'SELECT count(*) FROM mc_copy')).stdout).toBe('10');
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.child;
+    }
+  }, 60_000);
+
   it('--idle-exit: exits 0 on its own once nobody has connected for that long, and releases the lock', async () => {
     const dataDir = copyTemplateDataDir();
     const serve = await startServeProcess(dataDir, ['--idle-exit', '1s']);

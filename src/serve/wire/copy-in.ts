@@ -55,7 +55,7 @@ export class CopyIn {
     return {
       sqlState: '54000',
       message: `COPY data is larger than pgcache serve accepts in one COPY (${this.#limitBytes} bytes)`,
-      hint: 'Split the data into several COPY statements.',
+      hint: "Split the data into several COPY statements, or raise serve's --max-copy (serve.maxCopyBytes).",
     };
   }
 
