@@ -1,10 +1,5 @@
 import { ENTRY_KINDS } from '../store/keys.js';
-import {
-  DEFAULT_LIST_LIMIT,
-  countListMatches,
-  type ListFilter,
-  type WhereUse,
-} from '../store/list-query.js';
+import type { ListFilter, WhereUse } from '../store/list-query.js';
 import { entryJson, type EntryJson } from './entry-json.js';
 import { InputReader } from './input.js';
 import type { Operation } from './operation.js';
@@ -43,18 +38,9 @@ export const listOperation: Operation<ListFilter, ListReport> = {
     // Reads buffered by a long-lived owner count: its access times and counts are written first
     // (best effort: with the breaker open the write fails, and the list still answers).
     await ctx.store.flush({ deadline: ctx.deadline }).catch(() => undefined);
-    const { entries, where } = await ctx.store.listReport(filter, { deadline: ctx.deadline });
-    // Fewer than the limit: that is all of them. As many: count what matches (one more read).
-    const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
-    const total =
-      entries.length < limit
-        ? entries.length
-        : await ctx.store.execute(
-            'read',
-            'list.count',
-            (db) => countListMatches(db, filter, new Date(ctx.clock.now())),
-            { deadline: ctx.deadline },
-          );
+    const { entries, total, where } = await ctx.store.listReport(filter, {
+      deadline: ctx.deadline,
+    });
     const how = where.length === 0 ? {} : { where };
     return { entries: entries.map(entryJson), truncated: total > entries.length, total, ...how };
   },

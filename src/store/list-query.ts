@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { UsageError } from '../errors/index.js';
 import type { EntrySummary } from './entry.js';
 import {
@@ -42,7 +42,7 @@ export interface ListFilter {
 export const MAX_LIST_LIMIT = 100_000;
 
 /** How many entries `list` answers when no `limit` is given. */
-export const DEFAULT_LIST_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 100;
 
 /**
  * Parse `field=value` (value as JSON when it parses, else as a string; `a.b=1` reaches into
@@ -78,23 +78,31 @@ export interface WhereUse {
   readonly index: string | null;
 }
 
-/** What `list` found, and how its `--where` conditions were answered. */
+/** What `list` found, how many match in all, and how its `--where` conditions were answered. */
 export interface ListResult {
   readonly entries: EntrySummary[];
+  /** Entries matching the filter, the limit aside: more than `entries` when the list was cut. */
+  readonly total: number;
   readonly where: readonly WhereUse[];
 }
 
-/** List entry summaries matching `filter`, ordered by key. */
-export async function listEntries(
-  db: Queryable,
-  filter: ListFilter,
-  now: Date,
-): Promise<ListResult> {
-  const indexes =
-    (filter.where ?? []).length === 0 ? new Set<string>() : await existingValueIndexes(db);
-  const { sql, params, where } = buildListQuery(filter, now, indexes);
-  const { rows } = await db.query<EntryRow>(sql, params);
-  return { entries: rows.map(toSummary), where };
+/**
+ * List entry summaries matching `filter`, ordered by key, and count them all when the limit cut
+ * the list. The page and the count are one transaction, with one `now` and one statement (counted
+ * without its limit), so they agree on what matches: nothing writes in between on an embedded
+ * store; on a server, writes committed in between can still move the count.
+ */
+export function listEntries(db: Database, filter: ListFilter, now: Date): Promise<ListResult> {
+  return db.transaction(async (tx) => {
+    const indexes =
+      (filter.where ?? []).length === 0 ? new Set<string>() : await existingValueIndexes(tx);
+    const { sql, params, where } = buildListQuery(filter, now, indexes);
+    const { rows } = await tx.query<EntryRow>(sql, params);
+    // The limit is the statement's last parameter; fewer rows than that is all of them.
+    const limit = params[params.length - 1] as number;
+    const total = rows.length < limit ? rows.length : await countMatches(tx, sql, params);
+    return { entries: rows.map(toSummary), total, where };
+  });
 }
 
 /**
@@ -160,17 +168,8 @@ function isScalar(value: unknown): boolean {
   return value === null || typeof value !== 'object';
 }
 
-/**
- * How many entries match `filter`, ignoring its limit: the list's own statement, counted (a
- * `LIMIT NULL` is no limit), so that the count and the list never disagree on what matches.
- */
-export async function countListMatches(
-  db: Queryable,
-  filter: ListFilter,
-  now: Date,
-): Promise<number> {
-  const { sql, params } = buildListQuery(filter, now);
-  // The limit is the statement's last parameter.
+// How many rows the list statement `sql` matches without its limit (`LIMIT NULL` is none).
+async function countMatches(db: Queryable, sql: string, params: unknown[]): Promise<number> {
   const unlimited = [...params.slice(0, -1), null];
   const { rows } = await db.query<{ total: number }>(
     `SELECT count(*)::integer AS total FROM (${sql}) matches`,

@@ -99,3 +99,46 @@ describe('list --where and the indexes declared in `indexes`', () => {
     expect(valueIndexName('x'.repeat(80))).toHaveLength(63);
   });
 });
+
+describe('list and its total', () => {
+  it('are one snapshot: a write made while the list runs is in both or in neither', async () => {
+    const { store } = await openTestStore();
+    try {
+      await store.setMany([1, 2, 3].map((n) => ({ key: `page:${n}`, value: n })));
+      // Made in the same tick: the write lands before the page or after the count, never between.
+      const [report] = await Promise.all([
+        store.listReport({ prefix: 'page:', limit: 2 }),
+        store.set('page:0', 0),
+      ]);
+      const keys = report.entries.map((e) => e.key);
+      expect(keys).toHaveLength(2);
+      expect(report.total).toBe(keys.includes('page:0') ? 4 : 3);
+      expect(await store.listReport({ prefix: 'page:', limit: 2 })).toMatchObject({ total: 4 });
+      expect((await store.listReport({ prefix: 'page:', limit: 10 })).total).toBe(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('counts with the path indexes the page uses, and with the same instant', async () => {
+    const { store, clock } = await openTestStore({ indexes: 'role' });
+    try {
+      await store.setMany([
+        { key: 'r:1', value: { role: 'admin' }, ttlMs: 1000 },
+        { key: 'r:2', value: { role: 'admin' } },
+        { key: 'r:3', value: { role: 'viewer' } },
+      ]);
+      const admins = { where: [{ path: ['role'], value: 'admin' }], limit: 1 };
+      expect(await store.listReport(admins)).toMatchObject({
+        total: 2,
+        where: [{ field: 'role', index: valueIndexName('role') }],
+      });
+      clock.advance(1000);
+      const later = await store.listReport(admins);
+      expect(later.entries.map((e) => e.key)).toEqual(['r:2']);
+      expect(later.total).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
