@@ -1,4 +1,5 @@
-import type { Clock, Timer } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { EarliestTimer } from './earliest-timer.js';
 
 /** A place in an {@link ExpiryQueue}; `cancel()` takes the item out before it expires. */
 export interface Expiry {
@@ -20,12 +21,12 @@ export class ExpiryQueue<T> {
   readonly #onExpire: (item: T) => void;
   #heap: Slot<T>[] = [];
   #live = 0;
-  #timer: Timer | undefined;
-  #armedAt = Infinity;
+  readonly #timer: EarliestTimer;
 
   constructor(clock: Clock, onExpire: (item: T) => void) {
     this.#clock = clock;
     this.#onExpire = onExpire;
+    this.#timer = new EarliestTimer(clock, () => this.#fire());
   }
 
   /** Call `onExpire(item)` at `at` (the clock's time) unless cancelled first. */
@@ -42,19 +43,11 @@ export class ExpiryQueue<T> {
     };
     this.#push(slot);
     this.#live += 1;
-    if (at < this.#armedAt) this.#arm(at);
+    this.#timer.fireBy(at);
     return slot;
   }
 
-  #arm(at: number): void {
-    this.#timer?.cancel();
-    this.#armedAt = at;
-    this.#timer = this.#clock.setTimer(Math.max(0, at - this.#clock.now()), () => this.#fire());
-  }
-
   #fire(): void {
-    this.#timer = undefined;
-    this.#armedAt = Infinity;
     const now = this.#clock.now();
     for (let top = this.#heap[0]; top !== undefined && top.at <= now; top = this.#heap[0]) {
       this.#pop();
@@ -66,13 +59,11 @@ export class ExpiryQueue<T> {
     }
     const next = this.#heap[0];
     if (this.#live === 0) this.#reset();
-    else if (next !== undefined) this.#arm(next.at);
+    else if (next !== undefined) this.#timer.fireBy(next.at);
   }
 
   #reset(): void {
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#armedAt = Infinity;
+    this.#timer.cancel();
     this.#heap = [];
   }
 

@@ -1,4 +1,5 @@
-import type { Clock, Timer } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { EarliestTimer } from './earliest-timer.js';
 
 /** Something to expire at a time: `expire()` is called at `at` unless it is removed first. */
 export interface Watch {
@@ -15,11 +16,11 @@ export interface Watch {
 export class Watchdog {
   readonly #clock: Clock;
   readonly #watches = new Set<Watch>();
-  #timer: Timer | undefined;
-  #armedAt = Number.POSITIVE_INFINITY;
+  readonly #timer: EarliestTimer;
 
   constructor(clock: Clock) {
     this.#clock = clock;
+    this.#timer = new EarliestTimer(clock, () => this.#fire());
   }
 
   /** Call `onExpire` at `at` (epoch ms) unless the returned function is called first. */
@@ -32,7 +33,7 @@ export class Watchdog {
   /** Expire `entry` at its time unless {@link delete} comes first (no closure needed). */
   add(entry: Watch): void {
     this.#watches.add(entry);
-    if (entry.at < this.#armedAt) this.#arm(entry.at);
+    this.#timer.fireBy(entry.at);
   }
 
   /** Forget `entry`. */
@@ -43,20 +44,10 @@ export class Watchdog {
   /** Forget every watch and cancel the timer. */
   dispose(): void {
     this.#watches.clear();
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#armedAt = Number.POSITIVE_INFINITY;
-  }
-
-  #arm(at: number): void {
-    this.#timer?.cancel();
-    this.#armedAt = at;
-    this.#timer = this.#clock.setTimer(Math.max(0, at - this.#clock.now()), () => this.#fire());
+    this.#timer.cancel();
   }
 
   #fire(): void {
-    this.#timer = undefined;
-    this.#armedAt = Number.POSITIVE_INFINITY;
     const now = this.#clock.now();
     let next = Number.POSITIVE_INFINITY;
     for (const entry of [...this.#watches]) {
@@ -65,6 +56,6 @@ export class Watchdog {
         entry.expire();
       } else if (entry.at < next) next = entry.at;
     }
-    if (next !== Number.POSITIVE_INFINITY) this.#arm(next);
+    if (next !== Number.POSITIVE_INFINITY) this.#timer.fireBy(next);
   }
 }

@@ -22,6 +22,23 @@ describe('Watchdog', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('a watch added while others expire, earlier than the next one, still fires at its time', () => {
+    const clock = new ManualClock(0);
+    const dog = new Watchdog(clock);
+    const fired: string[] = [];
+    dog.watch(100, () => {
+      fired.push('a');
+      dog.watch(120, () => fired.push('c'));
+    });
+    dog.watch(200, () => fired.push('b'));
+    clock.advance(100);
+    clock.advance(20);
+    expect(fired).toEqual(['a', 'c']);
+    clock.advance(80);
+    expect(fired).toEqual(['a', 'c', 'b']);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('dispose() cancels the timer so that nothing stays scheduled', () => {
     const clock = new ManualClock(0);
     const dog = new Watchdog(clock);
