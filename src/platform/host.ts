@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import process from 'node:process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { processMetricsText } from './process-metrics.js';
 
 /** Memory figures of this process, in bytes (a subset of `process.memoryUsage()`). */
 export interface MemoryFigures {
@@ -87,5 +86,6 @@ export const nodeHost: Host = {
     gc?.();
     return gc !== null;
   },
-  processMetrics: processMetricsText,
+  // prom-client loads only when asked (serve's /metrics), never at every command's start.
+  processMetrics: async () => (await import('./process-metrics.js')).processMetricsText(),
 };
