@@ -11,7 +11,7 @@ export function countResources(names: readonly string[]): Map<string, number> {
 }
 
 /** The types `now` has more of than `baseline`, with how many more. */
-export function extraOver(baseline: Census, now: Census): [string, number][] {
+function extraOver(baseline: Census, now: Census): [string, number][] {
   return [...now]
     .map(([type, n]): [string, number] => [type, n - (baseline.get(type) ?? 0)])
     .filter(([, extra]) => extra > 0);

@@ -41,8 +41,6 @@ export interface StoreOwnerDeps {
   readonly lock?: DataDirLock | undefined;
   /** The supervised embedded instance (embedded store only; `serve` shares it). */
   readonly instance?: SupervisedDatabase | undefined;
-  /** The instance runs in a thread of its own (`openStore({ thread: true })`). */
-  readonly threaded?: boolean;
   readonly onWarning?: ((message: string) => void) | undefined;
 }
 

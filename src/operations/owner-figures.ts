@@ -50,7 +50,6 @@ const GROUP_OF: Readonly<Record<string, OperationGroup>> = {
   delete: 'del',
   'delete-prefix': 'del',
   list: 'list',
-  'list.count': 'list',
   scan: 'list',
 };
 

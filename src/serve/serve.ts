@@ -93,7 +93,7 @@ export async function startServe(store: Store, options: ServeOptions = {}): Prom
   }
   const owner = storeOwnerOf(store);
   const instance = owner.deps.instance;
-  if (instance !== undefined && owner.deps.threaded !== true) {
+  if (instance !== undefined && !instance.stats().thread) {
     throw new UsageError('serve needs the embedded store to run PGlite in a thread of its own', {
       hint: "Open the store with openStore({ thread: true }): a wire client's statement must never stop this process's event loop.",
     });

@@ -86,23 +86,37 @@ export interface ListResult {
   readonly where: readonly WhereUse[];
 }
 
+/** Entry summaries matching `filter`, ordered by key: the page alone (`store.list()`). */
+export async function listEntries(
+  db: Queryable,
+  filter: ListFilter,
+  now: Date,
+): Promise<EntrySummary[]> {
+  return (await listPage(db, filter, now)).rows.map(toSummary);
+}
+
 /**
- * List entry summaries matching `filter`, ordered by key, and count them all when the limit cut
- * the list. The page and the count are one transaction, with one `now` and one statement (counted
- * without its limit), so they agree on what matches: nothing writes in between on an embedded
- * store; on a server, writes committed in between can still move the count.
+ * {@link listEntries}, and a count of every match when the limit cut the list. The page and the
+ * count are one transaction, with one `now` and one statement (counted without its limit), so
+ * they agree on what matches: nothing writes in between on an embedded store; on a server, writes
+ * committed in between can still move the count.
  */
-export function listEntries(db: Database, filter: ListFilter, now: Date): Promise<ListResult> {
+export function listWithTotal(db: Database, filter: ListFilter, now: Date): Promise<ListResult> {
   return db.transaction(async (tx) => {
-    const indexes =
-      (filter.where ?? []).length === 0 ? new Set<string>() : await existingValueIndexes(tx);
-    const { sql, params, where } = buildListQuery(filter, now, indexes);
-    const { rows } = await tx.query<EntryRow>(sql, params);
+    const { rows, sql, params, where } = await listPage(tx, filter, now);
     // The limit is the statement's last parameter; fewer rows than that is all of them.
     const limit = params[params.length - 1] as number;
     const total = rows.length < limit ? rows.length : await countMatches(tx, sql, params);
     return { entries: rows.map(toSummary), total, where };
   });
+}
+
+async function listPage(db: Queryable, filter: ListFilter, now: Date) {
+  const indexes =
+    (filter.where ?? []).length === 0 ? new Set<string>() : await existingValueIndexes(db);
+  const { sql, params, where } = buildListQuery(filter, now, indexes);
+  const { rows } = await db.query<EntryRow>(sql, params);
+  return { rows, sql, params, where };
 }
 
 /**

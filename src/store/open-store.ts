@@ -199,9 +199,7 @@ async function openStoreCore(
       watch: runner,
       self: { pid: host.pid, name: options.applicationName ?? 'pgcache' },
       host,
-      ...(backend.kind === 'embedded'
-        ? { lock: backend.lock, instance: backend.database, threaded: options.thread === true }
-        : {}),
+      ...(backend.kind === 'embedded' ? { lock: backend.lock, instance: backend.database } : {}),
       onWarning: options.onWarning,
     });
     closing.owner = owner;

@@ -27,7 +27,7 @@ import {
 } from './entry-queries.js';
 import { expiryAt } from './expiry.js';
 import { parseKey } from './keys.js';
-import { listEntries, type ListFilter, type ListResult } from './list-query.js';
+import { listEntries, listWithTotal, type ListFilter, type ListResult } from './list-query.js';
 import { readMeta, writeMeta } from './meta.js';
 import { gatherStats, type StoreStats } from './stats.js';
 import { maintainStore } from './store-maintenance.js';
@@ -192,14 +192,18 @@ export class StoreCore {
   }
 
   /** Entry summaries matching `filter`, ordered by key. */
-  async list(filter: ListFilter = {}, options: CallOptions = {}): Promise<EntrySummary[]> {
-    return (await this.listReport(filter, options)).entries;
-  }
-
-  /** {@link list}, and how each `--where` was answered: an index of its path, the GIN index, a scan. */
-  listReport(filter: ListFilter = {}, options: CallOptions = {}): Promise<ListResult> {
+  list(filter: ListFilter = {}, options: CallOptions = {}): Promise<EntrySummary[]> {
     const now = this.#now();
     return this.#run('read', 'list', options, (db) => listEntries(db, filter, now));
+  }
+
+  /**
+   * {@link list}, with how many entries match in all (counted only when the limit cut the list),
+   * and how each `--where` was answered: an index of its path, the GIN index, a scan.
+   */
+  listReport(filter: ListFilter = {}, options: CallOptions = {}): Promise<ListResult> {
+    const now = this.#now();
+    return this.#run('read', 'list', options, (db) => listWithTotal(db, filter, now));
   }
 
   /** Where the schema stands against the migrations this pgcache ships. */
