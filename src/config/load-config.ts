@@ -300,7 +300,7 @@ function parseKind(kind: SettingSpec['kind'], raw: unknown): SettingValue {
   if (typeof raw === 'number') {
     if (!numeric) throw new TypeError(`expected a string, got ${raw}`);
     if (!Number.isFinite(raw)) throw new RangeError(`${raw} is not a finite number`);
-    if (kind === 'integer' && !Number.isInteger(raw))
+    if ((kind === 'integer' || kind === 'bytes') && !Number.isInteger(raw))
       throw new RangeError(`${raw} is not a whole number`);
     return raw;
   }

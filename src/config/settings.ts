@@ -141,7 +141,7 @@ export const SETTINGS = [
     key: 'queue.maxBytes',
     env: 'PGCACHE_QUEUE_MAX_BYTES',
     kind: 'bytes',
-    min: 1,
+    min: 4096, // one waiting call counts 4 KiB: less would turn every waiting call away
     description:
       'memory the waiting calls may hold (4 KiB each plus the values they write) before rejecting',
   },

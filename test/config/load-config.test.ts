@@ -112,6 +112,25 @@ describe('loadConfig', () => {
     ).toThrow(expect.objectContaining({ code: 'E_CONFIG', exitCode: 78 }));
   });
 
+  it.each([
+    [
+      '{"queue": {"maxBytes": 1048576.5}}',
+      /queue.maxBytes from .*: 1048576.5 is not a whole number/,
+    ],
+    ['{"queue": {"maxBytes": "1KB"}}', /queue.maxBytes/],
+  ])(
+    'refuses a size that is not whole bytes or is below its minimum: %s (exit 78)',
+    (file, message) => {
+      expect(() => loadConfig({ cwd: dirWithConfig(file) })).toThrow(
+        expect.objectContaining({
+          code: 'E_CONFIG',
+          exitCode: 78,
+          message: expect.stringMatching(message),
+        }),
+      );
+    },
+  );
+
   it('shows no secret in its settings: the token is ***, a URL has no password', () => {
     const { config, settings } = loadConfig({
       cwd: '/',
