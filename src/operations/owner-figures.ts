@@ -1,26 +1,16 @@
-import type { MemoryFigures } from '../platform/host.js';
 import { VERSION } from '../version.js';
-import type { LiveFigures } from './live-figures.js';
+import type { LiveFigures, OwnerProcess } from './live-figures.js';
 
 /**
  * The process that owns the store, as `stats` shows it (redis `INFO`'s server and memory
  * sections): who, which build, since when it owns the store, and its memory now.
  */
-export interface OwnerReport {
-  readonly pid: number;
-  /** `pgcache serve`, `pgcache stats` (a command that opened the store itself), an app's name. */
-  readonly name: string;
+export interface OwnerReport extends Omit<OwnerProcess, 'startedAt'> {
   /** This pgcache's version. */
   readonly version: string;
-  /** The Node.js version it runs on. */
-  readonly node: string;
-  /** e.g. `linux-x64`. */
-  readonly platform: string;
   /** When it opened the store. */
   readonly startedAt: string;
   readonly uptimeMs: number;
-  /** Bytes: resident set, JS heap used and its size, memory outside the JS heap (buffers). */
-  readonly memory: MemoryFigures;
 }
 
 /** The kinds of store calls `stats` counts (`other`: bookkeeping, figures and maintenance). */
