@@ -10,6 +10,8 @@ export interface OutputStream {
   readonly isTTY?: boolean | undefined;
   /** Terminal width; 0 or undefined when unknown. */
   readonly columns?: number | undefined;
+  /** True once the reader has gone (`| head` closed the pipe): later writes are dropped. */
+  readonly closed?: boolean;
 }
 
 /**

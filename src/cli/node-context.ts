@@ -77,6 +77,9 @@ function trackedStdout(stream: NodeJS.WriteStream): OutputStream {
     },
     isTTY: stream.isTTY,
     columns: stream.columns,
+    get closed() {
+      return closed;
+    },
   };
   settlers.set(output, async () => {
     await last;

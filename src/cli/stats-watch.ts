@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleep } from '../clock.js';
 import type { StatsReport } from '../operations/stats-report.js';
 import { watchHeader, watchLine, watchSample, watchScreen } from './render/stats-watch.js';
 import type { CliContext, OutputStream } from './context.js';
@@ -38,7 +38,9 @@ export async function watchStats(
   try {
     let previous: StatsReport | undefined;
     for (let shown = 0; options.count === undefined || shown < options.count; shown += 1) {
-      if (shown > 0 && !(await waitFor(options.intervalMs, ctx.signal))) break;
+      // The reader went away (`| head -3`): nobody is watching.
+      if (out.closed === true) break;
+      if (shown > 0 && !(await waitFor(ctx, options.intervalMs))) break;
       const current = await read();
       const sample = watchSample(previous, current);
       previous = current;
@@ -58,13 +60,10 @@ function drawFrame(out: OutputStream, text: string): void {
   out.write(`${HOME}${lines.map((l) => `${l}${LINE_END}`).join('\n')}\n${SCREEN_END}`);
 }
 
-// Wait `ms`; false when interrupted first.
-async function waitFor(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  try {
-    await delay(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
+// Wait `ms` on the command's clock; false when interrupted first.
+function waitFor(ctx: CliContext, ms: number): Promise<boolean> {
+  return sleep(ctx.clock, ms, ctx.signal).then(
+    () => true,
+    () => false,
+  );
 }

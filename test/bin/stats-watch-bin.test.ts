@@ -72,6 +72,20 @@ describe('pgcache stats --watch, run against a live serve', () => {
     }
   });
 
+  it('piped into `head -3`: stops once the reader is gone, exit 0', async () => {
+    const run = await execa(
+      'bash',
+      [
+        '-c',
+        `node ${BIN} stats --data-dir ${dataDir} --watch --interval 100ms | head -3; echo "pgcache exit \${PIPESTATUS[0]}" >&2`,
+      ],
+      { reject: false, timeout: 60_000, env: { NO_COLOR: '1' } },
+    );
+    expect(run.timedOut).toBe(false);
+    expect(run.stdout.split('\n')).toHaveLength(3);
+    expect(run.stderr).toBe('pgcache exit 0');
+  });
+
   it('refuses --interval without --watch, and --watch with --json (exit 2)', async () => {
     const interval = await pgcache(['stats', '--data-dir', dataDir, '--interval', '1s']);
     expect([interval.exitCode, interval.stderr]).toEqual([2, expect.stringContaining('--watch')]);

@@ -38,6 +38,9 @@ export function watchSample(previous: StatsReport | undefined, current: StatsRep
     const now = current.tiers?.[t];
     if (now === undefined) return null;
     const before = previous?.tiers?.[t];
+    // The first line is since the start, as vmstat's; after a sample without tier figures (the
+    // session was held) there is no interval to show.
+    if (previous !== undefined && before === undefined) return null;
     const hits = now.hits - (before?.hits ?? 0);
     const lookups = hits + now.misses - (before?.misses ?? 0);
     return lookups <= 0 ? null : (100 * hits) / lookups;
