@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
+import { DEFAULT_QUEUE_MAX_BYTES } from '../resilience/bulkhead-options.js';
 import { readConfigFile, resolveConfigFile } from './config-file.js';
 import { redactUrl } from './redact-url.js';
 import { redactHeaders } from './headers.js';
@@ -118,7 +119,7 @@ const DEFAULTS: Partial<Record<SettingKey, SettingValue>> = {
   lowWaterPercent: 90,
   'queue.readConcurrency': 10,
   'queue.writeConcurrency': 5,
-  'queue.maxBytes': 64 * 1024 * 1024,
+  'queue.maxBytes': DEFAULT_QUEUE_MAX_BYTES,
   'retry.attempts': 3,
   'retry.baseDelayMs': 20,
   'retry.maxDelayMs': 1000,

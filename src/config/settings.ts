@@ -1,3 +1,5 @@
+import { WAITING_CALL_BYTES } from '../resilience/bulkhead-options.js';
+
 /** How a setting's text (from a flag, the environment or the config file) is read. */
 export type SettingKind =
   | 'duration'
@@ -141,7 +143,7 @@ export const SETTINGS = [
     key: 'queue.maxBytes',
     env: 'PGCACHE_QUEUE_MAX_BYTES',
     kind: 'bytes',
-    min: 4096, // one waiting call counts 4 KiB: less would turn every waiting call away
+    min: WAITING_CALL_BYTES, // what one waiting call counts: less would turn every one away
     description:
       'memory the waiting calls may hold (4 KiB each plus the values they write) before rejecting',
   },
