@@ -3,7 +3,7 @@ import type { NamespacePolicies } from '../../src/namespaces/namespace-policy.js
 import { startServe, type ServeHandle } from '../../src/serve/serve.js';
 import type { Store } from '../../src/store/store.js';
 import type { ManualClock } from '../../src/clock.js';
-import { openServeTestStore } from '../support/open-test-store.js';
+import { openTestStore } from '../support/open-test-store.js';
 
 const POLICIES: NamespacePolicies = { limited: { ratePerSec: 1, burst: 2 } };
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -19,7 +19,7 @@ describe("serve's HTTP API follows HTTP", () => {
     ((await res.json()) as { error: { code: string; message: string } }).error;
 
   beforeAll(async () => {
-    ({ store, clock } = await openServeTestStore({ namespaces: POLICIES }));
+    ({ store, clock } = await openTestStore({ namespaces: POLICIES }, undefined, { thread: true }));
     serve = await startServe(store, {
       clock,
       namespaces: POLICIES,

@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { copyTemplateDataDir } from '../support/data-dir.js';
 import { FaultyDatabase, sqlStateError } from '../support/faulty-database.js';
-import { openServeTestStore } from '../support/open-test-store.js';
+import { openTestStore } from '../support/open-test-store.js';
 import { TestOrigin } from '../support/test-origin.js';
 
 interface Reply {
@@ -42,7 +42,7 @@ describe("serve's HTTP API through the tiers", () => {
   let http: (method: string, path: string, body?: unknown) => Promise<Reply>;
 
   beforeAll(async () => {
-    ({ store, clock } = await openServeTestStore({ namespaces: POLICIES }));
+    ({ store, clock } = await openTestStore({ namespaces: POLICIES }, undefined, { thread: true }));
     origin = await TestOrigin.start();
     serve = await startServe(store, {
       clock,

@@ -6,22 +6,16 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { copyTemplateDataDir } from './data-dir.js';
 
-/** A store on a fresh copy of the migrated template, with a manual clock. */
+/**
+ * A store on a fresh copy of the migrated template, with a manual clock; `thread: true` runs its
+ * PGlite in a thread of its own, as `serve` (and `startServe`) needs it.
+ */
 export async function openTestStore(
   settings: Partial<Record<SettingKey, SettingValue>> = {},
   clock = testClock(),
+  { thread = false }: { thread?: boolean } = {},
 ): Promise<{ store: Store; clock: ManualClock; dataDir: string }> {
   const dataDir = copyTemplateDataDir();
-  const store = await openStore({ dataDir, settings, clock, migrations: 'require' });
-  return { store, clock, dataDir };
-}
-
-/** {@link openTestStore} for `startServe`: PGlite in a thread of its own, as `serve` opens it. */
-export async function openServeTestStore(
-  settings: Partial<Record<SettingKey, SettingValue>> = {},
-  clock = testClock(),
-): Promise<{ store: Store; clock: ManualClock; dataDir: string }> {
-  const dataDir = copyTemplateDataDir();
-  const store = await openStore({ dataDir, settings, clock, migrations: 'require', thread: true });
+  const store = await openStore({ dataDir, settings, clock, migrations: 'require', thread });
   return { store, clock, dataDir };
 }
