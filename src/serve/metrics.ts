@@ -30,7 +30,8 @@ export class ServeMetrics {
   /** `host` gives this process's standard families; asking once now starts their collectors. */
   constructor(host: Pick<Host, 'processMetrics'>) {
     this.#host = host;
-    void host.processMetrics();
+    // A failure here shows when /metrics asks again; it must not end serve as a stray rejection.
+    host.processMetrics().catch(() => undefined);
   }
 
   /** Record one operation that took `ms` and answered with HTTP `status`. */
