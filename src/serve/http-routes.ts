@@ -132,6 +132,7 @@ const ENTRY_OPERATIONS: Readonly<Record<string, string>> = {
 const COLLECTION_OPERATIONS: Readonly<Record<string, string>> = {
   'GET /v1/entries': 'list',
   'GET /v1/stats': 'stats',
+  'GET /v1/connections': 'connections',
   'POST /v1/maintain': 'maintain',
   'GET /healthz': 'healthz',
   'GET /metrics': 'metrics',
@@ -154,23 +155,15 @@ const COLLECTION_METHODS: Readonly<Record<string, string>> = {
   '/metrics': 'GET, HEAD',
 };
 
-/** The query parameters of `GET /v1/entries` (every other collection route takes none). */
-const LIST_PARAMETERS = [
-  'kind',
-  'namespace',
-  'framework',
-  'category',
-  'prefix',
-  'where',
-  'limit',
-  'includeExpired',
-] as const;
-
 async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Routed> {
   const { method, url } = req;
+  const route = `${method} ${url.pathname}`;
+  // No route, or not this method: that first, whatever the query says.
+  if (COLLECTION_OPERATIONS[route] === undefined) return unrouted(method, url.pathname);
+  // GET /v1/entries reads its own parameters (listFilter); the other routes take none.
+  if (route !== 'GET /v1/entries') refuseUnknownParameters(url, []);
   const ctx = deps.context(deps.deadline);
-  refuseUnknownParameters(url, url.pathname === '/v1/entries' ? LIST_PARAMETERS : []);
-  switch (`${method} ${url.pathname}`) {
+  switch (route) {
     case 'GET /v1/entries': {
       const filter = listFilter(url);
       const decision = deps.limiter.admit(filter.namespace ?? null);
@@ -201,12 +194,17 @@ async function collectionRoute(req: RouteRequest, deps: RouteDeps): Promise<Rout
       return { operation: 'metrics', answer: { status: 200, text, contentType } };
     }
   }
-  const allowed = COLLECTION_METHODS[url.pathname];
-  if (allowed !== undefined) return notAllowed(method, url.pathname, allowed);
+  return unrouted(method, url.pathname);
+}
+
+// 405 with the methods a route takes, or 404 for a path with no route.
+function unrouted(method: string, pathname: string): Routed {
+  const allowed = COLLECTION_METHODS[pathname];
+  if (allowed !== undefined) return notAllowed(method, pathname, allowed);
   return answer('not-found', 404, {
     error: {
       code: 'E_NOT_FOUND',
-      message: `no route ${method} ${url.pathname}`,
+      message: `no route ${method} ${pathname}`,
       hint: `Routes: /v1/entries[/KEY], ${Object.keys(COLLECTION_METHODS).slice(1).join(', ')}.`,
       exitCode: 2,
     },
@@ -292,8 +290,21 @@ function ttlOf(ttl: unknown): number {
   );
 }
 
+/** The query parameters of `GET /v1/entries` (every other collection route takes none). */
+const LIST_PARAMETERS = [
+  'kind',
+  'namespace',
+  'framework',
+  'category',
+  'prefix',
+  'where',
+  'limit',
+  'includeExpired',
+] as const;
+
 /** The filter of `GET /v1/entries?prefix=&kind=&where=field=value&limit=`. */
 export function listFilter(url: URL): ListFilter {
+  refuseUnknownParameters(url, LIST_PARAMETERS);
   const q = url.searchParams;
   const text = (name: string): string | undefined => q.get(name) ?? undefined;
   const kind = text('kind');

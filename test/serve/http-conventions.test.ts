@@ -101,6 +101,10 @@ describe("serve's HTTP API follows HTTP", () => {
     );
     const stats = await request('/v1/stats?verbose=1', { headers: auth });
     expect(stats.status).toBe(400);
+    // A path with no route is 404, a method a route does not take 405, whatever the query says.
+    expect((await request('/v1/nope?x=1', { headers: auth })).status).toBe(404);
+    const post = await request('/v1/stats?x=1', { method: 'POST', headers: auth });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
   });
 
   it('tags an entry (ETag) and answers If-None-Match with 304 until it changes', async () => {
