@@ -5,21 +5,22 @@ const ESCAPE = /[%\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
  * The head of the store keys of entries Keyv wrote without a namespace: `%keyv:<key>`. Encoding
  * never produces `%k`, so no namespace, and nothing else Keyv writes, can take this head.
  */
-export const NO_NAMESPACE_PREFIX = '%keyv:';
+const NO_NAMESPACE_PREFIX = '%keyv:';
 
 // The empty text: a lone `%` is never the encoding of anything else.
 const EMPTY = '%';
 
 /**
  * The start of every store key that Keyv's `namespace` writes (the prefix `clear()` deletes and
- * the iterator reads): `<namespace>:`, or {@link NO_NAMESPACE_PREFIX} without one. The colon
- * after a `component` or `block` namespace is encoded, so that a Keyv entry never takes the
- * kinds of pgcache's own component and block entries (`component:react:card`).
+ * the iterator reads): `<namespace>:`, or {@link NO_NAMESPACE_PREFIX} without one. A prefix that
+ * would start as pgcache's own component and block keys do (`component:`, `block:`: namespaces
+ * `component` or `component:react`) has that first colon encoded, so that a Keyv entry never
+ * takes their kinds.
  */
 export function keyvPrefix(namespace: string | undefined): string {
   if (namespace === undefined || namespace === '') return NO_NAMESPACE_PREFIX;
-  const head = encodePart(namespace);
-  return head === 'component' || head === 'block' ? `${head}%3A` : `${head}:`;
+  const prefix = `${encodePart(namespace)}:`;
+  return /^(component|block):/.test(prefix) ? prefix.replace(':', '%3A') : prefix;
 }
 
 /**

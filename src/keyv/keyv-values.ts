@@ -1,9 +1,11 @@
 /**
  * Keyv hands its store the envelope `{ value, expires }` already serialized as text. pgcache keeps
  * it as JSON instead, `{"value":…,"expires":…}`, so that `pgcache get`, `list --where value.x=…`
- * and the value indexes see the data, and gives Keyv back the same text. Text that is not such an
- * envelope, or would not come back byte for byte (another serializer's output), is kept as a JSON
- * string, the form every entry had before, which reads back unchanged.
+ * and the value indexes see the data, and gives Keyv back the same data: the same text, except
+ * that `jsonb` returns the keys of nested objects in its own order. Text that is not such an
+ * envelope, or that JSON would change (another serializer's output, numbers JSON cannot hold
+ * exactly, repeated keys), is kept as a JSON string, the form every entry had before, which reads
+ * back unchanged.
  */
 export function toStoredValue(serialized: unknown): unknown {
   if (typeof serialized !== 'string') return serialized;

@@ -17,6 +17,8 @@ describe('Keyv keys', () => {
     ['keyv', 'keyv:ünïcode', 'keyv:ünïcode'],
     ['component', 'component:react:card', 'component%3Areact:card'],
     ['block', 'block:a:b:c', 'block%3Aa:b:c'],
+    ['component:react', 'component:react:a:b', 'component%3Areact:a:b'],
+    ['block:x', 'block:x:card', 'block%3Ax:card'],
     [undefined, 'no-namespace', '%keyv:no-namespace'],
     ['', 'component:react:card', '%keyv:component:react:card'],
     ['', '', '%keyv:%'],
@@ -27,6 +29,12 @@ describe('Keyv keys', () => {
     expect(storeKey.startsWith(keyvPrefix(namespace))).toBe(true);
     expect(() => parseKey(storeKey)).not.toThrow();
     expect(fromStoreKey(storeKey, namespace)).toBe(key);
+  });
+
+  it("never takes the kind of pgcache's own component and block entries, whatever the namespace", () => {
+    for (const namespace of ['component', 'component:react', 'block:x:y']) {
+      expect(parseKey(toStoreKey(`${namespace}:card`, namespace)).kind).toBe('generic');
+    }
   });
 
   it('keeps the Keyv namespace as the pgcache namespace', () => {
