@@ -5,6 +5,7 @@ import {
   linkSync,
   openSync,
   readFileSync,
+  realpathSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -54,12 +55,22 @@ export interface DataDirLock {
 // A lock file this young may be half-written by its creator; look again before judging it.
 const FRESH_MS = 2000;
 
-// Lock files this process holds. A lock naming our own pid that is not in this set was left by an
-// earlier process that had the same pid (common in containers): it is stale, not ours.
+// Lock files this process holds, by their real path (the same directory reached through a symlink
+// is the same lock). A lock naming our own pid that is not in this set was left by an earlier
+// process that had the same pid (common in containers): it is stale, not ours.
 const HELD_KEY = Symbol.for('pgcache.held-locks');
 const heldPaths: Set<string> =
   ((globalThis as Record<symbol, unknown>)[HELD_KEY] as Set<string> | undefined) ?? new Set();
 (globalThis as Record<symbol, unknown>)[HELD_KEY] = heldPaths;
+
+// The real path of an existing lock file (as given when it cannot be resolved).
+function heldKey(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 
 /** Read and judge the lock file of `dataDir` without changing anything. */
 export function readLock(dataDir: string, host: Host): LockState {
@@ -75,7 +86,7 @@ export function readLock(dataDir: string, host: Host): LockState {
   if (owner === undefined)
     return { state: 'unreadable', reason: `${path} does not hold a pgcache lock` };
   if (owner.host !== host.hostname) return { state: 'foreign', owner };
-  const alive = owner.pid === host.pid ? heldPaths.has(path) : host.isAlive(owner.pid);
+  const alive = owner.pid === host.pid ? heldPaths.has(heldKey(path)) : host.isAlive(owner.pid);
   return alive ? { state: 'live', owner } : { state: 'stale', owner };
 }
 
@@ -98,8 +109,9 @@ export function acquireDataDirLock(
   };
   for (let attempt = 0; attempt < 5; attempt += 1) {
     if (tryCreate(path, owner)) {
-      heldPaths.add(path);
-      return heldLock(path, owner);
+      const key = heldKey(path);
+      heldPaths.add(key);
+      return heldLock(path, key, owner);
     }
     const state = readLock(dataDir, deps.host);
     switch (state.state) {
@@ -211,7 +223,7 @@ function takeOverStale(path: string, stale: LockOwner): boolean {
   return true;
 }
 
-function heldLock(path: string, owner: LockOwner): DataDirLock {
+function heldLock(path: string, key: string, owner: LockOwner): DataDirLock {
   let current = owner;
   let released = false;
   const stillOurs = (): boolean => {
@@ -240,7 +252,7 @@ function heldLock(path: string, owner: LockOwner): DataDirLock {
     release() {
       if (released) return;
       released = true;
-      heldPaths.delete(path);
+      heldPaths.delete(key);
       if (stillOurs()) unlinkQuietly(path);
     },
   };

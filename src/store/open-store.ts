@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import {
   loadConfig,
@@ -125,11 +125,19 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
 // One store per data directory (or server) in this process.
 function sharedLocation(config: PgcacheConfig): string {
   if (config.databaseUrl !== undefined) return `server ${redactUrl(config.databaseUrl)}`;
+  // Resolved through symlinks, a directory not made yet by its parent (/tmp → /private/tmp), so
+  // that its first open and the next agree on where it is.
   const dir = resolve(config.dataDir);
-  return `data directory ${existsSync(dir) ? realpathSync(dir) : dir}`;
+  const real = existsSync(dir)
+    ? realpathSync(dir)
+    : existsSync(dirname(dir))
+      ? join(realpathSync(dirname(dir)), basename(dir))
+      : dir;
+  return `data directory ${real}`;
 }
 
-// What must match for a second open to share the store: the settings, the clock and the host.
+// What must match for a second open to share the store: the settings, the clock, the host, and
+// how it was opened (control socket, thread, schema checked or not).
 const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
 function fingerprint(config: PgcacheConfig, options: OpenStoreOptions): string {
@@ -139,11 +147,15 @@ function fingerprint(config: PgcacheConfig, options: OpenStoreOptions): string {
   };
   const { clock = systemClock, host = nodeHost } = options;
   return JSON.stringify([
-    config,
+    // The location is the key already: the same directory spelled another way is the same store.
+    { ...config, dataDir: undefined },
     id(clock),
     id(host),
     options.control !== false,
     options.thread === true,
+    // A store opened without the schema check is not one a checking open may join ('apply' and
+    // 'require' both find the schema current once the first open has checked it).
+    options.migrations === 'skip',
   ]);
 }
 

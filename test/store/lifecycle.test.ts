@@ -1,9 +1,12 @@
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openHandleCount } from '../../src/db/handle-registry.js';
 import { openStore } from '../../src/store/open-store.js';
 import { openTieredCache } from '../../src/tiers/open-tiered-cache.js';
-import { copyTemplateDataDir } from '../support/data-dir.js';
+import { copyTemplateDataDir, emptyDir } from '../support/data-dir.js';
 import { openTestStore } from '../support/open-test-store.js';
+import { testClock } from '../support/test-clock.js';
 
 const resources = (): Map<string, number> => {
   const counts = new Map<string, number>();
@@ -104,7 +107,29 @@ describe('store lifecycle', () => {
       code: 'E_STORE_LOCKED',
       message: expect.stringContaining('already open in this process'),
     });
+    // An open without the schema check is not one a checking open may join.
+    await expect(openStore({ dataDir, clock, migrations: 'skip' })).rejects.toMatchObject({
+      code: 'E_STORE_LOCKED',
+    });
     await store.close();
+  });
+
+  it('shares a store made through a symlinked path with an open by its real path', async () => {
+    const real = emptyDir();
+    const link = join(emptyDir(), 'link');
+    symlinkSync(real, link);
+    const clock = testClock();
+    const first = await openStore({ dataDir: join(link, 'new'), clock });
+    const second = await openStore({ dataDir: join(real, 'new'), clock });
+    await first.set('linked:1', 1);
+    expect((await second.get('linked:1'))?.value).toBe(1);
+    // Other settings through the other spelling: refused, never a second instance on the files.
+    await expect(
+      openStore({ dataDir: join(real, 'new'), clock, settings: { maxEntryBytes: 10 } }),
+    ).rejects.toMatchObject({ code: 'E_STORE_LOCKED' });
+    await first.close();
+    expect(second.closed).toBe(false);
+    await second.close();
   });
 
   it('writes buffered reads on close, so the next process sees them', async () => {
