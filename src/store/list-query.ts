@@ -103,9 +103,8 @@ export async function listEntries(
  */
 export function listWithTotal(db: Database, filter: ListFilter, now: Date): Promise<ListResult> {
   return db.transaction(async (tx) => {
-    const { rows, sql, params, where } = await listPage(tx, filter, now);
-    // The limit is the statement's last parameter; fewer rows than that is all of them.
-    const limit = params[params.length - 1] as number;
+    const { rows, sql, params, where, limit } = await listPage(tx, filter, now);
+    // Fewer rows than the limit is all of them.
     const total = rows.length < limit ? rows.length : await countMatches(tx, sql, params);
     return { entries: rows.map(toSummary), total, where };
   });
@@ -114,9 +113,9 @@ export function listWithTotal(db: Database, filter: ListFilter, now: Date): Prom
 async function listPage(db: Queryable, filter: ListFilter, now: Date) {
   const indexes =
     (filter.where ?? []).length === 0 ? new Set<string>() : await existingValueIndexes(db);
-  const { sql, params, where } = buildListQuery(filter, now, indexes);
+  const { sql, params, where, limit } = buildListQuery(filter, now, indexes);
   const { rows } = await db.query<EntryRow>(sql, params);
-  return { rows, sql, params, where };
+  return { rows, sql, params, where, limit };
 }
 
 /**
@@ -129,7 +128,7 @@ export function buildListQuery(
   filter: ListFilter,
   now: Date,
   indexes: ReadonlySet<string> = new Set(),
-): { sql: string; params: unknown[]; where: WhereUse[] } {
+): { sql: string; params: unknown[]; where: WhereUse[]; limit: number } {
   const params: unknown[] = [];
   const bind = (value: unknown): string => {
     params.push(value);
@@ -175,14 +174,15 @@ export function buildListQuery(
   }
   const conditions = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
   const sql = `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} ${conditions} ORDER BY e.key LIMIT ${bind(limit)}`;
-  return { sql, params, where };
+  return { sql, params, where, limit };
 }
 
 function isScalar(value: unknown): boolean {
   return value === null || typeof value !== 'object';
 }
 
-// How many rows the list statement `sql` matches without its limit (`LIMIT NULL` is none).
+// How many rows the list statement `sql` matches without its limit, which buildListQuery binds
+// last (`LIMIT NULL` is none).
 async function countMatches(db: Queryable, sql: string, params: unknown[]): Promise<number> {
   const unlimited = [...params.slice(0, -1), null];
   const { rows } = await db.query<{ total: number }>(

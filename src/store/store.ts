@@ -41,7 +41,8 @@ export class Store {
 
   /** The live entry under `key`, or `undefined` (`graceMs`: expired that recently too). Counts a hit or a miss. */
   get(key: string, options?: GetOptions): Promise<Entry | undefined> {
-    return this.#async('get', (core) => core.get(key, options));
+    // The hot path: no closure per call (StoreCore.get is async, so it never throws in place).
+    return this.#closing === undefined ? this.#core.get(key, options) : this.#rejectClosed('get');
   }
 
   /** The live entries under `keys`, in order (`undefined` where absent), in one statement. */
@@ -51,7 +52,9 @@ export class Store {
 
   /** Store `value` under `key` (replacing any entry). Invalid keys and values change nothing. */
   set(key: string, value: unknown, options?: SetOptions): Promise<WrittenEntry> {
-    return this.#async('set', (core) => core.set(key, value, options));
+    return this.#closing === undefined
+      ? this.#core.set(key, value, options)
+      : this.#rejectClosed('set');
   }
 
   /** Store every item or none: all are validated first, then written in one transaction. */
@@ -176,11 +179,17 @@ export class Store {
   }
 
   #open(name: string): StoreCore {
-    if (this.#closing !== undefined) {
-      throw new ClosedError(`${name} on a closed store handle`, {
-        hint: 'This handle was closed (others opened on the same location still work): open another with openStore().',
-      });
-    }
+    if (this.#closing !== undefined) throw closedError(name);
     return this.#core;
   }
+
+  #rejectClosed(name: string): Promise<never> {
+    return Promise.reject(closedError(name));
+  }
+}
+
+function closedError(name: string): ClosedError {
+  return new ClosedError(`${name} on a closed store handle`, {
+    hint: 'This handle was closed (others opened on the same location still work): open another with openStore().',
+  });
 }
